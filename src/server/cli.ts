@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { createPresenceServer } from './server.ts';
+import { simulateUsers } from './simulation.ts';
+
+const HELP = `presence-server: the presence-kit development server
+
+  --port N        port to listen on (default 8787; 0 picks a free one)
+  --host H        interface to bind (default 127.0.0.1)
+  --simulate N    N simulated users who come and go (default 0)
+  --guests        allow guest sessions
+  --admin-key K   admin secret (default: random, printed once)
+  --help`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '8787' },
+      host: { type: 'string', default: '127.0.0.1' },
+      simulate: { type: 'string', default: '0' },
+      guests: { type: 'boolean', default: false },
+      'admin-key': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const port = Number(values.port);
+  const count = Number(values.simulate);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected 0-65535, got ${values.port}`);
+  if (!Number.isInteger(count) || count < 0 || count > 100_000) throw new Error(`--simulate: expected 0-100000, got ${values.simulate}`);
+
+  const server = await createPresenceServer({
+    port,
+    host: values.host,
+    guests: values.guests,
+    ...(values['admin-key'] ? { adminKey: values['admin-key'] } : {}),
+    log: (line) => console.error(`[presence-server] ${line}`),
+  });
+  const stop = count > 0 ? simulateUsers(server, { count }) : () => {};
+
+  console.log(`presence server ready
+  REST       ${server.httpUrl}/api/v1/   (try ${server.httpUrl}/api/v1/health)
+  WebSocket  ${server.wsUrl}   (subprotocol presence.v1)
+  simulated  ${count} users
+  admin key  ${values['admin-key'] ? '(as given)' : server.adminKey}
+  sessions   POST ${server.httpUrl}/api/v1/sessions {"userId": "sim-1"} with Authorization: Bearer <admin key>${
+    values.guests ? `\n  guests     POST ${server.httpUrl}/api/v1/guest-sessions` : ''
+  }`);
+
+  const shutdown = async () => {
+    stop();
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(`presence-server: ${(error as Error).message}`);
+  process.exit(1);
+});

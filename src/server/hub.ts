@@ -1,0 +1,515 @@
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import {
+  CLOSE_CODES,
+  PROTOCOL_VERSION,
+  parseClientMessage,
+  type ClientMessage,
+  type ErrorCode,
+  type Presence,
+  type PresencePatch,
+  type ServerMessage,
+  type User,
+  type UserView,
+} from '../core/protocol/index.ts';
+import { ChangeLog } from './change-log.ts';
+import { applyPatch, newPresenceRecord, ownPresence, republish, type PresenceRecord } from './presence-state.ts';
+import { TokenBucket } from './rate-limit.ts';
+import type { SessionManager } from './sessions.ts';
+import type { PresenceStore } from './store.ts';
+
+/** Limits and timings of the WebSocket side; every one is a server option (see docs/protocol.md). */
+export interface HubLimits {
+  /** Frames of any kind per second per connection (burst: twice as many). */
+  framesPerSecond: number;
+  /** `set-presence` frames per second per connection (burst: twice as many). */
+  statusUpdatesPerSecond: number;
+  /** Refused frames in a row before the connection is closed with 4008. */
+  floodCloseAfter: number;
+  /** Users one connection may subscribe to. */
+  subscriptionsPerConnection: number;
+  /** Bytes queued for one connection before it counts as a slow consumer and is cut off (4009). */
+  maxBufferedBytes: number;
+  /** Time to send `auth` after connecting. */
+  authTimeoutMs: number;
+  /** The server pings every interval; a connection silent for two intervals is dropped. */
+  heartbeatMs: number;
+}
+
+interface Connection {
+  ws: WebSocket;
+  userId: string | null;
+  sessionId: string | null;
+  users: Set<string>;
+  online: boolean;
+  alive: boolean;
+  closing: boolean;
+  frames: TokenBucket;
+  statusUpdates: TokenBucket;
+  refusedInARow: number;
+  authTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export interface HubOptions {
+  store: PresenceStore;
+  sessions: SessionManager;
+  limits: HubLimits;
+  catchUpWindowMs: number;
+  now: () => number;
+  log: (line: string) => void;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Live presence: connections, per-user presence, subscriptions, fan-out and catch-up.
+ * Knows nothing of HTTP; the REST side calls into it when profiles or blocks change.
+ *
+ * @example
+ * ```ts
+ * const hub = new PresenceHub({ store, sessions, limits, catchUpWindowMs: 600_000, now: Date.now, log: console.log });
+ * wss.on('connection', (ws, request) => hub.accept(ws, request));
+ * ```
+ */
+export class PresenceHub {
+  readonly changes: ChangeLog;
+  private readonly records = new Map<string, PresenceRecord>();
+  private readonly connectionsByUser = new Map<string, Set<Connection>>();
+  private readonly watchers = new Map<string, Set<Connection>>();
+  private readonly onlineWatchers = new Set<Connection>();
+  private readonly publiclyOnline = new Set<string>();
+  private readonly all = new Set<Connection>();
+  private readonly heartbeat: ReturnType<typeof setInterval>;
+
+  constructor(private readonly options: HubOptions) {
+    this.changes = new ChangeLog(options.catchUpWindowMs, options.now);
+    this.heartbeat = setInterval(() => this.checkHeartbeats(), options.limits.heartbeatMs);
+    this.heartbeat.unref?.();
+  }
+
+  // ---- state -------------------------------------------------------------------------------
+
+  record(userId: string): PresenceRecord {
+    let record = this.records.get(userId);
+    if (!record) this.records.set(userId, (record = newPresenceRecord(this.options.now())));
+    return record;
+  }
+
+  /** `viewer` null: an admin, who sees everyone's public presence and no relation. */
+  viewOf(user: User, viewerId: string | null): UserView {
+    const { store } = this.options;
+    const blockedByMe = viewerId !== null && store.isBlocked(viewerId, user.id);
+    const hasBlockedMe = viewerId !== null && store.isBlocked(user.id, viewerId);
+    let presence: Presence | null = null;
+    if (!blockedByMe && !hasBlockedMe) {
+      const record = this.record(user.id);
+      presence = user.id === viewerId ? ownPresence(record) : record.published;
+    }
+    return { ...user, presence, blockedByMe, hasBlockedMe };
+  }
+
+  isOnline(userId: string): boolean {
+    return this.publiclyOnline.has(userId);
+  }
+
+  onlineUserIds(): ReadonlySet<string> {
+    return this.publiclyOnline;
+  }
+
+  connectionCount(userId: string): number {
+    return this.records.get(userId)?.connections ?? 0;
+  }
+
+  /**
+   * Changes since a cursor, as one viewer sees them. `users` null means every user is in scope.
+   * A full answer lists everyone online in scope plus the explicitly watched users.
+   */
+  delta(
+    viewerId: string | null,
+    cursor: { seq?: number; time?: number },
+    scope: { online: boolean; users: ReadonlySet<string> },
+  ): { full: boolean; users: UserView[]; removed: string[]; seq: number } {
+    const { store } = this.options;
+    const seq = this.changes.seq;
+    const changed = this.changes.changedSince(cursor);
+    const ids = new Set<string>();
+    const removed: string[] = [];
+    if (changed) {
+      for (const id of changed) if (scope.online || scope.users.has(id) || id === viewerId) ids.add(id);
+    } else {
+      if (scope.online) for (const id of this.publiclyOnline) ids.add(id);
+      for (const id of scope.users) ids.add(id);
+      if (viewerId !== null) ids.add(viewerId);
+    }
+    const users: UserView[] = [];
+    for (const id of ids) {
+      const user = store.getUser(id);
+      if (user) users.push(this.viewOf(user, viewerId));
+      else if (changed) removed.push(id);
+    }
+    return { full: changed === null, users, removed, seq };
+  }
+
+  // ---- changes from outside the socket (REST, controls, simulation) ---------------------------
+
+  setPresence(userId: string, patch: Parameters<typeof applyPatch>[1]): void {
+    const record = this.record(userId);
+    applyPatch(record, patch, this.options.now());
+    this.publishPresence(userId, record, true);
+  }
+
+  /** A connection that has no socket: simulated users and tests. */
+  connectVirtual(userId: string): void {
+    this.addConnectionCount(userId, +1);
+  }
+
+  disconnectVirtual(userId: string): void {
+    if (this.connectionCount(userId) > 0) this.addConnectionCount(userId, -1);
+  }
+
+  userChanged(user: User): void {
+    const seq = this.changes.record(user.id);
+    this.fanOut(user.id, (viewer) => ({ type: 'user', seq, user: this.viewOf(user, viewer) }), true);
+  }
+
+  userRemoved(userId: string): void {
+    const seq = this.changes.record(userId);
+    const frame = JSON.stringify({ type: 'user-removed', seq, userId } satisfies ServerMessage);
+    for (const connection of this.audienceOf(userId)) this.sendRaw(connection, frame);
+    this.closeUser(userId, CLOSE_CODES.revoked, 'user deleted');
+    this.records.delete(userId);
+    this.publiclyOnline.delete(userId);
+    this.watchers.delete(userId);
+  }
+
+  /** After a block or unblock, both sides get each other's new view (presence hidden or shown). */
+  relationChanged(a: string, b: string): void {
+    const { store } = this.options;
+    const userA = store.getUser(a);
+    const userB = store.getUser(b);
+    if (!userA || !userB) return;
+    const seqA = this.changes.record(a);
+    const seqB = this.changes.record(b);
+    for (const connection of this.connectionsByUser.get(b) ?? []) {
+      this.send(connection, { type: 'user', seq: seqA, user: this.viewOf(userA, b) });
+    }
+    for (const connection of this.connectionsByUser.get(a) ?? []) {
+      this.send(connection, { type: 'user', seq: seqB, user: this.viewOf(userB, a) });
+    }
+  }
+
+  closeSession(sessionId: string, code: number, reason: string): void {
+    for (const connection of this.all) if (connection.sessionId === sessionId) this.closeConnection(connection, code, reason);
+  }
+
+  closeUser(userId: string, code: number, reason: string): void {
+    for (const connection of [...(this.connectionsByUser.get(userId) ?? [])]) this.closeConnection(connection, code, reason);
+  }
+
+  /** Destroys the user's sockets with no close frame, as a network failure would. */
+  dropConnections(userId: string): void {
+    for (const connection of [...(this.connectionsByUser.get(userId) ?? [])]) connection.ws.terminate();
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const connection of this.all) this.closeConnection(connection, CLOSE_CODES.goingAway, 'server shutting down');
+  }
+
+  // ---- sockets ---------------------------------------------------------------------------
+
+  accept(ws: WebSocket, _request: IncomingMessage): void {
+    const { limits } = this.options;
+    const connection: Connection = {
+      ws,
+      userId: null,
+      sessionId: null,
+      users: new Set(),
+      online: false,
+      alive: true,
+      closing: false,
+      frames: new TokenBucket(limits.framesPerSecond * 2, limits.framesPerSecond, this.options.now),
+      statusUpdates: new TokenBucket(limits.statusUpdatesPerSecond * 2, limits.statusUpdatesPerSecond, this.options.now),
+      refusedInARow: 0,
+      authTimer: undefined,
+    };
+    this.all.add(connection);
+    connection.authTimer = setTimeout(() => {
+      if (connection.userId === null) this.closeConnection(connection, CLOSE_CODES.unauthorized, 'no auth within the deadline');
+    }, limits.authTimeoutMs);
+    ws.on('pong', () => (connection.alive = true));
+    ws.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
+    ws.on('close', () => this.forget(connection));
+    // A socket error is followed by 'close'; listening keeps it from crashing the process.
+    ws.on('error', (error) => this.options.log(`socket error: ${error.message}`));
+  }
+
+  private receive(connection: Connection, data: unknown, isBinary: boolean): void {
+    connection.alive = true;
+    if (connection.closing) return;
+    if (!connection.frames.take()) {
+      this.refuse(connection, undefined, 'rate-limited', 'too many frames', connection.frames.retryAfterMs());
+      return;
+    }
+    const parsed = parseClientMessage(isBinary ? data : String(data));
+    if (!parsed.ok) {
+      if (connection.userId === null) this.closeConnection(connection, CLOSE_CODES.badMessage, 'expected an auth frame');
+      else this.refuse(connection, ridOf(data, isBinary), 'bad-message', parsed.reason);
+      return;
+    }
+    const message = parsed.value;
+    if (connection.userId === null) {
+      if (message.type !== 'auth') this.closeConnection(connection, CLOSE_CODES.badMessage, 'expected an auth frame');
+      else this.authenticate(connection, message.token);
+      return;
+    }
+    this.handle(connection, connection.userId, message);
+  }
+
+  private authenticate(connection: Connection, token: string): void {
+    const verdict = this.options.sessions.verifyAccessToken(token);
+    if (!verdict.ok) {
+      const code =
+        verdict.code === 'token-expired'
+          ? CLOSE_CODES.tokenExpired
+          : verdict.code === 'revoked'
+            ? CLOSE_CODES.revoked
+            : CLOSE_CODES.unauthorized;
+      this.closeConnection(connection, code, verdict.code);
+      return;
+    }
+    clearTimeout(connection.authTimer);
+    const { userId, id: sessionId } = verdict.session;
+    const user = this.options.store.getUser(userId)!;
+    connection.userId = userId;
+    connection.sessionId = sessionId;
+    let mine = this.connectionsByUser.get(userId);
+    if (!mine) this.connectionsByUser.set(userId, (mine = new Set()));
+    mine.add(connection);
+    this.addConnectionCount(userId, +1);
+    this.send(connection, {
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      sessionId,
+      me: this.viewOf(user, userId),
+      seq: this.changes.seq,
+      serverTime: iso(this.options.now()),
+      heartbeatMs: this.options.limits.heartbeatMs,
+    });
+  }
+
+  private handle(connection: Connection, userId: string, message: ClientMessage): void {
+    switch (message.type) {
+      case 'auth':
+        this.refuse(connection, undefined, 'bad-message', 'already authenticated');
+        return;
+      case 'ping':
+        this.send(connection, message.t === undefined ? { type: 'pong' } : { type: 'pong', t: message.t });
+        break;
+      case 'subscribe': {
+        const ids = message.users ?? [];
+        const fresh = ids.filter((id) => !connection.users.has(id));
+        if (connection.users.size + fresh.length > this.options.limits.subscriptionsPerConnection) {
+          this.refuse(connection, message.rid, 'limit-exceeded', `at most ${this.options.limits.subscriptionsPerConnection} subscriptions per connection`);
+          return;
+        }
+        for (const id of fresh) {
+          connection.users.add(id);
+          let set = this.watchers.get(id);
+          if (!set) this.watchers.set(id, (set = new Set()));
+          set.add(connection);
+        }
+        const wantsOnline = message.online === true && !connection.online;
+        if (wantsOnline) {
+          connection.online = true;
+          this.onlineWatchers.add(connection);
+        }
+        // With a cursor the answer covers the whole scope; without, only what this frame added.
+        const scope =
+          message.from !== undefined
+            ? { online: connection.online, users: connection.users }
+            : { online: wantsOnline, users: new Set(fresh) };
+        const delta = this.delta(userId, message.from === undefined ? {} : { seq: message.from }, scope);
+        this.send(connection, { type: 'snapshot', ...ridField(message.rid), ...delta });
+        break;
+      }
+      case 'unsubscribe':
+        for (const id of message.users ?? []) {
+          connection.users.delete(id);
+          this.watchers.get(id)?.delete(connection);
+          if (this.watchers.get(id)?.size === 0) this.watchers.delete(id);
+        }
+        if (message.online === true) {
+          connection.online = false;
+          this.onlineWatchers.delete(connection);
+        }
+        if (message.rid !== undefined) this.send(connection, { type: 'ack', rid: message.rid });
+        break;
+      case 'catch-up': {
+        const delta = this.delta(userId, message.from === undefined ? {} : { seq: message.from }, {
+          online: connection.online,
+          users: connection.users,
+        });
+        this.send(connection, { type: 'snapshot', ...ridField(message.rid), ...delta });
+        break;
+      }
+      case 'set-presence': {
+        if (!connection.statusUpdates.take()) {
+          this.refuse(connection, message.rid, 'rate-limited', 'too many status updates', connection.statusUpdates.retryAfterMs());
+          return;
+        }
+        this.setPresence(userId, message.patch);
+        if (message.rid !== undefined) this.send(connection, { type: 'ack', rid: message.rid });
+        break;
+      }
+    }
+    connection.refusedInARow = 0;
+  }
+
+  private refuse(connection: Connection, rid: number | undefined, code: ErrorCode, message: string, retryAfterMs?: number): void {
+    connection.refusedInARow += 1;
+    if (connection.refusedInARow > this.options.limits.floodCloseAfter) {
+      this.closeConnection(connection, CLOSE_CODES.rateLimited, 'too many refused frames');
+      return;
+    }
+    this.send(connection, {
+      type: 'error',
+      ...ridField(rid),
+      code,
+      message,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+
+  private forget(connection: Connection): void {
+    clearTimeout(connection.authTimer);
+    this.all.delete(connection);
+    this.onlineWatchers.delete(connection);
+    for (const id of connection.users) {
+      const set = this.watchers.get(id);
+      set?.delete(connection);
+      if (set?.size === 0) this.watchers.delete(id);
+    }
+    const { userId } = connection;
+    if (userId === null) return;
+    const mine = this.connectionsByUser.get(userId);
+    mine?.delete(connection);
+    if (mine?.size === 0) this.connectionsByUser.delete(userId);
+    if (this.records.has(userId)) this.addConnectionCount(userId, -1);
+  }
+
+  private checkHeartbeats(): void {
+    for (const connection of this.all) {
+      if (!connection.alive) {
+        // No pong and no frame for a whole interval: the peer is gone without a close frame.
+        connection.ws.terminate();
+        continue;
+      }
+      connection.alive = false;
+      try {
+        connection.ws.ping();
+      } catch {
+        connection.ws.terminate();
+      }
+    }
+  }
+
+  // ---- fan-out -----------------------------------------------------------------------------
+
+  private addConnectionCount(userId: string, delta: number): void {
+    const record = this.record(userId);
+    const before = record.connections;
+    record.connections = Math.max(0, before + delta);
+    this.publishPresence(userId, record, (before === 0) !== (record.connections === 0));
+  }
+
+  /**
+   * Broadcasts a presence change: one frame for everyone allowed to see it, another for the owner.
+   * `ownerChanged` says the owner's own view changed even if the public one did not (invisible edits).
+   */
+  private publishPresence(userId: string, record: PresenceRecord, ownerChanged: boolean): void {
+    const now = this.options.now();
+    const publicChanged = republish(record, now);
+    if (!publicChanged && !ownerChanged) return;
+    if (record.published.online) this.publiclyOnline.add(userId);
+    else this.publiclyOnline.delete(userId);
+    const seq = this.changes.record(userId);
+    const own = JSON.stringify({ type: 'presence', seq, userId, presence: ownPresence(record) } satisfies ServerMessage);
+    for (const connection of this.connectionsByUser.get(userId) ?? []) this.sendRaw(connection, own);
+    if (!publicChanged) return;
+    const publicFrame = JSON.stringify({ type: 'presence', seq, userId, presence: record.published } satisfies ServerMessage);
+    const partners = this.options.store.blockPartners(userId);
+    for (const connection of this.audienceOf(userId)) {
+      if (connection.userId === userId || (connection.userId !== null && partners.has(connection.userId))) continue;
+      this.sendRaw(connection, publicFrame);
+    }
+  }
+
+  /** Everyone who watches the user, explicitly or through the online list, plus the user's own connections. */
+  private *audienceOf(userId: string): Iterable<Connection> {
+    const seen = new Set<Connection>();
+    for (const group of [this.connectionsByUser.get(userId), this.watchers.get(userId), this.onlineWatchers]) {
+      for (const connection of group ?? []) {
+        if (connection.userId === null || seen.has(connection)) continue;
+        seen.add(connection);
+        yield connection;
+      }
+    }
+  }
+
+  private fanOut(userId: string, frameFor: (viewerId: string) => ServerMessage, includeOwner: boolean): void {
+    const partners = this.options.store.blockPartners(userId);
+    let shared: string | undefined;
+    for (const connection of this.audienceOf(userId)) {
+      const viewer = connection.userId!;
+      if (partners.has(viewer) || (!includeOwner && viewer === userId)) continue;
+      if (viewer === userId) {
+        this.send(connection, frameFor(viewer));
+        continue;
+      }
+      shared ??= JSON.stringify(frameFor(viewer));
+      this.sendRaw(connection, shared);
+    }
+  }
+
+  private send(connection: Connection, message: ServerMessage): void {
+    this.sendRaw(connection, JSON.stringify(message));
+  }
+
+  private sendRaw(connection: Connection, frame: string): void {
+    if (connection.closing || connection.ws.readyState !== connection.ws.OPEN) return;
+    if (connection.ws.bufferedAmount > this.options.limits.maxBufferedBytes) {
+      this.closeConnection(connection, CLOSE_CODES.slowConsumer, 'slow consumer');
+      return;
+    }
+    connection.ws.send(frame);
+  }
+
+  private closeConnection(connection: Connection, code: number, reason: string): void {
+    if (connection.closing) return;
+    connection.closing = true;
+    clearTimeout(connection.authTimer);
+    connection.ws.close(code, reason);
+    // A peer that does not answer the close handshake (it may not be reading at all) is cut off.
+    const cutOff = setTimeout(() => connection.ws.terminate(), 1000);
+    cutOff.unref?.();
+    connection.ws.once('close', () => clearTimeout(cutOff));
+  }
+}
+
+function ridField(rid: number | undefined): { rid?: number } {
+  return rid === undefined ? {} : { rid };
+}
+
+/** Best effort: answer a malformed frame with the request id it carried, if any. */
+function ridOf(data: unknown, isBinary: boolean): number | undefined {
+  if (isBinary) return undefined;
+  try {
+    const rid = (JSON.parse(String(data)) as { rid?: unknown } | null)?.rid;
+    return typeof rid === 'number' && Number.isInteger(rid) && rid >= 0 ? rid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export type { PresencePatch };

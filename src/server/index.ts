@@ -1,0 +1,7 @@
+export { createPresenceServer } from './server.ts';
+export type { PresenceServer, PresenceServerControls, PresenceServerOptions } from './server.ts';
+export type { HubLimits } from './hub.ts';
+export { createMemoryStore } from './store.ts';
+export type { PresenceStore, StoredAvatar, StoredSession } from './store.ts';
+export { simulateUsers } from './simulation.ts';
+export type { SimulationOptions } from './simulation.ts';

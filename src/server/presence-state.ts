@@ -1,0 +1,133 @@
+import type { ChosenStatus, CallStatus, JsonValue, Presence, PresencePatch } from '../core/protocol/index.ts';
+import { PresencePatchSchema } from '../core/protocol/index.ts';
+import * as v from 'valibot';
+
+/** What the server knows of one user's presence. Others only ever see `published`. */
+export interface PresenceRecord {
+  chosen: ChosenStatus;
+  statusMessage: string | null;
+  custom: JsonValue | null;
+  callStatus: CallStatus;
+  utcOffset: number | null;
+  /** Live connections, real or simulated. Presence is per user: online while this is above zero. */
+  connections: number;
+  updatedAt: number;
+  /** The presence everyone else sees; frozen while the user is invisible, so nothing leaks. */
+  published: Presence;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * A never-seen user's record.
+ *
+ * @example
+ * ```ts
+ * const record = newPresenceRecord(Date.now());
+ * ```
+ */
+export function newPresenceRecord(now: number): PresenceRecord {
+  return {
+    chosen: 'online',
+    statusMessage: null,
+    custom: null,
+    callStatus: 'available',
+    utcOffset: null,
+    connections: 0,
+    updatedAt: now,
+    published: {
+      online: false,
+      status: 'offline',
+      statusMessage: null,
+      custom: null,
+      callStatus: 'available',
+      lastOnline: null,
+      utcOffset: null,
+      updatedAt: iso(now),
+    },
+  };
+}
+
+/**
+ * The record's owner's own view: it may say 'invisible'.
+ *
+ * @example
+ * ```ts
+ * ownPresence(record).status; // 'invisible' for its owner, 'offline' for others
+ * ```
+ */
+export function ownPresence(record: PresenceRecord): Presence {
+  const connected = record.connections > 0;
+  return {
+    online: connected,
+    status: connected ? record.chosen : 'offline',
+    statusMessage: record.statusMessage,
+    custom: record.custom,
+    callStatus: connected ? record.callStatus : 'available',
+    lastOnline: record.published.lastOnline,
+    utcOffset: record.utcOffset,
+    updatedAt: iso(record.updatedAt),
+  };
+}
+
+/**
+ * Recomputes what others see. Returns true when that changed (and so must be broadcast).
+ * A user who looks offline (no connection, or invisible) keeps their last public state, with
+ * `lastOnline` stamped by the server clock at the moment they stopped looking online.
+ *
+ * @example
+ * ```ts
+ * record.connections -= 1;
+ * if (republish(record, Date.now())) broadcast(record.published);
+ * ```
+ */
+export function republish(record: PresenceRecord, now: number): boolean {
+  const before = record.published;
+  const visible = record.connections > 0 && record.chosen !== 'invisible';
+  let next: Presence;
+  if (visible) {
+    next = {
+      online: true,
+      status: record.chosen,
+      statusMessage: record.statusMessage,
+      custom: record.custom,
+      callStatus: record.callStatus,
+      lastOnline: before.lastOnline,
+      utcOffset: record.utcOffset,
+      updatedAt: before.updatedAt,
+    };
+  } else if (before.online) {
+    next = { ...before, online: false, status: 'offline', callStatus: 'available', lastOnline: iso(now) };
+  } else {
+    return false;
+  }
+  const changed =
+    next.online !== before.online ||
+    next.status !== before.status ||
+    next.statusMessage !== before.statusMessage ||
+    next.callStatus !== before.callStatus ||
+    next.utcOffset !== before.utcOffset ||
+    next.lastOnline !== before.lastOnline ||
+    JSON.stringify(next.custom) !== JSON.stringify(before.custom);
+  if (changed) record.published = { ...next, updatedAt: iso(now) };
+  return changed;
+}
+
+/**
+ * Applies a validated patch to the record (the caller republishes).
+ *
+ * @example
+ * ```ts
+ * applyPatch(record, { status: 'busy' }, Date.now());
+ * ```
+ */
+export function applyPatch(record: PresenceRecord, patch: v.InferOutput<typeof PresencePatchSchema>, now: number): void {
+  if (patch.status !== undefined) record.chosen = patch.status;
+  if (patch.statusMessage !== undefined) record.statusMessage = patch.statusMessage;
+  if (patch.custom !== undefined) record.custom = patch.custom;
+  if (patch.callStatus !== undefined) record.callStatus = patch.callStatus;
+  if (patch.utcOffset !== undefined) record.utcOffset = patch.utcOffset;
+  record.updatedAt = now;
+}
+
+export type { PresencePatch };

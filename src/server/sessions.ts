@@ -1,0 +1,96 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { SessionTokens } from '../core/protocol/index.ts';
+import type { PresenceStore, StoredSession } from './store.ts';
+
+/** Why a token was refused; each maps to an error code and a close code. */
+export type TokenVerdict =
+  | { ok: true; session: StoredSession }
+  | { ok: false; code: 'unauthorized' | 'token-expired' | 'revoked' };
+
+export interface SessionManagerOptions {
+  store: PresenceStore;
+  accessTokenTtlMs: number;
+  refreshTokenTtlMs: number;
+  now: () => number;
+}
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Tokens are stored only as hashes, so a leaked store does not leak live credentials. */
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/**
+ * Compares a secret in constant time.
+ *
+ * @example
+ * ```ts
+ * if (secretsEqual(header, adminKey)) allow();
+ * ```
+ */
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Mints, checks, refreshes and revokes sessions (opaque random tokens, hashed at rest).
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessionManager({ store, accessTokenTtlMs: 900_000, refreshTokenTtlMs: 2_592_000_000, now: Date.now });
+ * const tokens = sessions.mint('ada');
+ * ```
+ */
+export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlMs, now }: SessionManagerOptions) {
+  function issue(userId: string, sessionId: string): SessionTokens {
+    const accessToken = newToken();
+    const refreshToken = newToken();
+    const at = now();
+    store.putSession({
+      id: sessionId,
+      userId,
+      accessTokenHash: hashToken(accessToken),
+      accessTokenExpiresAt: at + accessTokenTtlMs,
+      refreshTokenHash: hashToken(refreshToken),
+      refreshTokenExpiresAt: at + refreshTokenTtlMs,
+      revokedAt: null,
+    });
+    return { userId, accessToken, refreshToken, accessTokenExpiresAt: new Date(at + accessTokenTtlMs).toISOString() };
+  }
+
+  function check(session: StoredSession | undefined, expiresAt: (s: StoredSession) => number): TokenVerdict {
+    if (!session) return { ok: false, code: 'unauthorized' };
+    if (session.revokedAt !== null) return { ok: false, code: 'revoked' };
+    if (expiresAt(session) <= now()) return { ok: false, code: 'token-expired' };
+    const user = store.getUser(session.userId);
+    if (!user || user.blockedAt) return { ok: false, code: 'revoked' };
+    return { ok: true, session };
+  }
+
+  return {
+    mint: (userId: string) => issue(userId, randomUUID()),
+    verifyAccessToken: (token: string) =>
+      check(store.sessionByAccessHash(hashToken(token)), (session) => session.accessTokenExpiresAt),
+    /** Rotates both tokens: the old refresh token stops working. */
+    refresh(refreshToken: string): TokenVerdict & { tokens?: SessionTokens } {
+      const verdict = check(store.sessionByRefreshHash(hashToken(refreshToken)), (session) => session.refreshTokenExpiresAt);
+      if (!verdict.ok) return verdict;
+      return { ...verdict, tokens: issue(verdict.session.userId, verdict.session.id) };
+    },
+    revoke(sessionId: string): void {
+      const session = store.getSession(sessionId);
+      if (session && session.revokedAt === null) store.putSession({ ...session, revokedAt: now() });
+    },
+    revokeAllOf(userId: string): void {
+      for (const session of store.sessionsOfUser(userId)) {
+        if (session.revokedAt === null) store.putSession({ ...session, revokedAt: now() });
+      }
+    },
+  };
+}
+export type SessionManager = ReturnType<typeof createSessionManager>;

@@ -1,0 +1,92 @@
+import type { ChosenStatus } from '../core/protocol/index.ts';
+import type { PresenceServer } from './server.ts';
+
+const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Margaret', 'Linus', 'Barbara', 'Dennis', 'Frances', 'Ken', 'Radia', 'Tim', 'Hedy', 'Guido', 'Katherine', 'Edsger', 'Annie', 'Donald', 'Mary', 'Bjarne', 'Sophie', 'John', 'Joan', 'Niklaus', 'Karen'];
+const LAST_NAMES = ['Lovelace', 'Hopper', 'Turing', 'Hamilton', 'Torvalds', 'Liskov', 'Ritchie', 'Allen', 'Thompson', 'Perlman', 'Berners-Lee', 'Lamarr', 'van Rossum', 'Johnson', 'Dijkstra', 'Easley', 'Knuth', 'Jackson', 'Stroustrup', 'Wilson', 'McCarthy', 'Clarke', 'Wirth', 'Spärck Jones'];
+const MESSAGES = ['In a meeting', 'Focusing', 'Lunch 🍜', 'On a call', 'Commuting', 'Reviewing PRs', null, null, null];
+const TEAMS = ['design', 'engineering', 'support', 'sales'];
+
+/** Options of {@link simulateUsers}. */
+export interface SimulationOptions {
+  /** How many users to simulate. */
+  count: number;
+  /** Mean time between two changes, in ms (default 1500). */
+  meanIntervalMs?: number;
+  /** Random source, for deterministic runs. */
+  random?: () => number;
+}
+
+/**
+ * Creates `count` users on the server who come online, go away, change status and drop off at random,
+ * so a demo or catalog is alive. Returns a function that stops the simulation.
+ *
+ * @example
+ * ```ts
+ * const server = await createPresenceServer();
+ * const stop = simulateUsers(server, { count: 24 });
+ * ```
+ */
+export function simulateUsers(server: PresenceServer, options: SimulationOptions): () => void {
+  const random = options.random ?? Math.random;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const ids: string[] = [];
+  const connected = new Set<string>();
+  for (let i = 0; i < options.count; i++) {
+    const first = FIRST_NAMES[i % FIRST_NAMES.length]!;
+    const last = LAST_NAMES[(i * 7) % LAST_NAMES.length]!;
+    const round = Math.floor(i / FIRST_NAMES.length);
+    const id = `sim-${i + 1}`;
+    if (!server.store.getUser(id)) {
+      server.controls.createUser({
+        id,
+        username: `${first.toLowerCase()}${round ? round + 1 : ''}`,
+        displayName: `${first} ${last}${round ? ` ${round + 1}` : ''}`,
+        kind: i % 11 === 10 ? 'bot' : 'person',
+        role: i === 0 ? 'admin' : 'member',
+        tags: [pick(TEAMS)],
+      });
+    }
+    ids.push(id);
+    // About two thirds start online, so the list is never empty.
+    if (random() < 0.66) {
+      server.controls.connect(id);
+      connected.add(id);
+    }
+  }
+
+  function step(): void {
+    const id = pick(ids);
+    const roll = random();
+    if (!connected.has(id)) {
+      server.controls.connect(id);
+      connected.add(id);
+      server.controls.setPresence(id, { status: 'online', statusMessage: pick(MESSAGES) });
+    } else if (roll < 0.2) {
+      server.controls.disconnect(id);
+      connected.delete(id);
+    } else if (roll < 0.7) {
+      const status: ChosenStatus = pick(['online', 'online', 'away', 'busy']);
+      server.controls.setPresence(id, { status });
+    } else if (roll < 0.9) {
+      server.controls.setPresence(id, { statusMessage: pick(MESSAGES) });
+    } else {
+      server.controls.setPresence(id, { callStatus: random() < 0.5 ? 'in-call' : 'available' });
+    }
+  }
+
+  const mean = options.meanIntervalMs ?? 1500;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const schedule = () => {
+    timer = setTimeout(() => {
+      step();
+      schedule();
+    }, mean * (0.25 + random() * 1.5));
+    timer.unref?.();
+  };
+  schedule();
+  return () => {
+    clearTimeout(timer);
+    for (const id of connected) server.controls.disconnect(id);
+    connected.clear();
+  };
+}

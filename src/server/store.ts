@@ -1,0 +1,180 @@
+import type { User } from '../core/protocol/index.ts';
+
+/** A session as the server keeps it: only hashes of its tokens are stored. */
+export interface StoredSession {
+  id: string;
+  userId: string;
+  accessTokenHash: string;
+  accessTokenExpiresAt: number;
+  refreshTokenHash: string;
+  refreshTokenExpiresAt: number;
+  /** Set by logout, user deletion or an admin; kept so a revoked token is told apart from an unknown one. */
+  revokedAt: number | null;
+}
+
+/** An uploaded display picture. */
+export interface StoredAvatar {
+  bytes: Uint8Array;
+  contentType: string;
+  /** Changes with every upload, so URLs that carry it are cache-safe. */
+  version: number;
+}
+
+/**
+ * What the presence server persists. The in-memory store is the embedded default; another backend
+ * (a database behind a write-through cache) implements the same interface. Live presence is not here:
+ * it belongs to the server process that holds the connections.
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryStore();
+ * const server = await createPresenceServer({ store });
+ * ```
+ */
+export interface PresenceStore {
+  getUser(id: string): User | undefined;
+  getUserByUsername(username: string): User | undefined;
+  /** Users ordered by id, starting after `afterId`. */
+  usersAfter(afterId: string | null): Iterable<User>;
+  userCount(): number;
+  putUser(user: User): void;
+  deleteUser(id: string): boolean;
+
+  isBlocked(blockerId: string, blockedId: string): boolean;
+  setBlocked(blockerId: string, blockedId: string, blocked: boolean): void;
+  blockedBy(blockerId: string): string[];
+  /** Everyone `userId` blocked or was blocked by. */
+  blockPartners(userId: string): Set<string>;
+
+  putAvatar(userId: string, avatar: StoredAvatar): void;
+  getAvatar(userId: string): StoredAvatar | undefined;
+
+  putSession(session: StoredSession): void;
+  getSession(id: string): StoredSession | undefined;
+  sessionByAccessHash(hash: string): StoredSession | undefined;
+  sessionByRefreshHash(hash: string): StoredSession | undefined;
+  sessionsOfUser(userId: string): StoredSession[];
+  deleteSession(id: string): void;
+}
+
+/**
+ * The embedded in-memory {@link PresenceStore}. Pass the same instance to a restarted server to keep users.
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryStore();
+ * const first = await createPresenceServer({ store });
+ * await first.close();
+ * const second = await createPresenceServer({ store }); // same users
+ * ```
+ */
+export function createMemoryStore(): PresenceStore {
+  const users = new Map<string, User>();
+  const idsByUsername = new Map<string, string>();
+  let sortedIds: string[] | null = null;
+  const blocks = new Map<string, Set<string>>();
+  const blockedByOthers = new Map<string, Set<string>>();
+  const avatars = new Map<string, StoredAvatar>();
+  const sessions = new Map<string, StoredSession>();
+  const sessionIdByAccess = new Map<string, string>();
+  const sessionIdByRefresh = new Map<string, string>();
+
+  function sorted(): string[] {
+    sortedIds ??= [...users.keys()].sort();
+    return sortedIds;
+  }
+
+  function addToIndex(index: Map<string, Set<string>>, key: string, value: string): void {
+    let set = index.get(key);
+    if (!set) index.set(key, (set = new Set()));
+    set.add(value);
+  }
+
+  function dropSession(session: StoredSession): void {
+    sessions.delete(session.id);
+    sessionIdByAccess.delete(session.accessTokenHash);
+    sessionIdByRefresh.delete(session.refreshTokenHash);
+  }
+
+  return {
+    getUser: (id) => users.get(id),
+    getUserByUsername: (username) => {
+      const id = idsByUsername.get(username.toLowerCase());
+      return id === undefined ? undefined : users.get(id);
+    },
+    *usersAfter(afterId) {
+      const ids = sorted();
+      let low = 0;
+      if (afterId !== null) {
+        let high = ids.length;
+        while (low < high) {
+          const mid = (low + high) >>> 1;
+          if (ids[mid]! <= afterId) low = mid + 1;
+          else high = mid;
+        }
+      }
+      for (let i = low; i < ids.length; i++) {
+        const user = users.get(ids[i]!);
+        if (user) yield user;
+      }
+    },
+    userCount: () => users.size,
+    putUser(user) {
+      const previous = users.get(user.id);
+      if (!previous) sortedIds = null;
+      else if (previous.username.toLowerCase() !== user.username.toLowerCase()) {
+        idsByUsername.delete(previous.username.toLowerCase());
+      }
+      users.set(user.id, user);
+      idsByUsername.set(user.username.toLowerCase(), user.id);
+    },
+    deleteUser(id) {
+      const user = users.get(id);
+      if (!user) return false;
+      users.delete(id);
+      idsByUsername.delete(user.username.toLowerCase());
+      sortedIds = null;
+      avatars.delete(id);
+      for (const blocked of blocks.get(id) ?? []) blockedByOthers.get(blocked)?.delete(id);
+      for (const blocker of blockedByOthers.get(id) ?? []) blocks.get(blocker)?.delete(id);
+      blocks.delete(id);
+      blockedByOthers.delete(id);
+      return true;
+    },
+    isBlocked: (blockerId, blockedId) => blocks.get(blockerId)?.has(blockedId) ?? false,
+    setBlocked(blockerId, blockedId, blocked) {
+      if (blocked) {
+        addToIndex(blocks, blockerId, blockedId);
+        addToIndex(blockedByOthers, blockedId, blockerId);
+      } else {
+        blocks.get(blockerId)?.delete(blockedId);
+        blockedByOthers.get(blockedId)?.delete(blockerId);
+      }
+    },
+    blockedBy: (blockerId) => [...(blocks.get(blockerId) ?? [])],
+    blockPartners: (userId) => new Set([...(blocks.get(userId) ?? []), ...(blockedByOthers.get(userId) ?? [])]),
+    putAvatar: (userId, avatar) => void avatars.set(userId, avatar),
+    getAvatar: (userId) => avatars.get(userId),
+    putSession(session) {
+      const previous = sessions.get(session.id);
+      if (previous) dropSession(previous);
+      sessions.set(session.id, session);
+      sessionIdByAccess.set(session.accessTokenHash, session.id);
+      sessionIdByRefresh.set(session.refreshTokenHash, session.id);
+    },
+    getSession: (id) => sessions.get(id),
+    sessionByAccessHash(hash) {
+      const id = sessionIdByAccess.get(hash);
+      return id === undefined ? undefined : sessions.get(id);
+    },
+    sessionByRefreshHash(hash) {
+      const id = sessionIdByRefresh.get(hash);
+      return id === undefined ? undefined : sessions.get(id);
+    },
+    sessionsOfUser: (userId) => [...sessions.values()].filter((session) => session.userId === userId),
+    deleteSession(id) {
+      const session = sessions.get(id);
+      if (session) dropSession(session);
+    },
+  };
+}
