@@ -1,0 +1,57 @@
+import { WebSocket as NodeWebSocket } from 'ws';
+import { createPresenceClient, type PresenceClient, type PresenceClientOptions } from '../core/index.ts';
+import type { CreateUserInput } from '../core/protocol/index.ts';
+import { createPresenceServer, type PresenceServer, type PresenceServerOptions } from '../server/index.ts';
+import type { WebSocketLike } from '../core/connection.ts';
+
+/** Options of {@link startTestServer}. */
+export interface TestServerOptions extends PresenceServerOptions {
+  /** Users to create up front: ids, or full inputs. */
+  users?: Array<string | CreateUserInput>;
+}
+
+/** A presence server on a free port with helpers to make clients for its users. */
+export interface TestServer extends PresenceServer {
+  /**
+   * A client signed in as `userId` (tokens minted and refreshed for you). In Node it uses `ws`.
+   * Clients made here are disconnected by `close()`.
+   */
+  clientFor(userId: string, options?: Partial<PresenceClientOptions>): PresenceClient;
+}
+
+/**
+ * Starts a presence server on 127.0.0.1 and a free port, with seeded users. Close it in `afterEach`.
+ *
+ * @example
+ * ```ts
+ * const server = await startTestServer({ users: ['ada', 'grace'] });
+ * const ada = server.clientFor('ada');
+ * ada.connect();
+ * server.controls.setPresence('grace', { status: 'busy' });
+ * await server.close();
+ * ```
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { users = [], ...serverOptions } = options;
+  const server = await createPresenceServer({ port: 0, host: '127.0.0.1', ...serverOptions });
+  for (const user of users) server.controls.createUser(typeof user === 'string' ? { id: user, username: user } : user);
+  const clients: PresenceClient[] = [];
+  const close = server.close;
+  return Object.assign(server, {
+    clientFor(userId: string, clientOptions: Partial<PresenceClientOptions> = {}) {
+      const client = createPresenceClient({
+        url: server.httpUrl,
+        session: server.mintTokens(userId),
+        WebSocket: (globalThis.WebSocket ?? NodeWebSocket) as unknown as WebSocketLike,
+        environment: null,
+        ...clientOptions,
+      });
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const client of clients) client.disconnect();
+      await close();
+    },
+  });
+}

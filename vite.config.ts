@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+const isBareImport = (id: string) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
+
+export default defineConfig({
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    minify: false,
+    lib: {
+      entry: {
+        index: 'src/index.ts',
+        core: 'src/core/index.ts',
+        server: 'src/server/index.ts',
+        testing: 'src/testing/index.ts',
+        'server/cli': 'src/server/cli.ts',
+      },
+      formats: ['es'],
+    },
+    rolldownOptions: {
+      // A library bundles only its own code; dependencies and peers resolve in the app.
+      external: (id) => isBareImport(id) || id.startsWith('node:'),
+    },
+  },
+  test: {
+    include: ['test/**/*.test.{ts,tsx}'],
+    environment: 'node',
+    testTimeout: 15_000,
+    hookTimeout: 15_000,
+    restoreMocks: true,
+  },
+});
