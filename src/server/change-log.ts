@@ -25,12 +25,16 @@ export class ChangeLog {
   /** Every change with a higher seq is still in the log. */
   private coveredFrom: number;
   private current: number;
+  private readonly initialSeq: number;
+  private readonly startedAt: number;
 
   constructor(
     private readonly windowMs: number,
     private readonly now: () => number,
   ) {
-    this.current = this.now() * 1000;
+    this.startedAt = this.now();
+    this.initialSeq = this.startedAt * 1000;
+    this.current = this.initialSeq;
     this.coveredFrom = this.current;
   }
 
@@ -55,8 +59,14 @@ export class ChangeLog {
     this.prune(at);
     let start: number;
     if (cursor.seq !== undefined) {
-      if (cursor.seq < this.coveredFrom || cursor.seq > this.current) return null;
-      start = this.firstIndex((entry) => entry.seq > cursor.seq!);
+      // A cursor is as old as the change it names (or the server's start): older than the window, or
+      // unknown to this run of the server, gets everything, as a too-old `from` time does.
+      const seq = cursor.seq;
+      if (seq < this.coveredFrom || seq > this.current) return null;
+      start = this.firstIndex((entry) => entry.seq > seq);
+      const named = start > this.head ? this.entries[start - 1] : undefined;
+      const namedAt = named?.seq === seq ? named.at : seq === this.initialSeq ? this.startedAt : undefined;
+      if (namedAt === undefined || namedAt < at - this.windowMs) return null;
     } else if (cursor.time !== undefined) {
       if (!(cursor.time >= at - this.windowMs) || cursor.time > at) return null;
       // Same-millisecond changes are included: a duplicate is harmless, a miss is not.

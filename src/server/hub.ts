@@ -122,7 +122,8 @@ export class PresenceHub {
 
   /**
    * Changes since a cursor, as one viewer sees them. `users` null means every user is in scope.
-   * A full answer lists everyone online in scope plus the explicitly watched users.
+   * A full answer lists everyone online in scope plus the explicitly watched users (the viewer's own
+   * state comes with `welcome`); a partial one also carries the viewer's own changes.
    */
   delta(
     viewerId: string | null,
@@ -139,7 +140,6 @@ export class PresenceHub {
     } else {
       if (scope.online) for (const id of this.publiclyOnline) ids.add(id);
       for (const id of scope.users) ids.add(id);
-      if (viewerId !== null) ids.add(viewerId);
     }
     const users: UserView[] = [];
     for (const id of ids) {
@@ -479,7 +479,10 @@ export class PresenceHub {
   private sendRaw(connection: Connection, frame: string): void {
     if (connection.closing || connection.ws.readyState !== connection.ws.OPEN) return;
     if (connection.ws.bufferedAmount > this.options.limits.maxBufferedBytes) {
+      // The close frame queues behind what the peer is not reading, so cut the socket now: memory
+      // held for one slow reader must not grow with everyone else's traffic.
       this.closeConnection(connection, CLOSE_CODES.slowConsumer, 'slow consumer');
+      connection.ws.terminate();
       return;
     }
     connection.ws.send(frame);

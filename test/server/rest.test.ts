@@ -1,0 +1,215 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { startTestServer, type TestServer } from '../../src/testing/index.ts';
+import { rest } from '../helpers.ts';
+
+let server: TestServer;
+let admin: string;
+beforeEach(async () => {
+  server = await startTestServer({ users: ['ada', 'grace', 'linus'], guests: true });
+  admin = server.adminKey;
+});
+afterEach(async () => server.close());
+
+const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+
+describe('users (admin)', () => {
+  test('creates a user (POST /v1/users) and refuses duplicates and bad input with typed errors', async () => {
+    const created = await rest(server.httpUrl, '/api/v1/users', {
+      method: 'POST',
+      token: admin,
+      json: { id: 'jane', username: 'jane@example.com', displayName: 'Jane Doe', metadata: { favoriteNumber: 42 }, tags: ['beta'] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'jane', displayName: 'Jane Doe', metadata: { favoriteNumber: 42 }, kind: 'person', isGuest: false });
+    expect(created.body.presence).toMatchObject({ online: false, status: 'offline', lastOnline: null });
+
+    const again = await rest(server.httpUrl, '/api/v1/users', { method: 'POST', token: admin, json: { id: 'jane', username: 'other' } });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('conflict');
+
+    const bad = await rest(server.httpUrl, '/api/v1/users', { method: 'POST', token: admin, json: { username: 'x', avatarUrl: 'javascript:alert(1)' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error).toMatchObject({ code: 'invalid-input' });
+    expect(bad.body.error.message).toContain('avatarUrl');
+  });
+
+  test('a user cannot use admin routes, nor change or delete another user', async () => {
+    const { accessToken } = server.mintTokens('ada');
+    const create = await rest(server.httpUrl, '/api/v1/users', { method: 'POST', token: accessToken, json: { username: 'mallory' } });
+    expect(create.status).toBe(403);
+    const patch = await rest(server.httpUrl, '/api/v1/users/grace', { method: 'PATCH', token: accessToken, json: { displayName: 'pwned' } });
+    expect(patch.status).toBe(403);
+    const del = await rest(server.httpUrl, '/api/v1/users/grace', { method: 'DELETE', token: accessToken });
+    expect(del.status).toBe(403);
+    expect(server.store.getUser('grace')?.displayName).toBe('grace');
+  });
+
+  test('deletes a user: their sessions stop working and they disappear', async () => {
+    const { accessToken } = server.mintTokens('linus');
+    const del = await rest(server.httpUrl, '/api/v1/users/linus', { method: 'DELETE', token: admin });
+    expect(del.status).toBe(200);
+    expect((await rest(server.httpUrl, '/api/v1/users/linus', { token: admin })).status).toBe(404);
+    const me = await rest(server.httpUrl, '/api/v1/me', { token: accessToken });
+    expect(me.status).toBe(401);
+    expect(me.body.error.code).toBe('revoked');
+  });
+
+  test('lists users with cursor pagination and filters (online, tags, role, search)', async () => {
+    for (let i = 0; i < 7; i++) {
+      server.controls.createUser({ id: `u${i}`, username: `user${i}`, displayName: `Person ${i}`, tags: i % 2 ? ['odd'] : ['even'], role: i < 2 ? 'mod' : 'default' });
+    }
+    server.controls.connect('u3');
+    const { accessToken } = server.mintTokens('ada');
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { users: Array<{ id: string }>; nextCursor: string | null } } = await rest(
+        server.httpUrl,
+        `/api/v1/users?limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: accessToken },
+      );
+      seen.push(...page.body.users.map((user) => user.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['ada', 'grace', 'linus', 'u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
+
+    const ids = async (query: string) =>
+      (await rest(server.httpUrl, `/api/v1/users?${query}`, { token: accessToken })).body.users.map((user: { id: string }) => user.id);
+    expect(await ids('online=true')).toEqual(['u3']);
+    expect(await ids('tags=odd')).toEqual(['u1', 'u3', 'u5']);
+    expect(await ids('role=mod')).toEqual(['u0', 'u1']);
+    expect(await ids('search=PERSON%205')).toEqual(['u5']);
+    expect((await rest(server.httpUrl, '/api/v1/users?limit=1000', { token: accessToken })).body.error.code).toBe('invalid-input');
+    expect((await rest(server.httpUrl, '/api/v1/users?cursor=%%%', { token: accessToken })).status).toBe(422);
+  });
+});
+
+describe('me', () => {
+  test('updates own profile but not role (CometChat updateCurrentUserDetails)', async () => {
+    const { accessToken } = server.mintTokens('ada');
+    const ok = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { displayName: 'Ada Lovelace', metadata: { a: 1 } } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ id: 'ada', displayName: 'Ada Lovelace', metadata: { a: 1 } });
+    const role = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { role: 'admin' } });
+    expect(role.status).toBe(403);
+    expect(server.store.getUser('ada')?.role).toBe('default');
+    const taken = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { username: 'grace' } });
+    expect(taken.body.error.code).toBe('conflict');
+  });
+
+  test('sets the display picture by upload (type and size checked) or by external URL', async () => {
+    const { accessToken } = server.mintTokens('ada');
+    const upload = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, body: PNG, headers: { 'content-type': 'image/png' } });
+    expect(upload.status).toBe(200);
+    expect(upload.body.avatarUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/avatars\/ada\?v=1$/);
+    const picture = await fetch(upload.body.avatarUrl);
+    expect(picture.headers.get('content-type')).toBe('image/png');
+    expect(new Uint8Array(await picture.arrayBuffer())).toEqual(PNG);
+
+    const fake = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, body: '<svg onload=alert(1)>', headers: { 'content-type': 'image/png' } });
+    expect(fake.body.error.code).toBe('invalid-input');
+    const svg = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, body: '<svg/>', headers: { 'content-type': 'image/svg+xml' } });
+    expect(svg.body.error.code).toBe('invalid-input');
+    const huge = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, body: new Uint8Array(1024 * 1024 + 1), headers: { 'content-type': 'image/png' } });
+    expect(huge.status).toBe(413);
+
+    const external = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, json: { url: 'https://example.com/jane.png' } });
+    expect(external.body.avatarUrl).toBe('https://example.com/jane.png');
+    const unsafe = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, json: { url: 'data:text/html,<script>alert(1)</script>' } });
+    expect(unsafe.body.error.code).toBe('invalid-input');
+    expect(server.store.getUser('ada')?.avatarUrl).toBe('https://example.com/jane.png');
+  });
+
+  test('blocks: list, block, unblock; a blocked pair sees no presence of each other in REST', async () => {
+    server.controls.connect('grace');
+    const ada = server.mintTokens('ada').accessToken;
+    const grace = server.mintTokens('grace').accessToken;
+    expect((await rest(server.httpUrl, '/api/v1/users/grace', { token: ada })).body.presence.online).toBe(true);
+    const blocked = await rest(server.httpUrl, '/api/v1/me/blocks/grace', { method: 'PUT', token: ada });
+    expect(blocked.body).toMatchObject({ id: 'grace', blockedByMe: true, presence: null });
+    expect((await rest(server.httpUrl, '/api/v1/me/blocks', { token: ada })).body.users.map((u: { id: string }) => u.id)).toEqual(['grace']);
+    expect((await rest(server.httpUrl, '/api/v1/users/ada', { token: grace })).body).toMatchObject({ hasBlockedMe: true, presence: null });
+    // A filter must not reveal what a block hides.
+    expect((await rest(server.httpUrl, '/api/v1/users?online=true', { token: ada })).body.users).toEqual([]);
+    const delta = await rest(server.httpUrl, '/api/v1/users.presence', { token: ada });
+    expect(delta.body.users.find((u: { id: string }) => u.id === 'grace')?.presence ?? null).toBeNull();
+    await rest(server.httpUrl, '/api/v1/me/blocks/grace', { method: 'DELETE', token: ada });
+    expect((await rest(server.httpUrl, '/api/v1/users/grace', { token: ada })).body.presence.online).toBe(true);
+  });
+});
+
+describe('sessions', () => {
+  test('admin mints sessions; refresh rotates tokens; logout revokes', async () => {
+    const minted = await rest(server.httpUrl, '/api/v1/sessions', { method: 'POST', token: admin, json: { userId: 'ada' } });
+    expect(minted.body).toMatchObject({ userId: 'ada', accessToken: expect.any(String), refreshToken: expect.any(String) });
+    const refreshed = await rest(server.httpUrl, '/api/v1/auth/refresh', { method: 'POST', json: { refreshToken: minted.body.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.accessToken).not.toBe(minted.body.accessToken);
+    const reused = await rest(server.httpUrl, '/api/v1/auth/refresh', { method: 'POST', json: { refreshToken: minted.body.refreshToken } });
+    expect(reused.status).toBe(401);
+    const out = await rest(server.httpUrl, '/api/v1/auth/logout', { method: 'POST', token: refreshed.body.accessToken });
+    expect(out.status).toBe(200);
+    const after = await rest(server.httpUrl, '/api/v1/me', { token: refreshed.body.accessToken });
+    expect(after.body.error.code).toBe('revoked');
+  });
+
+  test('an expired access token is told apart from an unknown one', async () => {
+    await server.close();
+    let now = Date.now();
+    server = await startTestServer({ users: ['ada'], accessTokenTtlMs: 1000, now: () => now });
+    const { accessToken } = server.mintTokens('ada');
+    now += 1001;
+    expect((await rest(server.httpUrl, '/api/v1/me', { token: accessToken })).body.error.code).toBe('token-expired');
+    expect((await rest(server.httpUrl, '/api/v1/me', { token: 'nope' })).body.error.code).toBe('unauthorized');
+    expect((await rest(server.httpUrl, '/api/v1/me')).status).toBe(401);
+  });
+
+  test('guest sessions create guest users, and are refused when disabled', async () => {
+    const guest = await rest(server.httpUrl, '/api/v1/guest-sessions', { method: 'POST', json: { displayName: 'Visitor' } });
+    expect(guest.status).toBe(200);
+    expect(guest.body.user).toMatchObject({ isGuest: true, displayName: 'Visitor' });
+    expect((await rest(server.httpUrl, '/api/v1/me', { token: guest.body.tokens.accessToken })).body.id).toBe(guest.body.user.id);
+    await server.close();
+    server = await startTestServer();
+    const refused = await rest(server.httpUrl, '/api/v1/guest-sessions', { method: 'POST', json: {} });
+    expect(refused.body.error.code).toBe('disabled');
+  });
+});
+
+describe('hostile requests', () => {
+  test('malformed JSON, oversized bodies and unknown routes get typed errors; the server keeps serving', async () => {
+    const { accessToken } = server.mintTokens('ada');
+    const badJson = await fetch(`${server.httpUrl}/api/v1/me`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: '{"displayName":',
+    });
+    expect(badJson.status).toBe(400);
+    expect((await badJson.json()).error.code).toBe('bad-message');
+    const big = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { displayName: 'x'.repeat(70_000) } });
+    expect(big.status).toBe(413);
+    const proto = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: JSON.parse('{"metadata":{"__proto__":{"polluted":true}}}') });
+    expect(proto.body.error.code).toBe('invalid-input');
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+    expect((await rest(server.httpUrl, '/api/v1/nope', { token: accessToken })).body.error.code).toBe('not-found');
+    expect((await rest(server.httpUrl, '/api/v1/health')).body).toEqual({ ok: true });
+  });
+
+  test('a disallowed Origin is refused when an allow-list is set', async () => {
+    await server.close();
+    server = await startTestServer({ users: ['ada'], allowedOrigins: ['https://app.example'] });
+    const { accessToken } = server.mintTokens('ada');
+    const evil = await rest(server.httpUrl, '/api/v1/me', { token: accessToken, headers: { origin: 'https://evil.example' } });
+    expect(evil.status).toBe(403);
+    const good = await rest(server.httpUrl, '/api/v1/me', { token: accessToken, headers: { origin: 'https://app.example' } });
+    expect(good.status).toBe(200);
+    expect(good.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  });
+
+  test('REST requests are rate limited per credential', async () => {
+    const { accessToken } = server.mintTokens('ada');
+    const statuses = await Promise.all(Array.from({ length: 150 }, () => rest(server.httpUrl, '/api/v1/me', { token: accessToken }).then((r) => r.status)));
+    expect(statuses).toContain(429);
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(100);
+  });
+});
