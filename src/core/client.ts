@@ -314,14 +314,17 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
 
   // ---- applying server state -----------------------------------------------------------------
 
-  function notify(id: string, change: { previous: UserEntry; next: UserEntry } | null): void {
+  /**
+   * Tells listeners about a change. `live` is a real-time event; state loaded from a snapshot or REST
+   * only counts as a change when it differs from something we already knew.
+   */
+  function notify(id: string, change: { previous: UserEntry; next: UserEntry } | null, live = false): void {
     if (!change) return;
     const { previous, next } = change;
     if (previous.presence === next.presence) return;
     const view = viewOf(next);
     if (!view) return;
-    // First knowledge of a user is not an event: only changes of what we already knew are.
-    if (previous.presence === undefined) return;
+    if (previous.presence === undefined && !live) return;
     const before = previous.presence;
     const after = next.presence ?? null;
     for (const listener of presenceListeners) safely(listener, { user: view, presence: after, previous: before });
@@ -353,8 +356,8 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     }
   }
 
-  function applyView(view: UserView, seq: number): void {
-    notify(view.id, store.applyView(view, seq));
+  function applyView(view: UserView, seq: number, live = false): void {
+    notify(view.id, store.applyView(view, seq), live);
   }
 
   function advance(seq: number): void {
@@ -384,11 +387,20 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
         return;
       case 'presence':
         advance(message.seq);
-        notify(message.userId, store.applyPresence(message.userId, message.presence, message.seq));
+        if (message.user) {
+          const relation = store.peek(message.userId);
+          applyView(
+            { ...message.user, presence: message.presence, blockedByMe: relation?.blockedByMe ?? false, hasBlockedMe: relation?.hasBlockedMe ?? false },
+            message.seq,
+            true,
+          );
+        } else {
+          notify(message.userId, store.applyPresence(message.userId, message.presence, message.seq), true);
+        }
         return;
       case 'user':
         advance(message.seq);
-        applyView(message.user, message.seq);
+        applyView(message.user, message.seq, true);
         return;
       case 'user-removed':
         advance(message.seq);

@@ -62,6 +62,12 @@ export interface PresenceStore {
   knownUserIds(): IterableIterator<string>;
 }
 
+/** Structural sharing: an equal incoming value keeps the held object, so selectors see no change. */
+function keepIfEqual<T>(held: T, incoming: T): T {
+  if (held === incoming || held === undefined || held === null || incoming === undefined || incoming === null) return incoming;
+  return JSON.stringify(held) === JSON.stringify(incoming) ? held : incoming;
+}
+
 function emptyEntry(id: string): UserEntry {
   return { id, user: undefined, presence: undefined, blockedByMe: false, hasBlockedMe: false, seq: -1 };
 }
@@ -115,11 +121,18 @@ export function createPresenceStore(): PresenceStore {
     applyView(view, seq) {
       if ((users.get(view.id)?.getState().seq ?? -1) > seq) return null;
       const { presence, blockedByMe, hasBlockedMe, ...user } = view;
-      return commit(view.id, (previous) => ({ ...previous, user, presence, blockedByMe, hasBlockedMe, seq }));
+      return commit(view.id, (previous) => ({
+        ...previous,
+        user: keepIfEqual(previous.user, user),
+        presence: keepIfEqual(previous.presence, presence),
+        blockedByMe,
+        hasBlockedMe,
+        seq,
+      }));
     },
     applyPresence(id, presence, seq) {
       if ((users.get(id)?.getState().seq ?? -1) >= seq) return null;
-      return commit(id, (previous) => ({ ...previous, presence, seq }));
+      return commit(id, (previous) => ({ ...previous, presence: keepIfEqual(previous.presence, presence), seq }));
     },
     markMissing(id, seq) {
       if ((users.get(id)?.getState().seq ?? -1) > seq) return null;

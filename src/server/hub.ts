@@ -429,6 +429,7 @@ export class PresenceHub {
    */
   private publishPresence(userId: string, record: PresenceRecord, ownerChanged: boolean): void {
     const now = this.options.now();
+    const wasOnline = record.published.online;
     const publicChanged = republish(record, now);
     if (!publicChanged && !ownerChanged) return;
     if (record.published.online) this.publiclyOnline.add(userId);
@@ -437,7 +438,16 @@ export class PresenceHub {
     const own = JSON.stringify({ type: 'presence', seq, userId, presence: ownPresence(record) } satisfies ServerMessage);
     for (const connection of this.connectionsByUser.get(userId) ?? []) this.sendRaw(connection, own);
     if (!publicChanged) return;
-    const publicFrame = JSON.stringify({ type: 'presence', seq, userId, presence: record.published } satisfies ServerMessage);
+    // Someone coming online may be new to an online-list watcher: their profile comes along.
+    const user = this.options.store.getUser(userId);
+    const cameOnline = record.published.online && !wasOnline;
+    const publicFrame = JSON.stringify({
+      type: 'presence',
+      seq,
+      userId,
+      presence: record.published,
+      ...(cameOnline && user ? { user } : {}),
+    } satisfies ServerMessage);
     const partners = this.options.store.blockPartners(userId);
     for (const connection of this.audienceOf(userId)) {
       if (connection.userId === userId || (connection.userId !== null && partners.has(connection.userId))) continue;

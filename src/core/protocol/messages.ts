@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { ERROR_CODES } from './codes.ts';
 import { LIMITS } from './limits.ts';
-import { PresencePatchSchema, PresenceSchema, UserIdSchema, UserViewSchema } from './model.ts';
+import { PresencePatchSchema, PresenceSchema, UserIdSchema, UserSchema, UserViewSchema } from './model.ts';
 
 /** Request id: the server echoes it in the `ack` or `error` that answers the frame. */
 const RequestId = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)));
@@ -63,8 +63,17 @@ export const ServerMessageSchema = v.variant('type', [
     users: v.array(UserViewSchema),
     removed: v.array(v.string()),
   }),
-  /** A user's presence changed. `presence` is null when a block now hides it. */
-  v.object({ type: v.literal('presence'), seq: Seq, userId: v.string(), presence: v.nullable(PresenceSchema) }),
+  /**
+   * A user's presence changed. `presence` is null when a block now hides it. `user` (the profile) comes
+   * along when the user has just come online, since an online-list watcher may not know them yet.
+   */
+  v.object({
+    type: v.literal('presence'),
+    seq: Seq,
+    userId: v.string(),
+    presence: v.nullable(PresenceSchema),
+    user: v.optional(UserSchema),
+  }),
   /** A user's profile or relation to you changed (or a user appeared). */
   v.object({ type: v.literal('user'), seq: Seq, user: UserViewSchema }),
   /** A user was deleted. */
