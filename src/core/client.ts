@@ -259,7 +259,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
         emitSession({ type: 'token-refreshed' });
       } catch (error) {
         if (error instanceof PresenceError && ['revoked', 'unauthorized', 'token-expired'].includes(error.code)) {
-          endSession('logged-out');
+          endSession('logged-out', error);
         }
         throw error;
       } finally {
@@ -299,14 +299,15 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     onStatus: (status: ConnectionStatus, error) => state.setState({ status, error }),
     onMessage: handleMessage,
     onProblem: report,
-    onRevoked: () => endSession(state.getState().session === 'removed' ? 'removed' : 'logged-out'),
+    onRevoked: () =>
+      endSession(state.getState().session === 'removed' ? 'removed' : 'logged-out', new PresenceError('revoked', 'the session was revoked')),
   });
 
-  function endSession(next: Exclude<SessionState, 'logged-in'>): void {
+  function endSession(next: Exclude<SessionState, 'logged-in'>, error: PresenceError | null): void {
     if (state.getState().session !== 'logged-in') return;
     state.setState({ session: next });
     connection.stop();
-    state.setState({ status: 'disconnected' });
+    state.setState({ status: 'disconnected', error });
     for (const pending of statusQueue) for (const waiter of pending.waiters) waiter.reject(new PresenceError('revoked', 'the session has ended'));
     statusQueue = [];
     emitSession(next === 'removed' ? { type: 'removed' } : { type: 'logged-out' });
@@ -405,7 +406,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
       case 'user-removed':
         advance(message.seq);
         notify(message.userId, store.markMissing(message.userId, message.seq));
-        if (message.userId === state.getState().currentUserId) endSession('removed');
+        if (message.userId === state.getState().currentUserId) endSession('removed', new PresenceError('revoked', 'the user was deleted'));
         return;
       case 'snapshot': {
         advance(message.seq);
@@ -641,7 +642,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
       try {
         await api.request('/api/v1/auth/logout', { method: 'POST', schema: v.object({ ok: v.literal(true) }) });
       } finally {
-        endSession('logged-out');
+        endSession('logged-out', null);
       }
     },
     addListener: (callback) => void sessionListeners.add(callback),

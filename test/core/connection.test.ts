@@ -1,0 +1,255 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { createPresenceClient, type PresenceClient, type PresenceClientOptions, type TokenReason } from '../../src/core/index.ts';
+import type { WebSocketLike } from '../../src/core/connection.ts';
+import { CLOSE_CODES, PROTOCOL_VERSION, type UserView } from '../../src/core/protocol/index.ts';
+
+/** A scriptable server: tests decide how it answers auth and pings. */
+interface FakeServer {
+  url: string;
+  connections: Array<{ ws: WebSocket; frames: Array<Record<string, unknown>>; openedAt: number; closedAt?: number }>;
+  close(): Promise<void>;
+}
+
+interface FakeBehaviour {
+  /** What to do with an auth frame: welcome, or close with a code. */
+  onAuth?: (token: string, attempt: number) => 'welcome' | number;
+  answerPings?: boolean;
+}
+
+const ME: UserView = {
+  id: 'ada',
+  username: 'ada',
+  displayName: 'Ada',
+  avatarUrl: null,
+  role: 'default',
+  kind: 'person',
+  isGuest: false,
+  tags: [],
+  metadata: {},
+  profileUrl: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  blockedAt: null,
+  presence: { online: true, status: 'online', statusMessage: null, custom: null, callStatus: 'available', lastOnline: null, utcOffset: null, updatedAt: '2026-01-01T00:00:00.000Z' },
+  blockedByMe: false,
+  hasBlockedMe: false,
+};
+
+async function startFakeServer(behaviour: FakeBehaviour = {}): Promise<FakeServer> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => PROTOCOL_VERSION });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const connections: FakeServer['connections'] = [];
+  let authAttempts = 0;
+  wss.on('connection', (ws) => {
+    const connection: FakeServer['connections'][number] = { ws, frames: [], openedAt: Date.now() };
+    connections.push(connection);
+    ws.on('close', () => (connection.closedAt = Date.now()));
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as Record<string, unknown>;
+      connection.frames.push(frame);
+      if (frame.type === 'auth') {
+        authAttempts += 1;
+        const verdict = behaviour.onAuth?.(String(frame.token), authAttempts) ?? 'welcome';
+        if (verdict === 'welcome') {
+          ws.send(JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION, sessionId: 's', me: ME, seq: 1, serverTime: new Date().toISOString(), heartbeatMs: 15_000 }));
+        } else ws.close(verdict, 'scripted');
+      } else if (frame.type === 'ping' && behaviour.answerPings !== false) {
+        ws.send(JSON.stringify({ type: 'pong', t: frame.t }));
+      } else if (frame.type === 'subscribe') {
+        ws.send(JSON.stringify({ type: 'snapshot', rid: frame.rid, seq: 1, full: true, users: [], removed: [] }));
+      } else if (frame.type === 'set-presence') {
+        ws.send(JSON.stringify({ type: 'ack', rid: frame.rid }));
+      }
+    });
+  });
+  const { port } = wss.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    close: () =>
+      new Promise((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}
+
+let fake: FakeServer | undefined;
+let client: PresenceClient | undefined;
+afterEach(async () => {
+  client?.disconnect();
+  vi.useRealTimers();
+  await fake?.close();
+  fake = undefined;
+  client = undefined;
+});
+
+function makeClient(options: Partial<PresenceClientOptions> = {}): PresenceClient {
+  client = createPresenceClient({
+    url: fake!.url,
+    token: 'token-1',
+    WebSocket: WebSocket as unknown as WebSocketLike,
+    environment: null,
+    backoff: { minMs: 1000, maxMs: 8000, random: () => 1 },
+    ...options,
+  });
+  return client;
+}
+
+/**
+ * Lets real socket I/O happen while fake time moves 1 ms a step (a zero-delay timer set inside a fake
+ * tick is due 1 ms later, and partysocket sets one before every attempt).
+ */
+async function settle(predicate: () => boolean, label: string, stepMs = 1): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    await vi.advanceTimersByTimeAsync(stepMs);
+    if (predicate()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`never settled: ${label} (status ${client?.state.getState().status}, ${fake?.connections.length} connections)`);
+}
+
+/** Lets fake time pass in steps, with real I/O between them, so a wrong reconnect would be seen. */
+async function idle(totalMs: number, stepMs = 500): Promise<void> {
+  for (let elapsed = 0; elapsed < totalMs; elapsed += stepMs) {
+    await vi.advanceTimersByTimeAsync(stepMs);
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+const useFakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+
+describe('connection state machine', () => {
+  test('authenticates with the first frame, never the URL, and sends nothing before the welcome', async () => {
+    fake = await startFakeServer();
+    const c = makeClient();
+    const statusDone = c.setStatus({ status: 'busy' });
+    c.connect();
+    await vi.waitUntil(() => c.state.getState().status === 'connected');
+    await statusDone;
+    const frames = fake.connections[0]!.frames;
+    expect(frames[0]).toEqual({ type: 'auth', token: 'token-1' });
+    expect(frames.map((frame) => frame.type)).toEqual(['auth', 'set-presence']);
+    expect(fake.connections[0]!.ws.protocol).toBe(PROTOCOL_VERSION);
+  });
+
+  test('connect, release, connect in one tick (React StrictMode) opens exactly one socket', async () => {
+    fake = await startFakeServer();
+    const c = makeClient();
+    const release = c.connect();
+    release();
+    c.connect();
+    await vi.waitUntil(() => c.state.getState().status === 'connected');
+    expect(fake.connections).toHaveLength(1);
+  });
+
+  test('no pong within the timeout: the connection is declared dead and replaced', async () => {
+    useFakeTimers();
+    fake = await startFakeServer({ answerPings: false });
+    const c = makeClient({ heartbeat: { intervalMs: 30_000, timeoutMs: 5_000 }, backoff: { random: () => 0 } });
+    const statuses: string[] = [];
+    c.state.subscribe((state, previous) => state.status !== previous.status && statuses.push(state.status));
+    c.connect();
+    await settle(() => c.state.getState().status === 'connected', 'first connect');
+    // The ping goes out at 30 s; the pong timer runs from then.
+    await vi.advanceTimersByTimeAsync(30_000 + 4_990);
+    expect(c.state.getState().status).toBe('connected');
+    expect(fake.connections).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(10);
+    await settle(() => fake!.connections.length === 2 && c.state.getState().status === 'connected', 'reconnected');
+    expect(fake.connections[0]!.frames.filter((frame) => frame.type === 'ping')).toHaveLength(1);
+    expect(statuses).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
+  });
+
+  test('reconnects with exponential, capped backoff between failed attempts', async () => {
+    useFakeTimers();
+    fake = await startFakeServer({ onAuth: () => 1011 });
+    const c = makeClient();
+    c.connect();
+    const expected = [1000, 2000, 4000, 8000, 8000];
+    for (let attempt = 0; attempt < expected.length; attempt++) {
+      await settle(() => fake!.connections[attempt]?.closedAt !== undefined, `failure ${attempt + 1}`);
+      const delay = expected[attempt]!;
+      await vi.advanceTimersByTimeAsync(delay - 5);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(fake.connections.length).toBe(attempt + 1);
+      await settle(() => fake!.connections.length === attempt + 2, `attempt after ${delay} ms`);
+      const waited = fake.connections[attempt + 1]!.openedAt - fake.connections[attempt]!.closedAt!;
+      expect(waited).toBeGreaterThanOrEqual(delay);
+      expect(waited).toBeLessThanOrEqual(delay + 10);
+    }
+    expect(c.state.getState().error).toMatchObject({ code: 'network' });
+  });
+
+  test("an 'online' event skips the rest of the backoff", async () => {
+    useFakeTimers();
+    fake = await startFakeServer({ onAuth: (_token, attempt) => (attempt === 1 ? 1011 : 'welcome') });
+    const environment = new EventTarget();
+    const c = makeClient({ environment });
+    c.connect();
+    await settle(() => fake!.connections.length === 1 && c.state.getState().status === 'reconnecting', 'first failure');
+    environment.dispatchEvent(new Event('online'));
+    await settle(() => c.state.getState().status === 'connected', 'connected without waiting');
+    expect(fake.connections).toHaveLength(2);
+  });
+
+  test('token expired (4002): asks for a fresh token and reconnects at once', async () => {
+    useFakeTimers();
+    fake = await startFakeServer({ onAuth: (token) => (token === 'stale' ? CLOSE_CODES.tokenExpired : 'welcome') });
+    const reasons: TokenReason[] = [];
+    const c = makeClient({ token: (reason) => (reasons.push(reason), reason === 'expired' ? 'fresh' : 'stale') });
+    c.connect();
+    await settle(() => c.state.getState().status === 'connected', 'connected with a fresh token');
+    expect(reasons).toEqual(['connect', 'expired']);
+    expect(fake.connections.map((connection) => connection.frames[0]?.token)).toEqual(['stale', 'fresh']);
+  });
+
+  test('revoked (4003): stops retrying and says why', async () => {
+    useFakeTimers();
+    fake = await startFakeServer({ onAuth: () => CLOSE_CODES.revoked });
+    const c = makeClient();
+    c.connect();
+    await settle(() => c.state.getState().status === 'disconnected', 'stopped');
+    await idle(60_000);
+    expect(fake.connections).toHaveLength(1);
+    expect(c.state.getState()).toMatchObject({ status: 'disconnected', session: 'logged-out', error: { code: 'revoked' } });
+  });
+
+  test('unauthorized (4001): a fixed token stops at once; a token getter is asked again, three times at most', async () => {
+    useFakeTimers();
+    fake = await startFakeServer({ onAuth: () => CLOSE_CODES.unauthorized });
+    const fixed = makeClient();
+    fixed.connect();
+    await settle(() => fixed.state.getState().status === 'disconnected', 'fixed token stopped');
+    expect(fixed.state.getState().error).toMatchObject({ code: 'unauthorized' });
+    await idle(30_000);
+    expect(fake.connections).toHaveLength(1);
+    fixed.disconnect();
+
+    let asked = 0;
+    const renewing = makeClient({ token: () => `t${++asked}` });
+    renewing.connect();
+    // Small steps, so socket I/O keeps up with fake time (one big jump would time the handshakes out).
+    await settle(() => renewing.state.getState().status === 'disconnected', 'getter gave up', 50);
+    await idle(30_000);
+    expect(fake.connections.length).toBe(1 + 3);
+    expect(asked).toBe(3);
+  });
+
+  test('an invalid frame from the server is reported, and the connection carries on', async () => {
+    fake = await startFakeServer();
+    const c = makeClient();
+    const errors: string[] = [];
+    c.onError((error) => errors.push(`${error.code}: ${error.message}`));
+    c.connect();
+    await vi.waitUntil(() => c.state.getState().status === 'connected');
+    fake.connections[0]!.ws.send('{"type":"presence","seq":"NaN"}');
+    fake.connections[0]!.ws.send('not json');
+    await vi.waitUntil(() => errors.length === 2);
+    expect(errors[0]).toMatch(/^bad-message/);
+    await c.setStatus({ status: 'away' });
+    expect(c.state.getState().status).toBe('connected');
+  });
+});
