@@ -211,7 +211,11 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
   const userRefs = new Map<string, number>();
   let onlineRefs = 0;
   let connectRefs = 0;
+  /** Highest server sequence number received: where a catch-up starts. */
   let cursor: number | null = null;
+  /** Retained users (and the online list) whose state we hold in sync, so a cursor is enough for them. */
+  const syncedUsers = new Set<string>();
+  let onlineSynced = false;
   let nextRid = 1;
   const snapshotScopes = new Map<number, { users: readonly string[]; online: boolean }>();
   let statusQueue: PendingStatus[] = [];
@@ -414,7 +418,10 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
         for (const id of message.removed) notify(id, store.markMissing(id, message.seq));
         const scope = message.rid === undefined ? undefined : snapshotScopes.get(message.rid);
         if (message.rid !== undefined) snapshotScopes.delete(message.rid);
-        if (message.full && scope) applyFull(message.seq, new Set(message.users.map((view) => view.id)), scope);
+        if (!scope) return;
+        if (message.full) applyFull(message.seq, new Set(message.users.map((view) => view.id)), scope);
+        for (const id of scope.users) if (userRefs.has(id)) syncedUsers.add(id);
+        if (scope.online && onlineRefs > 0) onlineSynced = true;
         return;
       }
       case 'ack': {
@@ -460,11 +467,20 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     });
   }
 
+  /**
+   * After (re)connecting: what we already held in sync catches up from the cursor; what was retained
+   * but never synced (or everything, on a first connection) asks for the whole current state.
+   */
   function resubscribeAll(): void {
     toSubscribe.clear();
     toUnsubscribe.clear();
     onlineChange = null;
-    sendSubscribe([...userRefs.keys()], onlineRefs > 0, cursor);
+    const ids = [...userRefs.keys()];
+    const synced = cursor === null ? [] : ids.filter((id) => syncedUsers.has(id));
+    const fresh = cursor === null ? ids : ids.filter((id) => !syncedUsers.has(id));
+    const onlineFromCursor = onlineRefs > 0 && cursor !== null && onlineSynced;
+    if (synced.length > 0 || onlineFromCursor) sendSubscribe(synced, onlineFromCursor, cursor);
+    if (fresh.length > 0 || (onlineRefs > 0 && !onlineFromCursor)) sendSubscribe(fresh, onlineRefs > 0 && !onlineFromCursor, null);
   }
 
   function scheduleFlush(): void {
@@ -505,6 +521,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
         return;
       }
       userRefs.delete(id);
+      syncedUsers.delete(id);
       if (!toSubscribe.delete(id)) toUnsubscribe.add(id);
       scheduleFlush();
     };
@@ -522,6 +539,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
       released = true;
       onlineRefs -= 1;
       if (onlineRefs === 0) {
+        onlineSynced = false;
         onlineChange = onlineChange === 'subscribe' ? null : 'unsubscribe';
         scheduleFlush();
       }

@@ -283,10 +283,12 @@ export class PresenceHub {
     const user = this.options.store.getUser(userId)!;
     connection.userId = userId;
     connection.sessionId = sessionId;
+    // Others hear of the new connection first; this one learns its state from the welcome, so the
+    // welcome is the first frame it gets and its cursor starts clean.
+    this.addConnectionCount(userId, +1);
     let mine = this.connectionsByUser.get(userId);
     if (!mine) this.connectionsByUser.set(userId, (mine = new Set()));
     mine.add(connection);
-    this.addConnectionCount(userId, +1);
     this.send(connection, {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
