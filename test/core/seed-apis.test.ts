@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { PresenceError, type PresenceClient, type SessionEvent, type StatusUpdate, type UserView } from '../../src/core/index.ts';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
 import { rest, waitForStatus, waitForStore, waitForUser } from '../helpers.ts';
@@ -199,7 +199,7 @@ describe('Realm: session', () => {
     expect(ada.session.state).toBe('logged-out');
     expect(ada.state.getState().status).toBe('disconnected');
     expect(events).toEqual([{ type: 'custom-data-refreshed', customData: { plan: 'team' } }, { type: 'logged-out' }]);
-    await waitForStore(ada.state, () => server.controls.connectionCount('ada') === 0).catch(() => {});
+    await vi.waitUntil(() => server.controls.connectionCount('ada') === 0);
     expect(server.controls.presenceOf('ada').online).toBe(false);
     await expect(ada.setStatus({ status: 'away' })).rejects.toMatchObject({ code: 'revoked' });
     ada.session.removeAllListeners();

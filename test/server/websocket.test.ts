@@ -92,7 +92,10 @@ describe('presence', () => {
     expect((await watcher.next('snapshot')).users[0]?.presence?.online).toBe(false);
 
     const first = await openRawSocket(s.wsUrl, s.mintTokens('grace').accessToken);
-    expect((await watcher.next('presence', byUser('grace'))).presence).toMatchObject({ online: true, status: 'online' });
+    const online = await watcher.next('presence', byUser('grace'));
+    expect(online.presence).toMatchObject({ online: true, status: 'online' });
+    // Coming online brings the profile along, for watchers who did not know the user yet.
+    expect(online.user).toMatchObject({ id: 'grace', username: 'grace' });
     const second = await openRawSocket(s.wsUrl, s.mintTokens('grace').accessToken);
     first.ws.close();
     await first.closed;
