@@ -75,7 +75,9 @@ const SafeUrlSchema = v.pipe(
   v.check((url: string) => isSafeUrl(url), 'must be an absolute http(s) URL'),
 );
 
-function jsonSchema<T extends JsonValue>(maxBytes: number, isShape: (value: unknown) => boolean = () => true) {
+// Typed as a plain schema of T: valibot's inference over the recursive JsonValue type is too deep for
+// consumers' type checkers (TS2589) when it is spelled out in the declarations.
+function jsonSchema<T extends JsonValue>(maxBytes: number, isShape: (value: unknown) => boolean = () => true): v.GenericSchema<unknown, T> {
   return v.custom<T>(
     (value) => isShape(value) && typeof checkJson(value, maxBytes, LIMITS.jsonDepth) === 'number',
     (issue) => {

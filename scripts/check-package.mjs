@@ -1,0 +1,47 @@
+// Checks the built package as a consumer sees it: every export resolves at run time, and its
+// declarations type-check with skipLibCheck off under both "bundler" and "nodenext" resolution.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'presence-kit-consumer-'));
+try {
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(root, join(dir, 'node_modules', 'presence-kit'), 'dir');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  writeFileSync(
+    join(dir, 'consumer.ts'),
+    `import { createPresenceClient, PresenceError, type PresenceClient } from 'presence-kit';
+import { createPresenceClient as fromCore, CLOSE_CODES } from 'presence-kit/core';
+import { createPresenceServer, createMemoryStore } from 'presence-kit/server';
+import { startTestServer } from 'presence-kit/testing';
+const client: PresenceClient = fromCore({ url: 'http://127.0.0.1:1' });
+void client.setStatus({ status: 'busy', custom: { mood: 'focused' } }).catch(() => {});
+export const all = [createPresenceClient, PresenceError, CLOSE_CODES, createPresenceServer, createMemoryStore, startTestServer];
+`,
+  );
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const [module, resolution] of [['esnext', 'bundler'], ['nodenext', 'nodenext']]) {
+    execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', module, '--moduleResolution', resolution,
+      '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), join(dir, 'consumer.ts')], { stdio: 'inherit', cwd: dir });
+    console.log(`types ok (${resolution})`);
+  }
+  writeFileSync(join(dir, 'run.mjs'), `
+const entries = ['presence-kit', 'presence-kit/core', 'presence-kit/server', 'presence-kit/testing'];
+for (const entry of entries) {
+  const module = await import(entry);
+  if (Object.keys(module).length === 0) throw new Error(entry + ' exports nothing');
+}
+const { createPresenceServer } = await import('presence-kit/server');
+const server = await createPresenceServer({ port: 0 });
+const response = await fetch(server.httpUrl + '/api/v1/health');
+if (!response.ok) throw new Error('health check failed');
+await server.close();
+console.log('runtime ok: ' + entries.join(', '));
+`);
+  execFileSync(process.execPath, [join(dir, 'run.mjs')], { stdio: 'inherit', cwd: dir });
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
