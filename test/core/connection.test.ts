@@ -8,7 +8,7 @@ import { CLOSE_CODES, PROTOCOL_VERSION, type UserView } from '../../src/core/pro
 /** A scriptable server: tests decide how it answers auth and pings. */
 interface FakeServer {
   url: string;
-  connections: Array<{ ws: WebSocket; frames: Array<Record<string, unknown>>; openedAt: number; closedAt?: number }>;
+  connections: Array<{ ws: WebSocket; url: string; frames: Array<Record<string, unknown>>; openedAt: number; closedAt?: number }>;
   close(): Promise<void>;
 }
 
@@ -42,8 +42,8 @@ async function startFakeServer(behaviour: FakeBehaviour = {}): Promise<FakeServe
   await new Promise((resolve) => wss.once('listening', resolve));
   const connections: FakeServer['connections'] = [];
   let authAttempts = 0;
-  wss.on('connection', (ws) => {
-    const connection: FakeServer['connections'][number] = { ws, frames: [], openedAt: Date.now() };
+  wss.on('connection', (ws, request) => {
+    const connection: FakeServer['connections'][number] = { ws, url: request.url ?? '', frames: [], openedAt: Date.now() };
     connections.push(connection);
     ws.on('close', () => (connection.closedAt = Date.now()));
     ws.on('message', (data) => {
@@ -133,6 +133,7 @@ describe('connection state machine', () => {
     expect(frames[0]).toEqual({ type: 'auth', token: 'token-1' });
     expect(frames.map((frame) => frame.type)).toEqual(['auth', 'set-presence']);
     expect(fake.connections[0]!.ws.protocol).toBe(PROTOCOL_VERSION);
+    expect(fake.connections[0]!.url).toBe('/ws');
   });
 
   test('connect, release, connect in one tick (React StrictMode) opens exactly one socket', async () => {
