@@ -588,6 +588,15 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
 
   // ---- connection lifecycle -------------------------------------------------------------------
 
+  /** Stops on purpose: status changes still waiting for a connection fail with `closed`. */
+  function stopConnection(): void {
+    if (connection.status === 'idle') return;
+    connection.stop();
+    const abandoned = statusQueue;
+    statusQueue = [];
+    for (const pending of abandoned) for (const waiter of pending.waiters) waiter.reject(new PresenceError('closed', 'the client was disconnected before the server acknowledged the status'));
+  }
+
   function reconcile(): void {
     if (reconcileScheduled) return;
     reconcileScheduled = true;
@@ -595,7 +604,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     queueMicrotask(() => {
       reconcileScheduled = false;
       if (connectRefs > 0 && state.getState().session === 'logged-in') connection.start();
-      else if (connectRefs === 0) connection.stop();
+      else if (connectRefs === 0) stopConnection();
     });
   }
 
@@ -685,7 +694,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     },
     disconnect() {
       connectRefs = 0;
-      connection.stop();
+      stopConnection();
     },
     retainUser,
     retainOnlineList,

@@ -196,6 +196,32 @@ describe('connection state machine', () => {
     expect(fake.connections).toHaveLength(2);
   });
 
+  test("an 'offline' event or the tab becoming visible probes the link at once; a dead one is replaced", async () => {
+    useFakeTimers();
+    fake = await startFakeServer({ answerPings: false });
+    const environment = new EventTarget();
+    const c = makeClient({ environment, heartbeat: { intervalMs: 30_000, timeoutMs: 2_000 }, backoff: { random: () => 0 } });
+    c.connect();
+    await settle(() => c.state.getState().status === 'connected', 'connected');
+    environment.dispatchEvent(new Event('offline'));
+    await settle(() => fake!.connections[0]!.frames.some((frame) => frame.type === 'ping'), 'probe sent');
+    await vi.advanceTimersByTimeAsync(2_000);
+    await settle(() => fake!.connections.length === 2 && c.state.getState().status === 'connected', 'replaced');
+    environment.dispatchEvent(new Event('visibilitychange'));
+    await settle(() => fake!.connections[1]!.frames.some((frame) => frame.type === 'ping'), 'probe on visible');
+  });
+
+  test('disconnect() fails status changes still waiting for the server with closed', async () => {
+    fake = await startFakeServer({ onAuth: () => 1011 });
+    const c = makeClient();
+    c.connect();
+    const pending = c.setStatus({ status: 'away' });
+    await vi.waitUntil(() => fake!.connections.length === 1);
+    c.disconnect();
+    await expect(pending).rejects.toMatchObject({ code: 'closed' });
+    expect(c.state.getState().status).toBe('idle');
+  });
+
   test('token expired (4002): asks for a fresh token and reconnects at once', async () => {
     useFakeTimers();
     fake = await startFakeServer({ onAuth: (token) => (token === 'stale' ? CLOSE_CODES.tokenExpired : 'welcome') });
