@@ -55,3 +55,4 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
 }
+export { makePresence, makeUserView } from './fixtures.ts';

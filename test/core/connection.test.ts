@@ -3,7 +3,8 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createPresenceClient, type PresenceClient, type PresenceClientOptions, type TokenReason } from '../../src/core/index.ts';
 import type { WebSocketLike } from '../../src/core/connection.ts';
-import { CLOSE_CODES, PROTOCOL_VERSION, type UserView } from '../../src/core/protocol/index.ts';
+import { CLOSE_CODES, PROTOCOL_VERSION } from '../../src/core/protocol/index.ts';
+import { makeUserView } from '../../src/testing/index.ts';
 
 /** A scriptable server: tests decide how it answers auth and pings. */
 interface FakeServer {
@@ -18,24 +19,7 @@ interface FakeBehaviour {
   answerPings?: boolean;
 }
 
-const ME: UserView = {
-  id: 'ada',
-  username: 'ada',
-  displayName: 'Ada',
-  avatarUrl: null,
-  role: 'default',
-  kind: 'person',
-  isGuest: false,
-  tags: [],
-  metadata: {},
-  profileUrl: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  blockedAt: null,
-  presence: { online: true, status: 'online', statusMessage: null, custom: null, callStatus: 'available', lastOnline: null, utcOffset: null, updatedAt: '2026-01-01T00:00:00.000Z' },
-  blockedByMe: false,
-  hasBlockedMe: false,
-};
+const ME = makeUserView('ada', { displayName: 'Ada' });
 
 async function startFakeServer(behaviour: FakeBehaviour = {}): Promise<FakeServer> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => PROTOCOL_VERSION });

@@ -1,38 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { createPresenceStore } from '../../src/core/store.ts';
-import type { Presence, UserView } from '../../src/core/protocol/index.ts';
+import type { Presence } from '../../src/core/protocol/index.ts';
+import { makePresence, makeUserView } from '../../src/testing/index.ts';
 import { backoffDelay } from '../../src/core/backoff.ts';
 
-const presence = (status: Presence['status'], online = status !== 'offline'): Presence => ({
-  online,
-  status,
-  statusMessage: null,
-  custom: null,
-  callStatus: 'available',
-  lastOnline: null,
-  utcOffset: null,
-  updatedAt: '2026-11-22T00:00:00.000Z',
-});
-
-const view = (id: string, status: Presence['status'] = 'online'): UserView => ({
-  id,
-  username: id,
-  displayName: id,
-  avatarUrl: null,
-  role: 'default',
-  kind: 'person',
-  isGuest: false,
-  tags: [],
-  metadata: {},
-  profileUrl: null,
-  createdAt: '2026-11-22T00:00:00.000Z',
-  updatedAt: '2026-11-22T00:00:00.000Z',
-  blockedAt: null,
-  presence: presence(status),
-  blockedByMe: false,
-  hasBlockedMe: false,
-});
+const presence = (status: Presence['status']) => makePresence(status);
+const view = (id: string, status: Presence['status'] = 'online') => makeUserView(id, { presence: makePresence(status) });
 
 describe('presence store', () => {
   test('an update to one user notifies only that user’s subscribers and copies nothing else', () => {
