@@ -372,8 +372,10 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
   /** A full answer lists everyone online in scope: whoever we hold as online in scope and is absent went offline. */
   function applyFull(seq: number, listed: Set<string>, scope: { users: readonly string[]; online: boolean }): void {
     const inScope = scope.online ? [...store.onlineUserIds()] : scope.users;
+    const me = state.getState().currentUserId;
     for (const id of inScope) {
-      if (listed.has(id)) continue;
+      // Our own state comes with the welcome (we may be invisible, so not listed as online).
+      if (listed.has(id) || id === me) continue;
       const entry = store.peek(id);
       if (entry?.presence?.online) {
         notify(id, store.applyPresence(id, { ...entry.presence, online: false, status: 'offline', callStatus: 'available' }, seq));

@@ -72,8 +72,13 @@ export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlM
     return { ok: true, session };
   }
 
+  let minted = 0;
   return {
-    mint: (userId: string) => issue(userId, randomUUID()),
+    mint(userId: string) {
+      // Now and then, forget sessions nobody can use any more, so a long-running server does not grow.
+      if (++minted % 1000 === 0) store.pruneSessions(now());
+      return issue(userId, randomUUID());
+    },
     verifyAccessToken: (token: string) =>
       check(store.sessionByAccessHash(hashToken(token)), (session) => session.accessTokenExpiresAt),
     /** Rotates both tokens: the old refresh token stops working. */

@@ -55,6 +55,8 @@ export interface PresenceStore {
   sessionByRefreshHash(hash: string): StoredSession | undefined;
   sessionsOfUser(userId: string): StoredSession[];
   deleteSession(id: string): void;
+  /** Forgets sessions whose refresh token expired before `now` (revoked ones included). */
+  pruneSessions(now: number): void;
 }
 
 /**
@@ -175,6 +177,9 @@ export function createMemoryStore(): PresenceStore {
     deleteSession(id) {
       const session = sessions.get(id);
       if (session) dropSession(session);
+    },
+    pruneSessions(now) {
+      for (const session of sessions.values()) if (session.refreshTokenExpiresAt < now) dropSession(session);
     },
   };
 }

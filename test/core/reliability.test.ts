@@ -92,6 +92,8 @@ test('after an outage longer than the catch-up window: a full snapshot, leavers 
   await connected(ada);
   await waitForStore(ada.state, () => ada.onlineUserIds().length === 3, 'three online');
 
+  // Ada goes invisible: the server's online list will not name her, yet she must not mark herself offline.
+  await ada.setStatus({ status: 'invisible' });
   ada.disconnect();
   server.controls.disconnect('grace');
   server.controls.createUser({ id: 'newcomer', username: 'newcomer' });
@@ -103,6 +105,7 @@ test('after an outage longer than the catch-up window: a full snapshot, leavers 
   await waitForUser(ada, 'newcomer', (entry) => entry.presence?.online === true);
   expect(frames.find((frame) => frame.type === 'snapshot')).toMatchObject({ full: true });
   expect([...ada.onlineUserIds()].sort()).toEqual(['ada', 'linus', 'newcomer']);
+  expect(ada.peekUser('ada')?.presence).toMatchObject({ online: true, status: 'invisible' });
   release();
 });
 
