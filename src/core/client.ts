@@ -3,6 +3,7 @@ import { createApi } from './api.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { Connection, type EnvironmentEvents, type HeartbeatOptions, type TokenReason, type WebSocketLike } from './connection.ts';
 import { PresenceError } from './errors.ts';
+import { trackIdle } from './idle.ts';
 import {
   LIMITS,
   PresenceDeltaSchema,
@@ -45,8 +46,19 @@ export interface PresenceClientOptions {
   fetch?: typeof fetch;
   heartbeat?: HeartbeatOptions;
   backoff?: BackoffOptions;
-  /** Source of online/offline/visibilitychange events; defaults to `window` in a browser, none elsewhere. */
+  /** Source of online/offline/visibility and input events; defaults to `window` in a browser, none elsewhere. */
   environment?: EnvironmentEvents | null;
+  /**
+   * How long someone else's going offline is held back, in ms (default 5,000). A reconnect within it
+   * (a page reload, a network blip) never flashes them offline. 0 shows offline at once.
+   */
+  offlineGraceMs?: number;
+  /**
+   * Sets your status to 'away' after this long without input or while the tab is hidden, and back to
+   * 'online' at the next input (default: 5 minutes; needs an `environment`). Only an 'online' status is
+   * changed, never one you chose. `false` turns it off.
+   */
+  autoAway?: { afterMs: number } | false;
 }
 
 /** Filters of {@link PresenceClient.listUsers} (CometChat's UsersRequest). */
@@ -291,6 +303,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
 
   const api = createApi({ baseUrl: options.url, fetch: options.fetch ?? globalThis.fetch.bind(globalThis), getToken });
 
+  const environment = options.environment === undefined ? defaultEnvironment() : options.environment;
   const connection = new Connection({
     wsUrl: options.wsUrl ?? toWsUrl(options.url),
     getToken,
@@ -298,7 +311,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
     ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
-    environment: options.environment === undefined ? defaultEnvironment() : options.environment,
+    environment,
     isVisible: () => (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState !== 'hidden',
     onStatus: (status: ConnectionStatus, error) => state.setState({ status, error }),
     onMessage: handleMessage,
@@ -310,7 +323,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
   function endSession(next: Exclude<SessionState, 'logged-in'>, error: PresenceError | null): void {
     if (state.getState().session !== 'logged-in') return;
     state.setState({ session: next });
-    connection.stop();
+    stopLive();
     state.setState({ status: 'disconnected', error });
     for (const pending of statusQueue) for (const waiter of pending.waiters) waiter.reject(new PresenceError('revoked', 'the session has ended'));
     statusQueue = [];
@@ -384,6 +397,41 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     for (const id of scope.users) if (!listed.has(id) && store.peek(id)?.user === undefined) notify(id, store.markMissing(id, seq));
   }
 
+  // ---- offline grace ---------------------------------------------------------------------------
+
+  const offlineGraceMs = options.offlineGraceMs ?? 5_000;
+  const graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  function cancelGrace(id: string): void {
+    const timer = graceTimers.get(id);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    graceTimers.delete(id);
+  }
+
+  function cancelAllGrace(): void {
+    for (const timer of graceTimers.values()) clearTimeout(timer);
+    graceTimers.clear();
+  }
+
+  /** Someone else going offline is shown only if they stay offline for the grace period. */
+  function applyPresenceEvent(id: string, presence: Presence | null, seq: number): void {
+    cancelGrace(id);
+    const held = store.peek(id)?.presence;
+    const goesOffline = held?.online === true && presence !== null && !presence.online;
+    if (goesOffline && offlineGraceMs > 0 && id !== state.getState().currentUserId) {
+      graceTimers.set(
+        id,
+        setTimeout(() => {
+          graceTimers.delete(id);
+          notify(id, store.applyPresence(id, presence, seq), true);
+        }, offlineGraceMs),
+      );
+      return;
+    }
+    notify(id, store.applyPresence(id, presence, seq), true);
+  }
+
   function handleMessage(message: ServerMessage): void {
     switch (message.type) {
       case 'welcome':
@@ -395,6 +443,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
       case 'presence':
         advance(message.seq);
         if (message.user) {
+          cancelGrace(message.userId);
           const relation = store.peek(message.userId);
           applyView(
             { ...message.user, presence: message.presence, blockedByMe: relation?.blockedByMe ?? false, hasBlockedMe: relation?.hasBlockedMe ?? false },
@@ -402,11 +451,12 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
             true,
           );
         } else {
-          notify(message.userId, store.applyPresence(message.userId, message.presence, message.seq), true);
+          applyPresenceEvent(message.userId, message.presence, message.seq);
         }
         return;
       case 'user':
         advance(message.seq);
+        cancelGrace(message.user.id);
         applyView(message.user, message.seq, true);
         return;
       case 'user-removed':
@@ -573,6 +623,12 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
   });
 
   function setStatus(patch: PresencePatch): Promise<void> {
+    // A status the user chose is theirs: idle tracking must not undo it.
+    if (patch.status !== undefined) awayBecauseIdle = false;
+    return sendStatus(patch);
+  }
+
+  function sendStatus(patch: PresencePatch): Promise<void> {
     const parsed = parseWith(PresencePatchSchema, patch);
     if (!parsed.ok) return Promise.reject(new PresenceError('invalid-input', parsed.reason));
     if (state.getState().session !== 'logged-in') return Promise.reject(new PresenceError('revoked', 'the session has ended'));
@@ -590,10 +646,51 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
 
   // ---- connection lifecycle -------------------------------------------------------------------
 
+  // ---- automatic away ------------------------------------------------------------------------
+
+  const autoAway = options.autoAway ?? { afterMs: 5 * 60_000 };
+  let stopIdleTracking: (() => void) | null = null;
+  /** True while the status is 'away' because we set it, not the user. */
+  let awayBecauseIdle = false;
+
+  /** An automatic status dropped because the client was stopped is no error worth raising. */
+  function reportUnlessClosed(error: unknown): void {
+    if (!(error instanceof PresenceError)) report(new PresenceError('server-error', 'automatic status failed', { cause: error }));
+    else if (error.code !== 'closed') report(error);
+  }
+
+  function startIdleTracking(): void {
+    if (stopIdleTracking || !environment || autoAway === false) return;
+    stopIdleTracking = trackIdle(
+      environment,
+      autoAway.afterMs,
+      () => {
+        const me = state.getState().currentUserId;
+        if (me === null || store.peek(me)?.presence?.status !== 'online') return;
+        awayBecauseIdle = true;
+        sendStatus({ status: 'away' }).catch(reportUnlessClosed);
+      },
+      () => {
+        if (!awayBecauseIdle) return;
+        awayBecauseIdle = false;
+        sendStatus({ status: 'online' }).catch(reportUnlessClosed);
+      },
+    );
+  }
+
+  /** Ends everything live: the socket, idle tracking and pending grace timers. */
+  function stopLive(): void {
+    stopIdleTracking?.();
+    stopIdleTracking = null;
+    cancelAllGrace();
+    connection.stop();
+  }
+
   /** Stops on purpose: status changes still waiting for a connection fail with `closed`. */
   function stopConnection(): void {
-    if (connection.status === 'idle') return;
-    connection.stop();
+    const wasLive = connection.status !== 'idle';
+    stopLive();
+    if (!wasLive) return;
     const abandoned = statusQueue;
     statusQueue = [];
     for (const pending of abandoned) for (const waiter of pending.waiters) waiter.reject(new PresenceError('closed', 'the client was disconnected before the server acknowledged the status'));
@@ -605,7 +702,10 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     // Deferred so React StrictMode's mount/unmount/mount keeps one socket instead of opening two.
     queueMicrotask(() => {
       reconcileScheduled = false;
-      if (connectRefs > 0 && state.getState().session === 'logged-in') connection.start();
+      if (connectRefs > 0 && state.getState().session === 'logged-in') {
+        connection.start();
+        startIdleTracking();
+      }
       else if (connectRefs === 0) stopConnection();
     });
   }

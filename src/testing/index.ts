@@ -14,7 +14,8 @@ export interface TestServerOptions extends PresenceServerOptions {
 export interface TestServer extends PresenceServer {
   /**
    * A client signed in as `userId` (tokens minted and refreshed for you). In Node it uses `ws`.
-   * Clients made here are disconnected by `close()`.
+   * Unless overridden, presence shows at once (no offline grace) and there is no automatic away,
+   * so tests see exactly what the server sends. Clients made here are disconnected by `close()`.
    */
   clientFor(userId: string, options?: Partial<PresenceClientOptions>): PresenceClient;
 }
@@ -44,6 +45,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         session: server.mintTokens(userId),
         WebSocket: (globalThis.WebSocket ?? NodeWebSocket) as unknown as WebSocketLike,
         environment: null,
+        offlineGraceMs: 0,
+        autoAway: false,
         ...clientOptions,
       });
       clients.push(client);

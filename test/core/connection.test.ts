@@ -206,6 +206,27 @@ describe('connection state machine', () => {
     expect(c.state.getState().status).toBe('idle');
   });
 
+  test("automatic away: 'away' after the quiet period, 'online' at the next input, never over a status the user chose", async () => {
+    useFakeTimers();
+    fake = await startFakeServer();
+    const environment = new EventTarget();
+    const c = makeClient({ environment, autoAway: { afterMs: 60_000 }, heartbeat: { intervalMs: 3_600_000 } });
+    c.connect();
+    await settle(() => c.state.getState().status === 'connected', 'connected');
+    const statuses = () => fake!.connections[0]!.frames.filter((frame) => frame.type === 'set-presence').map((frame) => (frame.patch as { status?: string }).status);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await settle(() => statuses().length === 1, 'away sent');
+    environment.dispatchEvent(new Event('keydown'));
+    await settle(() => statuses().length === 2, 'online sent');
+    expect(statuses()).toEqual(['away', 'online']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await settle(() => statuses().length === 3, 'away again');
+    await c.setStatus({ status: 'busy' });
+    environment.dispatchEvent(new Event('pointerdown'));
+    await idle(2_000);
+    expect(statuses()).toEqual(['away', 'online', 'away', 'busy']);
+  });
+
   test('token expired (4002): asks for a fresh token and reconnects at once', async () => {
     useFakeTimers();
     fake = await startFakeServer({ onAuth: (token) => (token === 'stale' ? CLOSE_CODES.tokenExpired : 'welcome') });

@@ -134,3 +134,26 @@ test('subscriptions are reference-counted: the last release unsubscribes, and th
   await ada.setStatus({ status: 'away' });
   expect(ada.peekUser('grace')?.presence?.status).toBe('busy');
 });
+
+test('offline grace: a brief reconnect of someone else never shows them offline; a real leave does, once the grace is over', async () => {
+  server = await startTestServer({ users: ['ada', 'grace'] });
+  const ada = await connected(server.clientFor('ada', { offlineGraceMs: 300 }));
+  const events: string[] = [];
+  (await ada.getUser('grace')).onConnectionEvent((user) => events.push(user.presence?.online ? 'online' : 'offline'));
+  server.controls.connect('grace');
+  await waitForUser(ada, 'grace', (entry) => entry.presence?.online === true);
+  const seen: boolean[] = [];
+  ada.store.userStore('grace').subscribe((entry) => seen.push(entry.presence?.online === true));
+
+  // A page reload: gone and back within the grace period.
+  server.controls.disconnect('grace');
+  server.controls.connect('grace');
+  await ada.setStatus({ statusMessage: 'barrier' });
+  expect(seen).not.toContain(false);
+
+  server.controls.disconnect('grace');
+  const leftAt = Date.now();
+  await waitForUser(ada, 'grace', (entry) => entry.presence?.online === false);
+  expect(Date.now() - leftAt).toBeGreaterThanOrEqual(250);
+  expect(events).toEqual(['online', 'offline']);
+});
