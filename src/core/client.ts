@@ -145,7 +145,12 @@ export interface PresenceClient {
   retainUser(id: string): Unsubscribe;
   /** Receive live presence of everyone online while retained (reference-counted). */
   retainOnlineList(): Unsubscribe;
+  /** RelayBox's getUser: fetches the user (not-found rejects), then gives its listener handle. */
   getUser(id: string): Promise<PresenceUser>;
+  /** The listener handle of a user, at once and without a request (the user may be unknown yet). */
+  watchUser(id: string): PresenceUser;
+  /** Called when a user's profile or relation to you changes, or the user is deleted (`null`). */
+  onUserChanged(callback: (id: string, user: UserView | null) => void): Unsubscribe;
   fetchUser(id: string): Promise<UserView>;
   getCurrentUser(): Promise<UserView>;
   onCurrentUserChanged(callback: (user: UserView | null) => void): Unsubscribe;
@@ -249,16 +254,16 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
   }
 
   /** Listener exceptions must not break the client's own bookkeeping. */
-  function safely<A>(callback: (argument: A) => void, argument: A): void {
+  function safely(run: () => void): void {
     try {
-      callback(argument);
+      run();
     } catch (cause) {
       report(new PresenceError('server-error', 'a presence listener threw', { cause }));
     }
   }
 
   function emitSession(event: SessionEvent): void {
-    for (const listener of [...sessionListeners]) safely(listener, event);
+    for (const listener of [...sessionListeners]) safely(() => listener(event));
   }
 
   async function refreshTokens(): Promise<void> {
@@ -345,7 +350,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     if (previous.presence === undefined && !live) return;
     const before = previous.presence;
     const after = next.presence ?? null;
-    for (const listener of presenceListeners) safely(listener, { user: view, presence: after, previous: before });
+    for (const listener of presenceListeners) safely(() => listener({ user: view, presence: after, previous: before }));
     const listeners = userListeners.get(id);
     if (!listeners || listeners.size === 0) return;
     const wasOnline = before?.online === true;
@@ -359,23 +364,41 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     for (const listener of [...listeners]) {
       if (listener.kind === 'status') {
         if (statusChanged) {
-          safely(listener.callback, {
+          const update: StatusUpdate = {
             status: after.status,
             statusMessage: after.statusMessage,
             custom: after.custom,
             callStatus: after.callStatus,
             updatedAt: after.updatedAt,
             user: view,
-          });
+          };
+          safely(() => listener.callback(update));
         }
       } else if (wasOnline !== isOnline) {
-        if (listener.kind === 'connection' || (listener.kind === 'connect') === isOnline) safely(listener.callback, view);
+        if (listener.kind === 'connection' || (listener.kind === 'connect') === isOnline) safely(() => listener.callback(view));
       }
     }
   }
 
   function applyView(view: UserView, seq: number, live = false): void {
-    notify(view.id, store.applyView(view, seq), live);
+    const change = store.applyView(view, seq);
+    notify(view.id, change, live);
+    if (change) notifyProfile(change);
+  }
+
+  const profileListeners = new Set<(id: string, user: UserView | null) => void>();
+
+  /** Profile listeners hear of profile and relation changes, not of presence-only ones. */
+  function notifyProfile({ previous, next }: { previous: UserEntry; next: UserEntry }): void {
+    if (previous.user === next.user && previous.blockedByMe === next.blockedByMe && previous.hasBlockedMe === next.hasBlockedMe) return;
+    const view = viewOf(next);
+    for (const listener of profileListeners) safely(() => listener(next.id, view));
+  }
+
+  function markMissing(id: string, seq: number): void {
+    const change = store.markMissing(id, seq);
+    notify(id, change);
+    if (change) notifyProfile(change);
   }
 
   function advance(seq: number): void {
@@ -394,7 +417,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
         notify(id, store.applyPresence(id, { ...entry.presence, online: false, status: 'offline', callStatus: 'available' }, seq));
       }
     }
-    for (const id of scope.users) if (!listed.has(id) && store.peek(id)?.user === undefined) notify(id, store.markMissing(id, seq));
+    for (const id of scope.users) if (!listed.has(id) && store.peek(id)?.user === undefined) markMissing(id, seq);
   }
 
   // ---- offline grace ---------------------------------------------------------------------------
@@ -461,13 +484,13 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
         return;
       case 'user-removed':
         advance(message.seq);
-        notify(message.userId, store.markMissing(message.userId, message.seq));
+        markMissing(message.userId, message.seq);
         if (message.userId === state.getState().currentUserId) endSession('removed', new PresenceError('revoked', 'the user was deleted'));
         return;
       case 'snapshot': {
         advance(message.seq);
         for (const view of message.users) applyView(view, message.seq);
-        for (const id of message.removed) notify(id, store.markMissing(id, message.seq));
+        for (const id of message.removed) markMissing(id, message.seq);
         const scope = message.rid === undefined ? undefined : snapshotScopes.get(message.rid);
         if (message.rid !== undefined) snapshotScopes.delete(message.rid);
         if (!scope) return;
@@ -742,6 +765,19 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     };
   }
 
+  function watchUser(id: string): PresenceUser {
+    return {
+      id,
+      get current() {
+        return viewOf(store.peek(id));
+      },
+      onConnect: (callback) => addUserListener(id, { kind: 'connect', callback }),
+      onDisconnect: (callback) => addUserListener(id, { kind: 'disconnect', callback }),
+      onConnectionEvent: (callback) => addUserListener(id, { kind: 'connection', callback }),
+      onStatusUpdate: (callback) => addUserListener(id, { kind: 'status', callback }),
+    };
+  }
+
   const EDITABLE = Object.keys(UpdateMeInputSchema.entries) as Array<keyof UpdateMeInput>;
 
   const session: PresenceSession = {
@@ -802,17 +838,13 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     retainOnlineList,
     fetchUser,
     async getUser(id) {
-      const view = store.peek(id)?.user ? viewOf(store.peek(id))! : await fetchUser(id);
-      return {
-        id: view.id,
-        get current() {
-          return viewOf(store.peek(id));
-        },
-        onConnect: (callback) => addUserListener(id, { kind: 'connect', callback }),
-        onDisconnect: (callback) => addUserListener(id, { kind: 'disconnect', callback }),
-        onConnectionEvent: (callback) => addUserListener(id, { kind: 'connection', callback }),
-        onStatusUpdate: (callback) => addUserListener(id, { kind: 'status', callback }),
-      };
+      if (!store.peek(id)?.user) await fetchUser(id);
+      return watchUser(id);
+    },
+    watchUser,
+    onUserChanged(callback) {
+      profileListeners.add(callback);
+      return () => void profileListeners.delete(callback);
     },
     getCurrentUser,
     onCurrentUserChanged(callback) {
@@ -823,7 +855,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
         const entry = id === null ? undefined : store.peek(id);
         if (entry === last) return;
         last = entry;
-        safely(callback, viewOf(entry));
+        safely(() => callback(viewOf(entry)));
       };
       const follow = () => {
         userUnsubscribe();
@@ -913,7 +945,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
         query: { from: from === undefined ? undefined : from instanceof Date ? from.toISOString() : from },
       });
       for (const view of delta.users) applyView(view, delta.seq);
-      for (const id of delta.removed) notify(id, store.markMissing(id, delta.seq));
+      for (const id of delta.removed) markMissing(id, delta.seq);
       if (delta.full) applyFull(delta.seq, new Set(delta.users.map((view) => view.id)), { users: [], online: true });
       return delta;
     },

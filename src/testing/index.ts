@@ -59,3 +59,4 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
 }
 export { makePresence, makeUserView } from './fixtures.ts';
+export { createPresenceWrapper } from './react.tsx';

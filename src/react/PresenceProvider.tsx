@@ -1,0 +1,87 @@
+import { QueryClient, QueryClientContext, QueryClientProvider } from '@tanstack/react-query';
+import { useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { createPresenceClient, type PresenceClient, type PresenceClientOptions } from '../core/index.ts';
+import type { TokenReason } from '../core/connection.ts';
+import { PresenceContext } from './context.ts';
+import { presenceKeys } from './queryKeys.ts';
+
+/** Props of {@link PresenceProvider}: connection options, or a client you made yourself. */
+export type PresenceProviderProps = (
+  | (PresenceClientOptions & {
+      client?: undefined;
+      /**
+       * Who the token is for, when `token` is a function: changing it makes a new connection.
+       * (A changed URL, `session.userId` or fixed `token` does the same on its own.)
+       */
+      userId?: string;
+    })
+  | { client: PresenceClient }
+) & {
+  children?: ReactNode;
+  /** The QueryClient for profile and list requests. Defaults to the app's (from context), else one of its own. */
+  queryClient?: QueryClient;
+};
+
+function identityOf(props: PresenceProviderProps): unknown {
+  if (props.client) return props.client;
+  const user = props.userId ?? props.session?.userId ?? (typeof props.token === 'string' ? props.token : '');
+  return `${props.url}\n${props.wsUrl ?? ''}\n${user}`;
+}
+
+/**
+ * Holds one presence client and its connection for everything below it. It connects in an effect
+ * (never during render, so server rendering opens no socket) and disconnects on unmount; under
+ * StrictMode exactly one socket is open. A new inline options object does not reconnect; a new URL
+ * or user does. Socket events that change a profile update the react-query cache.
+ *
+ * @example
+ * ```tsx
+ * <PresenceProvider url="https://presence.example.com" token={() => getPresenceToken()} userId={me.id}>
+ *   <App />
+ * </PresenceProvider>
+ * ```
+ */
+export function PresenceProvider(props: PresenceProviderProps): ReactNode {
+  const latest = useRef(props);
+  latest.current = props;
+  const identity = identityOf(props);
+  const held = useRef<{ identity: unknown; client: PresenceClient } | null>(null);
+  if (held.current === null || held.current.identity !== identity) {
+    held.current = { identity, client: props.client ?? createFromLatest(latest) };
+  }
+  const client = held.current.client;
+
+  const appQueryClient = useContext(QueryClientContext);
+  const [ownQueryClient] = useState(() => (props.queryClient || appQueryClient ? null : new QueryClient()));
+  const queryClient = props.queryClient ?? appQueryClient ?? ownQueryClient!;
+
+  useEffect(() => client.connect(), [client]);
+
+  // Profiles live in the react-query cache; the socket keeps them current there.
+  useEffect(() => {
+    const keys = presenceKeys(client);
+    return client.onUserChanged((id, user) => {
+      queryClient.setQueryData(keys.user(id), user);
+      if (id === client.state.getState().currentUserId) queryClient.setQueryData(keys.me(), user);
+    });
+  }, [client, queryClient]);
+
+  const content = <PresenceContext.Provider value={client}>{props.children}</PresenceContext.Provider>;
+  return queryClient === appQueryClient ? content : <QueryClientProvider client={queryClient}>{content}</QueryClientProvider>;
+}
+
+/** The client reads its token getter through the latest props, so an inline getter never reconnects. */
+function createFromLatest(latest: { current: PresenceProviderProps }): PresenceClient {
+  const props = latest.current as PresenceClientOptions & { userId?: string };
+  const { token } = props;
+  return createPresenceClient({
+    ...props,
+    token:
+      typeof token === 'function'
+        ? (reason: TokenReason) => {
+            const current = (latest.current as PresenceClientOptions).token;
+            return typeof current === 'function' ? current(reason) : (current ?? token(reason));
+          }
+        : token,
+  });
+}

@@ -1,0 +1,5 @@
+import { createContext } from 'react';
+import type { PresenceClient } from '../core/index.ts';
+
+/** Holds the one stable client; never changing state (that lives in the client's stores). */
+export const PresenceContext = createContext<PresenceClient | null>(null);

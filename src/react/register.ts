@@ -1,0 +1,30 @@
+import type { JsonValue, Presence, User, UserView } from '../core/protocol/index.ts';
+
+/**
+ * Declare your app's types here, as TanStack Query's `Register` does: the hooks then return
+ * `presence.custom` and `user.metadata` typed as you declared.
+ *
+ * @example
+ * ```ts
+ * declare module 'presence-kit' {
+ *   interface Register {
+ *     customStatus: { emoji: string; until?: string };
+ *     userMetadata: { plan: 'free' | 'pro' };
+ *   }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Register {}
+
+/** The registered type of `presence.custom`, or any JSON. @example `const c: CustomStatus = presence.custom!;` */
+export type CustomStatus = Register extends { customStatus: infer T } ? T : JsonValue;
+/** The registered type of `user.metadata`, or a JSON object. @example `const m: UserMetadata = user.metadata;` */
+export type UserMetadata = Register extends { userMetadata: infer T } ? T : Record<string, JsonValue>;
+
+/** Presence with the app's custom status type. @example `presence.custom?.emoji` */
+export type AppPresence = Omit<Presence, 'custom'> & { custom: CustomStatus | null };
+/** A profile with the app's metadata type. @example `profile.metadata.plan` */
+export type AppUser = Omit<User, 'metadata'> & { metadata: UserMetadata };
+/** A user as the viewer sees them, with the app's types. @example `user.presence?.custom` */
+export type AppUserView = Omit<UserView, 'metadata' | 'presence'> & { metadata: UserMetadata; presence: AppPresence | null };

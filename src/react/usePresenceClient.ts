@@ -1,0 +1,20 @@
+import { useContext } from 'react';
+import type { PresenceClient } from '../core/index.ts';
+import { PresenceContext } from './context.ts';
+
+/**
+ * The client of the nearest {@link PresenceProvider}, for anything the hooks do not cover.
+ *
+ * @example
+ * ```tsx
+ * const client = usePresenceClient();
+ * const onClick = () => client.setStatus({ status: 'busy' });
+ * ```
+ */
+export function usePresenceClient(): PresenceClient {
+  const client = useContext(PresenceContext);
+  if (!client) {
+    throw new Error('presence-kit: this hook needs a <PresenceProvider> above it (wrap your app, or the story/test, in one).');
+  }
+  return client;
+}

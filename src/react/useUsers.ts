@@ -1,0 +1,49 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import type { PresenceError, UserFilters, UserView } from '../core/index.ts';
+import { presenceKeys } from './queryKeys.ts';
+import type { AppUserView } from './register.ts';
+import { usePresenceClient } from './usePresenceClient.ts';
+
+/** What {@link useUsers} returns: the pages so far, flattened, and how to get more. */
+export interface UseUsersResult {
+  /** Every user of the pages loaded so far. Read live presence per row with `useUserPresence`. */
+  users: AppUserView[];
+  status: 'loading' | 'success' | 'error';
+  error: PresenceError | null;
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  fetchNextPage(): Promise<unknown>;
+  refetch(): Promise<unknown>;
+}
+
+/**
+ * Users matching filters (online, tags, role, search), a page at a time with cursor pagination
+ * (CometChat's UsersRequest, as a react-query infinite query).
+ *
+ * @example
+ * ```tsx
+ * const { users, hasNextPage, fetchNextPage } = useUsers({ search, limit: 50 });
+ * ```
+ */
+export function useUsers(filters: Omit<UserFilters, 'cursor'> = {}): UseUsersResult {
+  const client = usePresenceClient();
+  const query = useInfiniteQuery({
+    queryKey: presenceKeys(client).users(filters),
+    queryFn: ({ pageParam }) => client.listUsers({ ...filters, cursor: pageParam }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+  });
+  const users = useMemo(() => (query.data?.pages.flatMap((page) => page.users) ?? []) as AppUserView[], [query.data]);
+  return {
+    users,
+    status: query.status === 'pending' ? 'loading' : query.status,
+    error: (query.error as PresenceError | null) ?? null,
+    hasNextPage: query.hasNextPage,
+    isFetchingNextPage: query.isFetchingNextPage,
+    fetchNextPage: query.fetchNextPage,
+    refetch: query.refetch,
+  };
+}
+
+export type { UserView };
