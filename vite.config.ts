@@ -28,5 +28,7 @@ export default defineConfig({
     testTimeout: 15_000,
     hookTimeout: 15_000,
     restoreMocks: true,
+    // Type tests (*.test-d.tsx) run with the suite: tsc checks them, and a wrong type fails the run.
+    typecheck: { enabled: true, include: ['test/**/*.test-d.{ts,tsx}'], tsconfig: './tsconfig.json' },
   },
 });
