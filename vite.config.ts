@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
+const CLIENT_ENTRIES = new Set(['index']);
+
 const isBareImport = (id: string) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 
 export default defineConfig({
@@ -20,6 +22,11 @@ export default defineConfig({
     rolldownOptions: {
       // A library bundles only its own code; dependencies and peers resolve in the app.
       external: (id) => isBareImport(id) || id.startsWith('node:'),
+      output: {
+        // Hooks and components run on the client: React Server Components need the directive on
+        // the entry a server component imports.
+        banner: (chunk) => (chunk.isEntry && CLIENT_ENTRIES.has(chunk.name) ? "'use client';" : ''),
+      },
     },
   },
   test: {

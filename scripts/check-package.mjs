@@ -12,20 +12,27 @@ try {
   symlinkSync(root, join(dir, 'node_modules', 'presence-kit'), 'dir');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
   writeFileSync(
-    join(dir, 'consumer.ts'),
-    `import { createPresenceClient, PresenceError, type PresenceClient } from 'presence-kit';
+    join(dir, 'consumer.tsx'),
+    `import { createPresenceClient, PresenceError, PresenceProvider, useUserPresence, type PresenceClient } from 'presence-kit';
 import { createPresenceClient as fromCore, CLOSE_CODES } from 'presence-kit/core';
 import { createPresenceServer, createMemoryStore } from 'presence-kit/server';
 import { startTestServer } from 'presence-kit/testing';
 const client: PresenceClient = fromCore({ url: 'http://127.0.0.1:1' });
 void client.setStatus({ status: 'busy', custom: { mood: 'focused' } }).catch(() => {});
-export const all = [createPresenceClient, PresenceError, CLOSE_CODES, createPresenceServer, createMemoryStore, startTestServer];
+declare module 'presence-kit' {
+  interface Register { customStatus: { emoji: string } }
+}
+export function Row({ id }: { id: string }) {
+  const emoji: string | undefined = useUserPresence(id, (presence) => presence?.custom?.emoji);
+  return emoji;
+}
+export const all = [createPresenceClient, PresenceError, PresenceProvider, CLOSE_CODES, createPresenceServer, createMemoryStore, startTestServer];
 `,
   );
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   for (const [module, resolution] of [['esnext', 'bundler'], ['nodenext', 'nodenext']]) {
     execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', module, '--moduleResolution', resolution,
-      '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), join(dir, 'consumer.ts')], { stdio: 'inherit', cwd: dir });
+      '--target', 'es2022', '--jsx', 'react-jsx', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), join(dir, 'consumer.tsx')], { stdio: 'inherit', cwd: dir });
     console.log(`types ok (${resolution})`);
   }
   writeFileSync(join(dir, 'run.mjs'), `
@@ -42,6 +49,11 @@ await server.close();
 console.log('runtime ok: ' + entries.join(', '));
 `);
   execFileSync(process.execPath, [join(dir, 'run.mjs')], { stdio: 'inherit', cwd: dir });
+  // React Server Components need the client directive on the hooks entry, and never on the server's.
+  const { readFileSync } = await import('node:fs');
+  if (!readFileSync(join(root, 'dist', 'index.js'), 'utf8').startsWith('"use client";')) throw new Error('dist/index.js lacks "use client"');
+  if (readFileSync(join(root, 'dist', 'server.js'), 'utf8').includes('use client')) throw new Error('dist/server.js must not be a client module');
+  console.log('directives ok');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,0 +1,202 @@
+// npm run bench:render: N rows, each showing one user's presence; 1,000 single-user presence updates;
+// the kit (per-user stores + selectors) beside a naive React-context baseline, in one run, on React's
+// production build. Prints row renders per update, p50/p95 ms per update and peak heap.
+import { Window } from 'happy-dom';
+
+const window = new Window();
+Object.assign(globalThis, { window, document: window.document, navigator: window.navigator, HTMLElement: window.HTMLElement, Node: window.Node });
+
+if (process.env.NODE_ENV !== 'production') throw new Error('run with NODE_ENV=production (npm run bench:render does)');
+const { createContext, memo, useContext, useState } = await import('react');
+const { flushSync } = await import('react-dom');
+const { createRoot } = await import('react-dom/client');
+const { createPresenceClient } = await import('../src/core/index.ts');
+const { PresenceProvider, useUserPresence } = await import('../src/react/index.ts');
+const { makePresence, makeUserView } = await import('../src/testing/fixtures.ts');
+type Presence = ReturnType<typeof makePresence>;
+
+const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
+const UPDATES = Number(process.env.BENCH_UPDATES ?? 1000);
+// The baseline re-renders every row on every update: its update count is cut at large N to finish.
+const baselineUpdates = (n: number) => Math.min(UPDATES, Math.max(20, Math.floor(2_000_000 / n)));
+const STATUSES = ['online', 'away', 'busy'] as const;
+
+let rowRenders = 0;
+let peakHeap = 0;
+const sampleHeap = () => {
+  const used = process.memoryUsage().heapUsed;
+  if (used > peakHeap) peakHeap = used;
+};
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+interface Result {
+  impl: string;
+  n: number;
+  updates: number;
+  rendersPerUpdate: number;
+  p50: number;
+  p95: number;
+  peakHeapMb: number;
+}
+
+async function measure(impl: string, n: number, updates: number, mount: (container: HTMLElement) => { update(i: number): void; unmount(): void }): Promise<Result> {
+  gc();
+  peakHeap = 0;
+  const container = window.document.createElement('div') as unknown as HTMLElement;
+  window.document.body.appendChild(container as never);
+  const app = mount(container);
+  sampleHeap();
+  const times: number[] = [];
+  rowRenders = 0;
+  for (let i = 0; i < updates; i++) {
+    const start = performance.now();
+    app.update(i);
+    times.push(performance.now() - start);
+    if (i % 50 === 0) sampleHeap();
+  }
+  const renders = rowRenders;
+  sampleHeap();
+  app.unmount();
+  container.remove();
+  return { impl, n, updates, rendersPerUpdate: renders / updates, p50: percentile(times, 50), p95: percentile(times, 95), peakHeapMb: peakHeap / 2 ** 20 };
+}
+
+/**
+ * Both implementations render the same tree: rows in nested groups of at most 64, as a paginated or
+ * virtualized list would. React walks every sibling of a fiber on the way to an update, so one flat
+ * <ul> of 50,000 rows costs O(N) per update whatever the state library does.
+ */
+const FAN_OUT = 64;
+function chunk(ids: string[]): string[][] {
+  const size = Math.max(FAN_OUT, Math.ceil(ids.length / FAN_OUT));
+  const parts: string[][] = [];
+  for (let i = 0; i < ids.length; i += size) parts.push(ids.slice(i, i + size));
+  return parts;
+}
+function makeGroup(Row: (props: { id: string }) => React.ReactNode) {
+  const Group = memo(function Group({ ids }: { ids: string[] }): React.ReactNode {
+    if (ids.length <= FAN_OUT) return ids.map((id) => <Row key={id} id={id} />);
+    return chunk(ids).map((part) => <Group key={part[0]} ids={part} />);
+  });
+  return Group;
+}
+
+/** Each update changes the chosen user's status to a different one, so every update is a real change. */
+function nextStatus(current: Map<string, string>, id: string, i: number) {
+  const now = current.get(id) ?? 'online';
+  const candidates = STATUSES.filter((status) => status !== now);
+  const next = candidates[i % candidates.length]!;
+  current.set(id, next);
+  return next;
+}
+
+function kit(n: number) {
+  return (container: HTMLElement) => {
+    const client = createPresenceClient({ url: 'http://127.0.0.1:9', token: 't', environment: null, offlineGraceMs: 0, autoAway: false });
+    const ids = Array.from({ length: n }, (_, i) => `u${i}`);
+    for (const id of ids) client.store.applyView(makeUserView(id, { presence: makePresence('online') }), 1);
+    const Row = memo(function Row({ id }: { id: string }) {
+      const status = useUserPresence(id, (presence) => presence?.status);
+      rowRenders++;
+      return <li>{status}</li>;
+    });
+    const Group = makeGroup(Row);
+    const root = createRoot(container);
+    // The store is fed as the socket would; no connection is opened (connect() is never called here).
+    flushSync(() =>
+      root.render(
+        <PresenceProvider client={client}>
+          <ul>
+            <Group ids={ids} />
+          </ul>
+        </PresenceProvider>,
+      ),
+    );
+    let seq = 2;
+    const statuses = new Map<string, string>();
+    return {
+      update(i: number) {
+        const id = ids[(i * 7919) % n]!;
+        const status = nextStatus(statuses, id, i) as Presence['status'];
+        flushSync(() => client.store.applyPresence(id, makePresence(status), seq++));
+      },
+      unmount: () => root.unmount(),
+    };
+  };
+}
+
+function baseline(n: number) {
+  return (container: HTMLElement) => {
+    const ids = Array.from({ length: n }, (_, i) => `u${i}`);
+    const Context = createContext<Map<string, Presence>>(new Map());
+    let setPresence!: (update: (map: Map<string, Presence>) => Map<string, Presence>) => void;
+    function Provider({ children }: { children: React.ReactNode }) {
+      const [map, setMap] = useState(() => new Map(ids.map((id) => [id, makePresence('online')])));
+      setPresence = setMap;
+      return <Context.Provider value={map}>{children}</Context.Provider>;
+    }
+    const Row = memo(function Row({ id }: { id: string }) {
+      const status = useContext(Context).get(id)?.status;
+      rowRenders++;
+      return <li>{status}</li>;
+    });
+    const Group = makeGroup(Row);
+    const root = createRoot(container);
+    flushSync(() =>
+      root.render(
+        <Provider>
+          <ul>
+            <Group ids={ids} />
+          </ul>
+        </Provider>,
+      ),
+    );
+    const statuses = new Map<string, string>();
+    return {
+      update(i: number) {
+        const id = ids[(i * 7919) % n]!;
+        const status = nextStatus(statuses, id, i) as Presence['status'];
+        flushSync(() => setPresence((map) => new Map(map).set(id, makePresence(status))));
+      },
+      unmount: () => root.unmount(),
+    };
+  };
+}
+
+const results: Result[] = [];
+console.log(`bench:render (node ${process.version}, React production build, happy-dom; ${UPDATES} updates per size; baseline fewer at large N)`);
+for (const n of SIZES) {
+  // Warm-up on a small list so JIT state is comparable across sizes.
+  await measure('warm-up', 200, 200, kit(200));
+  results.push(await measure('presence-kit', n, UPDATES, kit(n)));
+  results.push(await measure('context baseline', n, baselineUpdates(n), baseline(n)));
+  const [k, b] = results.slice(-2) as [Result, Result];
+  console.log(`  N=${n}: kit p50 ${k.p50.toFixed(3)} ms, baseline p50 ${b.p50.toFixed(3)} ms`);
+}
+
+const pad = (value: string | number, width: number) => String(value).padStart(width);
+console.log('\n| users | implementation | updates | row renders / update | p50 ms / update | p95 ms / update | peak heap MB |');
+console.log('|---:|---|---:|---:|---:|---:|---:|');
+for (const r of results) {
+  console.log(`| ${r.n} | ${r.impl} | ${r.updates} | ${r.rendersPerUpdate.toFixed(2)} | ${r.p50.toFixed(3)} | ${r.p95.toFixed(3)} | ${r.peakHeapMb.toFixed(1)} |`);
+}
+const kitRows = results.filter((r) => r.impl === 'presence-kit');
+const smallest = kitRows[0]!;
+const largest = kitRows.at(-1)!;
+console.log('\nratios (same run):');
+for (const n of SIZES) {
+  const k = results.find((r) => r.impl === 'presence-kit' && r.n === n)!;
+  const b = results.find((r) => r.impl === 'context baseline' && r.n === n)!;
+  console.log(`  N=${pad(n, 6)}: baseline p50 / kit p50 = ${(b.p50 / k.p50).toFixed(1)}x; row renders ${b.rendersPerUpdate.toFixed(0)} vs ${k.rendersPerUpdate.toFixed(2)}`);
+}
+const growth = largest.p50 / smallest.p50;
+const oneRender = kitRows.every((r) => r.rendersPerUpdate === 1);
+console.log(`  kit p50 at N=${largest.n} / p50 at N=${smallest.n} = ${growth.toFixed(2)} (goal <= 1.5)`);
+console.log(`goal: exactly 1 row render per update: ${oneRender ? 'met' : 'NOT met'}; p50 growth <= 1.5x: ${growth <= 1.5 ? 'met' : 'NOT met'}`);
+await window.happyDOM.close();
+if (!oneRender || growth > 1.5) process.exitCode = 1;
