@@ -117,6 +117,22 @@ function makeGroup(Row: (props: { id: string }) => React.ReactNode) {
   return Group;
 }
 
+/** Mounts the same list shape for either implementation, inside its provider. */
+function mountList(container: HTMLElement, ids: string[], Row: (props: { id: string }) => React.ReactNode, wrap: (list: React.ReactNode) => React.ReactNode) {
+  const Group = makeGroup(Row);
+  const root = createRoot(container);
+  flushSync(() =>
+    root.render(
+      wrap(
+        <ul>
+          <Group ids={ids} />
+        </ul>,
+      ),
+    ),
+  );
+  return root;
+}
+
 /** Each update changes the chosen user's status to a different one, so every update is a real change. */
 function nextStatus(current: Map<string, string>, id: string, i: number) {
   const now = current.get(id) ?? 'online';
@@ -136,18 +152,8 @@ function kit(n: number, updatedUsers = n) {
       rowRenders++;
       return <li>{status}</li>;
     });
-    const Group = makeGroup(Row);
-    const root = createRoot(container);
     // The store is fed as the socket would; no connection is opened (connect() is never called here).
-    flushSync(() =>
-      root.render(
-        <PresenceProvider client={client}>
-          <ul>
-            <Group ids={ids} />
-          </ul>
-        </PresenceProvider>,
-      ),
-    );
+    const root = mountList(container, ids, Row, (list) => <PresenceProvider client={client}>{list}</PresenceProvider>);
     let seq = 2;
     const statuses = new Map<string, string>();
     return {
@@ -182,17 +188,7 @@ function baseline(n: number) {
       rowRenders++;
       return <li>{status}</li>;
     });
-    const Group = makeGroup(Row);
-    const root = createRoot(container);
-    flushSync(() =>
-      root.render(
-        <Provider>
-          <ul>
-            <Group ids={ids} />
-          </ul>
-        </Provider>,
-      ),
-    );
+    const root = mountList(container, ids, Row, (list) => <Provider>{list}</Provider>);
     const statuses = new Map<string, string>();
     return {
       update(i: number) {

@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import type { WebSocketLike } from '../src/core/connection.ts';
 import type { StoreApi } from 'zustand/vanilla';
 import { PROTOCOL_VERSION, type ServerMessage } from '../src/core/protocol/index.ts';
 import type { PresenceClient, UserEntry } from '../src/core/index.ts';
@@ -88,4 +89,14 @@ export async function rest(baseUrl: string, path: string, init: { method?: strin
   });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as any) : null, headers: response.headers };
+}
+
+/** A `ws` WebSocket class that counts the sockets opened with it. */
+export function countingWebSocket(counter: { opened: number }): WebSocketLike {
+  return class extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      counter.opened++;
+    }
+  } as unknown as WebSocketLike;
 }

@@ -72,10 +72,15 @@ export function PresenceProvider(props: PresenceProviderProps): ReactNode {
 
 /** The client reads its token getter through the latest props, so an inline getter never reconnects. */
 function createFromLatest(latest: { current: PresenceProviderProps }): PresenceClient {
-  const props = latest.current as PresenceClientOptions & { userId?: string };
-  const { token } = props;
+  const { children: _children, queryClient: _queryClient, userId: _userId, client: _client, ...options } = latest.current as PresenceClientOptions & {
+    children?: ReactNode;
+    queryClient?: QueryClient;
+    userId?: string;
+    client?: undefined;
+  };
+  const { token } = options;
   return createPresenceClient({
-    ...props,
+    ...options,
     token:
       typeof token === 'function'
         ? (reason: TokenReason) => {

@@ -1,7 +1,20 @@
 import { useEffect } from 'react';
-import type { PresenceChange, StatusUpdate, UserView } from '../core/index.ts';
+import type { PresenceChange, PresenceUser, StatusUpdate, Unsubscribe, UserView } from '../core/index.ts';
 import { useLatest } from './useLatest.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
+
+/** Subscribes once per client and id through one of the user handle's `on*` methods; calls the latest callback. */
+function useUserListener<A>(userId: string, callback: (argument: A) => void, subscribe: (user: PresenceUser, listener: (argument: A) => void) => Unsubscribe): void {
+  const latest = useLatest(callback);
+  const client = usePresenceClient();
+  // `subscribe` is one of the module-level functions below, so it never changes between renders.
+  useEffect(() => subscribe(client.watchUser(userId), (argument) => latest.current(argument)), [client, userId, latest, subscribe]);
+}
+
+const statusUpdates = (user: PresenceUser, listener: (update: StatusUpdate) => void) => user.onStatusUpdate(listener);
+const connects = (user: PresenceUser, listener: (user: UserView) => void) => user.onConnect(listener);
+const disconnects = (user: PresenceUser, listener: (user: UserView) => void) => user.onDisconnect(listener);
+const connectionEvents = (user: PresenceUser, listener: (user: UserView) => void) => user.onConnectionEvent(listener);
 
 /**
  * Calls `callback` on every status change of a user (RelayBox `onStatusUpdate`). Subscribes once per
@@ -13,9 +26,7 @@ import { usePresenceClient } from './usePresenceClient.ts';
  * ```
  */
 export function useOnStatusUpdate(userId: string, callback: (update: StatusUpdate) => void): void {
-  const latest = useLatest(callback);
-  const client = usePresenceClient();
-  useEffect(() => client.watchUser(userId).onStatusUpdate((update) => latest.current(update)), [client, userId, latest]);
+  useUserListener(userId, callback, statusUpdates);
 }
 
 /**
@@ -27,9 +38,7 @@ export function useOnStatusUpdate(userId: string, callback: (update: StatusUpdat
  * ```
  */
 export function useOnConnect(userId: string, callback: (user: UserView) => void): void {
-  const latest = useLatest(callback);
-  const client = usePresenceClient();
-  useEffect(() => client.watchUser(userId).onConnect((user) => latest.current(user)), [client, userId, latest]);
+  useUserListener(userId, callback, connects);
 }
 
 /**
@@ -41,9 +50,7 @@ export function useOnConnect(userId: string, callback: (user: UserView) => void)
  * ```
  */
 export function useOnDisconnect(userId: string, callback: (user: UserView) => void): void {
-  const latest = useLatest(callback);
-  const client = usePresenceClient();
-  useEffect(() => client.watchUser(userId).onDisconnect((user) => latest.current(user)), [client, userId, latest]);
+  useUserListener(userId, callback, disconnects);
 }
 
 /**
@@ -55,9 +62,7 @@ export function useOnDisconnect(userId: string, callback: (user: UserView) => vo
  * ```
  */
 export function useOnConnectionEvent(userId: string, callback: (user: UserView) => void): void {
-  const latest = useLatest(callback);
-  const client = usePresenceClient();
-  useEffect(() => client.watchUser(userId).onConnectionEvent((user) => latest.current(user)), [client, userId, latest]);
+  useUserListener(userId, callback, connectionEvents);
 }
 
 /**

@@ -3,8 +3,7 @@ import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/reac
 import { cleanup, render, renderHook, waitFor } from '@testing-library/react';
 import { StrictMode, type ReactNode } from 'react';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { WebSocket as NodeWebSocket } from 'ws';
-import type { WebSocketLike } from '../../src/core/connection.ts';
+import { countingWebSocket } from '../helpers.ts';
 import { PresenceProvider, useConnectionState, usePresenceClient, useUser, useUserPresence } from '../../src/index.ts';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
 
@@ -14,15 +13,6 @@ afterEach(async () => {
   await server?.close();
 });
 
-/** Counts sockets the kit opens. */
-function countingWebSocket(counter: { opened: number }): WebSocketLike {
-  return class extends NodeWebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols);
-      counter.opened++;
-    }
-  } as unknown as WebSocketLike;
-}
 
 function Status() {
   const { status } = useConnectionState();

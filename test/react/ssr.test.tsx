@@ -1,18 +1,9 @@
 /** @vitest-environment node */
 import { renderToString } from 'react-dom/server';
 import { expect, test } from 'vitest';
-import { WebSocket as NodeWebSocket } from 'ws';
-import type { WebSocketLike } from '../../src/core/connection.ts';
+import { countingWebSocket } from '../helpers.ts';
 import { PresenceProvider, useConnectionState, useCurrentUser, useOnlineUsers, useUser, useUserPresence } from '../../src/index.ts';
 
-function countingWebSocket(counter: { opened: number }): WebSocketLike {
-  return class extends NodeWebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols);
-      counter.opened++;
-    }
-  } as unknown as WebSocketLike;
-}
 
 test('renders on the server with no socket and no window', async () => {
   const counter = { opened: 0 };
