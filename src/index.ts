@@ -1,2 +1,3 @@
 export * from './react/index.ts';
+export * from './components/index.ts';
 export * from './core/index.ts';

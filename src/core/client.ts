@@ -26,7 +26,7 @@ import {
   type UserPage,
   type UserView,
 } from './protocol/index.ts';
-import { createPresenceStore, type ConnectionStatus, type PresenceState, type PresenceStore, type SessionState, type UserEntry } from './store.ts';
+import { createPresenceStore, type PresenceConnectionStatus, type PresenceState, type PresenceStore, type SessionState, type UserEntry } from './store.ts';
 
 /** Options of {@link createPresenceClient}. */
 export interface PresenceClientOptions {
@@ -318,7 +318,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     ...(options.backoff ? { backoff: options.backoff } : {}),
     environment,
     isVisible: () => (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState !== 'hidden',
-    onStatus: (status: ConnectionStatus, error) => state.setState({ status, error }),
+    onStatus: (status: PresenceConnectionStatus, error) => state.setState({ status, error }),
     onMessage: handleMessage,
     onProblem: report,
     onRevoked: () =>
@@ -954,4 +954,4 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
   };
 }
 
-export type { ConnectionStatus, PresenceState, SessionState, User, UserEntry };
+export type { PresenceConnectionStatus, PresenceState, SessionState, User, UserEntry };

@@ -2,7 +2,7 @@ import ReconnectingWebSocket from 'partysocket/ws';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { PresenceError } from './errors.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION, parseServerMessage, type ClientMessageInput, type ServerMessage } from './protocol/index.ts';
-import type { ConnectionStatus } from './store.ts';
+import type { PresenceConnectionStatus } from './store.ts';
 
 /** Why the connection asks for a token: the first connect, or the server said the last one expired. */
 export type TokenReason = 'connect' | 'expired';
@@ -34,7 +34,7 @@ export interface ConnectionOptions {
   authTimeoutMs?: number;
   environment?: EnvironmentEvents | null;
   isVisible?: () => boolean;
-  onStatus: (status: ConnectionStatus, error: PresenceError | null) => void;
+  onStatus: (status: PresenceConnectionStatus, error: PresenceError | null) => void;
   onMessage: (message: ServerMessage) => void;
   /** Something went wrong that did not change the status (an invalid frame from the server). */
   onProblem: (error: PresenceError) => void;
@@ -72,7 +72,7 @@ export class Connection {
   private lastError: PresenceError | null = null;
   /** Set by fail(): the reason for the close we are causing. */
   private failure: PresenceError | null = null;
-  private emitted: { status: ConnectionStatus; error: PresenceError | null } = { status: 'idle', error: null };
+  private emitted: { status: PresenceConnectionStatus; error: PresenceError | null } = { status: 'idle', error: null };
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
 
@@ -81,7 +81,7 @@ export class Connection {
     this.timeoutMs = options.heartbeat?.timeoutMs ?? 5_000;
   }
 
-  get status(): ConnectionStatus {
+  get status(): PresenceConnectionStatus {
     switch (this.phase) {
       case 'idle':
         return 'idle';
@@ -303,7 +303,7 @@ export class Connection {
     this.emit('disconnected', error);
   }
 
-  private emit(status: ConnectionStatus, error: PresenceError | null): void {
+  private emit(status: PresenceConnectionStatus, error: PresenceError | null): void {
     if (this.emitted.status === status && this.emitted.error === error) return;
     this.emitted = { status, error };
     this.options.onStatus(status, error);

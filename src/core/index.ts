@@ -15,5 +15,5 @@ export { backoffDelay } from './backoff.ts';
 export type { BackoffOptions } from './backoff.ts';
 export type { EnvironmentEvents, HeartbeatOptions, TokenReason, WebSocketLike } from './connection.ts';
 export { createPresenceStore } from './store.ts';
-export type { ConnectionStatus, PresenceState, PresenceStore, SessionState, UserEntry } from './store.ts';
+export type { PresenceConnectionStatus, PresenceState, PresenceStore, SessionState, UserEntry } from './store.ts';
 export * from './protocol/index.ts';

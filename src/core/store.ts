@@ -6,14 +6,14 @@ import type { Presence, User, UserView } from './protocol/index.ts';
  * The public connection status. Internally the connection has more states (authenticating, waiting
  * out a backoff); these five are what an app shows.
  */
-export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+export type PresenceConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
 /** Realm.User's state: 'logged-out' after logOut() or a revoked session; 'removed' when the user was deleted. */
 export type SessionState = 'logged-in' | 'logged-out' | 'removed';
 
 /** Client-wide state: small, and changes rarely (never per presence update). */
 export interface PresenceState {
-  status: ConnectionStatus;
+  status: PresenceConnectionStatus;
   /** The last error that stopped or interrupted the connection; cleared once connected again. */
   error: PresenceError | null;
   currentUserId: string | null;

@@ -1,11 +1,11 @@
 import { useMemo } from 'react';
-import type { ConnectionStatus, PresenceError } from '../core/index.ts';
+import type { PresenceConnectionStatus, PresenceError } from '../core/index.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
 import { useStoreSelector } from './useStoreSelector.ts';
 
 /** What {@link useConnectionState} returns. */
 export interface ConnectionState {
-  status: ConnectionStatus;
+  status: PresenceConnectionStatus;
   /** Why the connection is reconnecting or stopped; null while connected. */
   error: PresenceError | null;
 }

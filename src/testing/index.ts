@@ -60,3 +60,5 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 }
 export { makePresence, makeUserView } from './fixtures.ts';
 export { createPresenceWrapper } from './react.tsx';
+export { createMockPresence } from './mock.ts';
+export type { MockPresenceControls, MockPresenceOptions } from './mock.ts';

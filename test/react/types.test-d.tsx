@@ -6,7 +6,7 @@ import {
   useUser,
   useUserPresence,
   type AppPresence,
-  type ConnectionStatus,
+  type PresenceConnectionStatus,
   type PresenceError,
 } from '../../src/index.ts';
 
@@ -34,7 +34,7 @@ describe('hook types', () => {
     const status = useUserPresence('ada', (p) => p?.status);
     expectTypeOf(status).toEqualTypeOf<'online' | 'away' | 'busy' | 'offline' | 'invisible' | undefined>();
     const connection = useConnectionState();
-    expectTypeOf(connection.status).toEqualTypeOf<ConnectionStatus>();
+    expectTypeOf(connection.status).toEqualTypeOf<PresenceConnectionStatus>();
     expectTypeOf(connection.error).toEqualTypeOf<PresenceError | null>();
     expectTypeOf(useUser('ada').status).toEqualTypeOf<'idle' | 'loading' | 'success' | 'not-found' | 'error'>();
   });

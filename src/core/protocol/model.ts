@@ -69,6 +69,23 @@ export function isSafeUrl(value: string, requireHttps = false): boolean {
   return url.protocol === 'https:' || (!requireHttps && url.protocol === 'http:');
 }
 
+const IMAGE_DATA_URL = /^data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$/;
+
+/**
+ * True for what an avatar may load: absolute http(s) URLs and base64 data URLs of raster images
+ * (never `javascript:`, `data:text/html` or SVG, which can carry script).
+ *
+ * @example
+ * ```ts
+ * isSafeImageUrl('data:image/png;base64,iVBORw0KGgo='); // true
+ * isSafeImageUrl('data:image/svg+xml,<svg onload=alert(1)>'); // false
+ * ```
+ */
+export function isSafeImageUrl(value: string, requireHttps = false): boolean {
+  if (value.startsWith('data:')) return value.length <= 1024 * 1024 && IMAGE_DATA_URL.test(value);
+  return isSafeUrl(value, requireHttps);
+}
+
 const SafeUrlSchema = v.pipe(
   v.string(),
   v.maxLength(LIMITS.url, `must be at most ${LIMITS.url} characters`),

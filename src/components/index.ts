@@ -1,0 +1,14 @@
+export { OnlineBadge } from './OnlineBadge.tsx';
+export type { OnlineBadgeProps } from './OnlineBadge.tsx';
+export { UserAvatar, initialsOf } from './UserAvatar.tsx';
+export type { UserAvatarProps } from './UserAvatar.tsx';
+export { OnlineList } from './OnlineList.tsx';
+export type { OnlineListProps } from './OnlineList.tsx';
+export { LastSeen, formatLastSeen } from './LastSeen.tsx';
+export type { LastSeenProps } from './LastSeen.tsx';
+export { StatusPicker } from './StatusPicker.tsx';
+export type { StatusPickerProps } from './StatusPicker.tsx';
+export { ConnectionStatus } from './ConnectionStatus.tsx';
+export type { ConnectionStatusProps } from './ConnectionStatus.tsx';
+export { STATUS_LABELS } from './labels.ts';
+export type { DisplayStatus } from './labels.ts';

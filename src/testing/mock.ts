@@ -1,0 +1,227 @@
+import { createPresenceClient, type PresenceClient, type PresenceClientOptions } from '../core/index.ts';
+import type { WebSocketLike } from '../core/connection.ts';
+import { PROTOCOL_VERSION, type Presence, type ServerMessage, type UserView } from '../core/protocol/index.ts';
+import { makePresence, makeUserView } from './fixtures.ts';
+
+/** Options of {@link createMockPresence}. */
+export interface MockPresenceOptions {
+  /** The people the fake server knows (ids, or full views). */
+  users: Array<string | UserView>;
+  /** Who the client is signed in as; created if not among `users`. */
+  me: string;
+  /** 'down' makes every connection attempt fail, as with no network (default 'up'). */
+  network?: 'up' | 'down';
+  /** Delay of every REST answer in ms, to show loading states (default 0). */
+  latencyMs?: number;
+  /** Fail every REST request with this HTTP status, to show error states. */
+  failRequestsWith?: number;
+  /** More client options (the mock sets url, token, fetch and WebSocket). */
+  client?: Partial<PresenceClientOptions>;
+}
+
+/** What a story or test drives on the fake server. */
+export interface MockPresenceControls {
+  /** Changes a user's presence and tells every connected client, as the real server would. */
+  setPresence(userId: string, change: Partial<Presence>): void;
+  /** 'down' drops every connection and refuses new ones; 'up' lets the client back in. */
+  setNetwork(state: 'up' | 'down'): void;
+  /** The fake server's view of a user. */
+  get(userId: string): UserView | undefined;
+}
+
+/**
+ * A real presence client wired to an in-memory fake of the presence server (its `fetch` and WebSocket
+ * are replaced), for stories and browser tests that must render the same every time and need no server.
+ * It speaks the real protocol, so the client validates every frame as usual.
+ *
+ * @example
+ * ```tsx
+ * const { client, controls } = createMockPresence({ users: ['ada', 'grace'], me: 'ada' });
+ * <PresenceProvider client={client}><OnlineBadge userId="grace" /></PresenceProvider>;
+ * controls.setPresence('grace', { status: 'busy' });
+ * ```
+ */
+export function createMockPresence(options: MockPresenceOptions): { client: PresenceClient; controls: MockPresenceControls } {
+  const users = new Map<string, UserView>();
+  for (const user of options.users) {
+    const view = typeof user === 'string' ? makeUserView(user, { presence: makePresence('offline') }) : user;
+    users.set(view.id, view);
+  }
+  if (!users.has(options.me)) users.set(options.me, makeUserView(options.me));
+  users.set(options.me, { ...users.get(options.me)!, presence: { ...(users.get(options.me)!.presence ?? makePresence('online')), online: true, status: 'online' } });
+  let network = options.network ?? 'up';
+  let seq = 1;
+  const sockets = new Set<FakeSocket>();
+
+  const publicView = (view: UserView): UserView =>
+    view.presence?.status === 'invisible' ? { ...view, presence: { ...view.presence, online: false, status: 'offline' } } : view;
+
+  function broadcast(userId: string): void {
+    const view = users.get(userId);
+    if (!view) return;
+    seq += 1;
+    for (const socket of sockets) {
+      const shown = userId === options.me ? view : publicView(view);
+      socket.deliver({ type: 'presence', seq, userId, presence: shown.presence, ...(shown.presence?.online ? { user: stripPresence(shown) } : {}) });
+    }
+  }
+
+  class FakeSocket extends EventTarget {
+    static readonly CONNECTING = 0;
+    static readonly OPEN = 1;
+    static readonly CLOSING = 2;
+    static readonly CLOSED = 3;
+    readonly CONNECTING = 0;
+    readonly OPEN = 1;
+    readonly CLOSING = 2;
+    readonly CLOSED = 3;
+    readyState = 0;
+    protocol = '';
+    binaryType = 'blob';
+    bufferedAmount = 0;
+    extensions = '';
+
+    constructor(readonly url: string) {
+      super();
+      setTimeout(() => {
+        if (network === 'down') {
+          this.dispatchEvent(new Event('error'));
+          this.finish(1006, 'network down');
+          return;
+        }
+        this.readyState = 1;
+        this.protocol = PROTOCOL_VERSION;
+        sockets.add(this);
+        this.dispatchEvent(new Event('open'));
+      }, 0);
+    }
+
+    send(data: string): void {
+      const frame = JSON.parse(data) as { type: string; rid?: number; users?: string[]; online?: boolean; patch?: Partial<Presence>; t?: number };
+      switch (frame.type) {
+        case 'auth':
+          this.deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, sessionId: 'mock', me: users.get(options.me)!, seq, serverTime: new Date().toISOString(), heartbeatMs: 15_000 });
+          return;
+        case 'subscribe': {
+          const ids = new Set(frame.users ?? []);
+          if (frame.online) for (const [id, view] of users) if (publicView(view).presence?.online) ids.add(id);
+          const listed = [...ids].flatMap((id) => (users.has(id) ? [id === options.me ? users.get(id)! : publicView(users.get(id)!)] : []));
+          this.deliver({ type: 'snapshot', ...(frame.rid === undefined ? {} : { rid: frame.rid }), seq, full: true, users: listed, removed: [] });
+          return;
+        }
+        case 'set-presence': {
+          const me = users.get(options.me)!;
+          const presence = { ...me.presence!, ...frame.patch, updatedAt: new Date().toISOString() } as Presence;
+          presence.online = true;
+          users.set(options.me, { ...me, presence });
+          if (frame.rid !== undefined) this.deliver({ type: 'ack', rid: frame.rid });
+          broadcast(options.me);
+          return;
+        }
+        case 'unsubscribe':
+          if (frame.rid !== undefined) this.deliver({ type: 'ack', rid: frame.rid });
+          return;
+        case 'ping':
+          this.deliver(frame.t === undefined ? { type: 'pong' } : { type: 'pong', t: frame.t });
+          return;
+      }
+    }
+
+    deliver(message: ServerMessage): void {
+      if (this.readyState !== 1) return;
+      const data = JSON.stringify(message);
+      queueMicrotask(() => this.readyState === 1 && this.dispatchEvent(new MessageEvent('message', { data })));
+    }
+
+    close(code = 1000, reason = ''): void {
+      if (this.readyState >= 2) return;
+      this.finish(code, reason);
+    }
+
+    finish(code: number, reason: string): void {
+      this.readyState = 3;
+      sockets.delete(this);
+      const event = typeof CloseEvent === 'function' ? new CloseEvent('close', { code, reason }) : Object.assign(new Event('close'), { code, reason, wasClean: false });
+      this.dispatchEvent(event);
+    }
+  }
+
+  async function fakeFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+    const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    if (network === 'down') throw new TypeError('Failed to fetch');
+    if (options.failRequestsWith) return json(options.failRequestsWith, { error: { code: 'server-error', message: 'the mock was told to fail' } });
+    const url = new URL(String(input instanceof Request ? input.url : input));
+    const method = init.method ?? 'GET';
+    const path = url.pathname;
+    const userMatch = /^\/api\/v1\/users\/([^/]+)$/.exec(path);
+    if (method === 'GET' && userMatch) {
+      const view = users.get(decodeURIComponent(userMatch[1]!));
+      return view ? json(200, view.id === options.me ? view : publicView(view)) : json(404, { error: { code: 'not-found', message: 'no such user' } });
+    }
+    if (method === 'GET' && path === '/api/v1/users') {
+      const search = url.searchParams.get('search')?.toLowerCase() ?? '';
+      const online = url.searchParams.get('online');
+      const limit = Number(url.searchParams.get('limit') ?? 25);
+      const after = url.searchParams.get('cursor');
+      const all = [...users.values()]
+        .map((view) => (view.id === options.me ? view : publicView(view)))
+        .filter((view) => !search || view.displayName.toLowerCase().includes(search) || view.username.toLowerCase().includes(search))
+        .filter((view) => online === null || (view.presence?.online === true) === (online === 'true'))
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      const start = after ? all.findIndex((view) => view.id > after) : 0;
+      const page = start === -1 ? [] : all.slice(start, start + limit);
+      const more = start !== -1 && start + limit < all.length;
+      return json(200, { users: page, nextCursor: more ? page.at(-1)!.id : null });
+    }
+    if (path === '/api/v1/me' && method === 'GET') return json(200, users.get(options.me));
+    if (path === '/api/v1/me' && method === 'PATCH') {
+      const next = { ...users.get(options.me)!, ...(JSON.parse(String(init.body)) as Partial<UserView>), updatedAt: new Date().toISOString() };
+      users.set(options.me, next);
+      seq += 1;
+      for (const socket of sockets) socket.deliver({ type: 'user', seq, user: next });
+      return json(200, next);
+    }
+    if (path === '/api/v1/me/blocks' && method === 'GET') return json(200, { users: [] });
+    if (path === '/api/v1/auth/logout') return json(200, { ok: true });
+    return json(404, { error: { code: 'not-found', message: `the mock has no ${method} ${path}` } });
+  }
+
+  const client = createPresenceClient({
+    url: 'http://presence.mock',
+    token: 'mock-token',
+    fetch: fakeFetch as typeof fetch,
+    WebSocket: FakeSocket as unknown as WebSocketLike,
+    environment: null,
+    offlineGraceMs: 0,
+    autoAway: false,
+    backoff: { minMs: 200, maxMs: 1000 },
+    ...options.client,
+  });
+
+  return {
+    client,
+    controls: {
+      setPresence(userId, change) {
+        const view = users.get(userId);
+        if (!view) throw new Error(`the mock has no user "${userId}"`);
+        const previous = view.presence ?? makePresence('offline');
+        const presence = { ...previous, ...change, updatedAt: new Date().toISOString() };
+        if (change.status !== undefined && change.online === undefined) presence.online = change.status !== 'offline';
+        if (previous.online && !presence.online && change.lastOnline === undefined) presence.lastOnline = new Date().toISOString();
+        users.set(userId, { ...view, presence });
+        broadcast(userId);
+      },
+      setNetwork(state) {
+        network = state;
+        if (state === 'down') for (const socket of [...sockets]) socket.finish(1006, 'network down');
+      },
+      get: (userId) => users.get(userId),
+    },
+  };
+}
+
+function stripPresence(view: UserView) {
+  const { presence: _presence, blockedByMe: _blockedByMe, hasBlockedMe: _hasBlockedMe, ...user } = view;
+  return user;
+}

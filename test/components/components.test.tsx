@@ -1,0 +1,157 @@
+/** @vitest-environment happy-dom */
+import { QueryClient } from '@tanstack/react-query';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { activeClockCount } from '../../src/components/clock.ts';
+import { ConnectionStatus, LastSeen, OnlineBadge, StatusPicker, UserAvatar, formatLastSeen, initialsOf } from '../../src/components/index.ts';
+import { presenceKeys } from '../../src/react/queryKeys.ts';
+import { createMockPresence, createPresenceWrapper, makePresence, makeUserView } from '../../src/testing/browser.ts';
+
+afterEach(() => cleanup());
+
+function setup(users: Parameters<typeof createMockPresence>[0]['users'], extra: Partial<Parameters<typeof createMockPresence>[0]> = {}) {
+  const mock = createMockPresence({ users, me: 'me', ...extra });
+  return { ...mock, Wrapper: createPresenceWrapper(mock.client) };
+}
+
+describe('OnlineBadge', () => {
+  test('shows each status with an accessible name and data-status, live', async () => {
+    const { Wrapper, controls } = setup([makeUserView('grace', { presence: makePresence('online') })]);
+    render(<OnlineBadge userId="grace" data-testid="badge" title="Grace" />, { wrapper: Wrapper });
+    const badge = screen.getByTestId('badge');
+    expect(badge.getAttribute('title')).toBe('Grace');
+    await waitFor(() => expect(badge.dataset.status).toBe('online'));
+    expect(screen.getByRole('img', { name: 'Online' })).toBe(badge);
+    for (const status of ['away', 'busy', 'offline'] as const) {
+      act(() => controls.setPresence('grace', { status }));
+      await waitFor(() => expect(badge.dataset.status).toBe(status));
+    }
+    act(() => controls.setPresence('grace', { status: 'invisible' }));
+    await waitFor(() => expect(badge.dataset.status).toBe('offline'));
+  });
+
+  test('with a label, the text names it; translations replace the words', async () => {
+    const { Wrapper } = setup([makeUserView('grace', { presence: makePresence('busy') })]);
+    render(<OnlineBadge userId="grace" showLabel labels={{ busy: 'Beschäftigt' }} />, { wrapper: Wrapper });
+    expect(await screen.findByText('Beschäftigt')).toBeTruthy();
+  });
+});
+
+describe('UserAvatar', () => {
+  test('loads an https picture; falls back to initials when it breaks', async () => {
+    const { Wrapper } = setup([makeUserView('ada', { displayName: 'Ada Lovelace', avatarUrl: 'https://example.com/ada.png' })]);
+    const { container } = render(<UserAvatar userId="ada" data-testid="avatar" />, { wrapper: Wrapper });
+    const avatar = screen.getByTestId('avatar');
+    await waitFor(() => expect(avatar.dataset.state).toBe('image'));
+    expect(screen.getByRole('img', { name: 'Ada Lovelace (Online)' })).toBe(avatar);
+    fireEvent.error(container.querySelector('img')!);
+    expect(avatar.dataset.state).toBe('fallback');
+    expect(avatar.textContent).toBe('AL');
+  });
+
+  test('loads only http(s) and raster data URLs, even if an unsafe URL got past the protocol checks', async () => {
+    const { client } = setup([makeUserView('eve', { displayName: 'Eve' })]);
+    const queryClient = new QueryClient();
+    render(<UserAvatar userId="eve" data-testid="avatar" />, { wrapper: createPresenceWrapper(client, queryClient) });
+    const avatar = screen.getByTestId('avatar');
+    await waitFor(() => expect(avatar.dataset.state).toBe('fallback'));
+    // The protocol schemas already refuse these; put them in the profile cache directly, as a bug might.
+    const key = presenceKeys(client).user('eve');
+    const unsafe = ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'data:image/svg+xml,<svg onload=alert(1)>', '//evil.example/x.png'];
+    for (const [index, avatarUrl] of unsafe.entries()) {
+      act(() => void queryClient.setQueryData(key, makeUserView('eve', { displayName: `Eve ${index}`, avatarUrl })));
+      // The new name shows that the avatar rendered this profile.
+      await waitFor(() => expect(avatar.getAttribute('aria-label')).toBe(`Eve ${index} (Online)`));
+      expect(avatar.dataset.state).toBe('fallback');
+      expect(avatar.querySelector('img')).toBeNull();
+    }
+    act(() => void queryClient.setQueryData(key, makeUserView('eve', { displayName: 'Eve', avatarUrl: 'data:image/png;base64,iVBORw0KGgo=' })));
+    await waitFor(() => expect(avatar.dataset.state).toBe('image'));
+    expect(avatar.querySelector('img')?.getAttribute('src')).toBe('data:image/png;base64,iVBORw0KGgo=');
+  });
+
+  test('initials', () => {
+    expect(initialsOf('Grace Brewster Hopper')).toBe('GH');
+    expect(initialsOf('  zoë ')).toBe('Z');
+    expect(initialsOf('😀 Smile')).toBe('😀S');
+  });
+});
+
+describe('LastSeen', () => {
+  test('words time relative to now in the given locale', () => {
+    const now = Date.parse('2026-11-22T12:00:00Z');
+    expect(formatLastSeen(now - 5 * 60_000, now, 'en')).toBe('5 minutes ago');
+    expect(formatLastSeen(now - 26 * 3600_000, now, 'en')).toBe('yesterday');
+    expect(formatLastSeen(now - 5 * 60_000, now, 'fr')).toBe('il y a 5 minutes');
+    expect(formatLastSeen(now - 10_000, now, 'en')).toBe('now');
+  });
+
+  test('shows "Online now" while online, the relative time once offline; all instances share one timer', async () => {
+    const lastOnline = new Date(Date.now() - 3 * 3600_000).toISOString();
+    const { Wrapper } = setup([
+      makeUserView('grace', { presence: makePresence('offline', { lastOnline }) }),
+      makeUserView('linus', { presence: makePresence('online') }),
+    ]);
+    render(
+      <>
+        <LastSeen userId="grace" locale="en" data-testid="grace" />
+        <LastSeen userId="linus" locale="en" data-testid="linus" />
+        <LastSeen userId="grace" locale="de" data-testid="grace-de" />
+      </>,
+      { wrapper: Wrapper },
+    );
+    await waitFor(() => expect(screen.getByTestId('grace').textContent).toBe('3 hours ago'));
+    expect(screen.getByTestId('grace-de').textContent).toBe('vor 3 Stunden');
+    expect(screen.getByTestId('grace').getAttribute('datetime')).toBe(lastOnline);
+    expect(screen.getByTestId('linus').textContent).toBe('Online now');
+    expect(activeClockCount()).toBe(1);
+    cleanup();
+    expect(activeClockCount()).toBe(0);
+  });
+});
+
+describe('ConnectionStatus', () => {
+  test('is quiet while connected and says when reconnecting', async () => {
+    const { Wrapper, controls } = setup([]);
+    render(<ConnectionStatus data-testid="connection" />, { wrapper: Wrapper });
+    const region = screen.getByTestId('connection');
+    expect(region.getAttribute('role')).toBe('status');
+    await waitFor(() => expect(region.dataset.state).toBe('connected'));
+    expect(region.textContent).toBe('');
+    act(() => controls.setNetwork('down'));
+    await waitFor(() => expect(region.dataset.state).toBe('reconnecting'));
+    expect(region.textContent).toContain('Reconnecting');
+    act(() => controls.setNetwork('up'));
+    await waitFor(() => expect(region.dataset.state).toBe('connected'), { timeout: 3000 });
+  });
+});
+
+describe('StatusPicker', () => {
+  test('sets availability and message for the current user', async () => {
+    const { Wrapper, controls } = setup([]);
+    const saved = vi.fn();
+    render(<StatusPicker onSaved={saved} />, { wrapper: Wrapper });
+    const form = await screen.findByRole('form', { name: 'Set your status' });
+    await waitFor(() => expect(form.dataset.status).toBe('online'));
+    fireEvent.click(screen.getByRole('radio', { name: /Busy/ }));
+    fireEvent.change(screen.getByLabelText('Status message'), { target: { value: '  <b>Deep</b> work  ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(form.dataset.state).toBe('saved'));
+    expect(saved).toHaveBeenCalledWith('busy', '<b>Deep</b> work');
+    expect(controls.get('me')?.presence).toMatchObject({ status: 'busy', statusMessage: '<b>Deep</b> work' });
+    await waitFor(() => expect(form.dataset.status).toBe('busy'));
+    fireEvent.click(screen.getByRole('radio', { name: /Invisible/ }));
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(form.dataset.status).toBe('invisible'));
+  });
+});
+
+describe('user text', () => {
+  test('is rendered as text, never as HTML', async () => {
+    const { Wrapper } = setup([makeUserView('eve', { displayName: '<img src=x onerror=alert(1)>', presence: makePresence('online', { statusMessage: '<script>alert(1)</script>' }) })]);
+    const { container } = render(<UserAvatar userId="eve" />, { wrapper: Wrapper });
+    await waitFor(() => expect(container.querySelector('[role="img"]')?.getAttribute('aria-label')).toContain('<img src=x'));
+    expect(container.querySelector('img')).toBeNull();
+    expect(container.querySelector('script')).toBeNull();
+  });
+});
