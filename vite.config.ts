@@ -1,8 +1,16 @@
+import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
-const CLIENT_ENTRIES = new Set(['index']);
+const CLIENT_ENTRIES = new Set(['index', 'components']);
 
 const isBareImport = (id: string) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
+
+/** Debian's Chromium (apt-get install chromium); no browser download works on our machines. */
+export const chromium = {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
 
 export default defineConfig({
   build: {
@@ -13,8 +21,10 @@ export default defineConfig({
       entry: {
         index: 'src/index.ts',
         core: 'src/core/index.ts',
+        components: 'src/components/index.ts',
         server: 'src/server/index.ts',
         testing: 'src/testing/index.ts',
+        'testing-browser': 'src/testing/browser.ts',
         'server/cli': 'src/server/cli.ts',
       },
       formats: ['es'],
@@ -24,18 +34,51 @@ export default defineConfig({
       external: (id) => isBareImport(id) || id.startsWith('node:'),
       output: {
         // Hooks and components run on the client: React Server Components need the directive on
-        // the entry a server component imports.
+        // the entries a server component imports.
         banner: (chunk) => (chunk.isEntry && CLIENT_ENTRIES.has(chunk.name) ? "'use client';" : ''),
       },
     },
   },
   test: {
-    include: ['test/**/*.test.{ts,tsx}'],
-    environment: 'node',
     testTimeout: 15_000,
     hookTimeout: 15_000,
     restoreMocks: true,
-    // Type tests (*.test-d.tsx) run with the suite: tsc checks them, and a wrong type fails the run.
-    typecheck: { enabled: true, include: ['test/**/*.test-d.{ts,tsx}'], tsconfig: './tsconfig.json' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.{ts,tsx}'],
+          exclude: ['test/e2e/**'],
+          environment: 'node',
+          // Type tests (*.test-d.tsx) run with the suite: tsc checks them, and a wrong type fails the run.
+          typecheck: { enabled: true, include: ['test/**/*.test-d.{ts,tsx}'], tsconfig: './tsconfig.json' },
+        },
+      },
+      {
+        extends: true,
+        plugins: [storybookTest({ configDir: '.storybook', tags: { exclude: ['!test'] } })],
+        test: {
+          name: 'storybook',
+          setupFiles: ['.storybook/vitest.setup.ts'],
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: chromium }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 });

@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { forwardRef, memo, useDeferredValue, useEffect, useId, useMemo, useRef, useState, type HTMLAttributes, type KeyboardEvent } from 'react';
 import { useConnectionState } from '../react/useConnectionState.ts';
 import { useOnlineUsers } from '../react/useOnlineUsers.ts';
+import { useSession } from '../react/useSession.ts';
 import { usePresenceClient } from '../react/usePresenceClient.ts';
 import { useUser } from '../react/useUser.ts';
 import { useUsers } from '../react/useUsers.ts';
@@ -21,6 +22,8 @@ export interface OnlineListProps extends Omit<HTMLAttributes<HTMLDivElement>, 'c
   rowHeight?: number;
   /** Called with a user id on click or Enter. */
   onSelect?: (userId: string) => void;
+  /** Leave the signed-in user out of the list (default false). */
+  hideCurrentUser?: boolean;
 }
 
 const NO_USERS: string[] = [];
@@ -36,11 +39,12 @@ const NO_USERS: string[] = [];
  * ```
  */
 export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function OnlineList(
-  { label = 'People', searchable = true, showOffline = true, rowHeight = 56, onSelect, className, ...rest },
+  { label = 'People', searchable = true, showOffline = true, rowHeight = 56, onSelect, hideCurrentUser = false, className, ...rest },
   ref,
 ) {
   const client = usePresenceClient();
   const { status: connection } = useConnectionState();
+  const { userId: me } = useSession();
   const online = useOnlineUsers();
   const [query, setQuery] = useState('');
   const search = useDeferredValue(query.trim().toLowerCase());
@@ -50,19 +54,19 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const onlineIds = useMemo(() => {
     const named = online.flatMap((id) => {
       const user = client.peekUser(id);
-      if (!user) return [];
+      if (!user || (hideCurrentUser && id === me)) return [];
       if (search && !user.displayName.toLowerCase().includes(search) && !user.username.toLowerCase().includes(search)) return [];
       return [[id, user.displayName] as const];
     });
     const collator = new Intl.Collator(undefined, { sensitivity: 'base' });
     return named.sort((a, b) => collator.compare(a[1], b[1])).map(([id]) => id);
-  }, [client, online, search]);
+  }, [client, online, search, hideCurrentUser, me]);
   const rows = useMemo(() => {
     if (!showOffline) return onlineIds;
     const isOnline = new Set(online);
-    const rest = offline.users.filter((user) => !isOnline.has(user.id)).map((user) => user.id);
+    const rest = offline.users.filter((user) => !isOnline.has(user.id) && !(hideCurrentUser && user.id === me)).map((user) => user.id);
     return rest.length === 0 ? (onlineIds.length ? onlineIds : NO_USERS) : [...onlineIds, ...rest];
-  }, [online, onlineIds, offline.users, showOffline]);
+  }, [online, onlineIds, offline.users, showOffline, hideCurrentUser, me]);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => rowHeight, overscan: 6 });

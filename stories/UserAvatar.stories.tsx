@@ -1,0 +1,79 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, waitFor, within } from 'storybook/test';
+import { UserAvatar } from '../src/components/index.ts';
+import { makePresence, makeUserView } from '../src/testing/browser.ts';
+import { ME, avatar, withMockPresence } from './support.tsx';
+
+const meta = {
+  title: 'Components/UserAvatar',
+  component: UserAvatar,
+  decorators: [withMockPresence()],
+  args: { userId: 'ada', size: 'lg', showStatus: true },
+  argTypes: {
+    userId: { control: 'select', options: ['ada', 'grace', 'linus', 'radia', 'barbara', 'nobody'] },
+    size: { control: 'inline-radio', options: ['sm', 'md', 'lg'] },
+  },
+} satisfies Meta<typeof UserAvatar>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+export const WithPicture: Story = {
+  play: async ({ canvasElement }) => {
+    const element = within(canvasElement).getByRole('img', { name: /Ada Lovelace/ });
+    await waitFor(() => expect(element.dataset.state).toBe('image'));
+  },
+};
+
+/** No picture: initials on a coloured disc. */
+export const Initials: Story = { args: { userId: 'barbara' } };
+
+/** A picture that fails to load falls back to initials. */
+export const BrokenPicture: Story = {
+  args: { userId: 'broken' },
+  decorators: [withMockPresence(() => ({ users: [ME, makeUserView('broken', { displayName: 'Broken Link', avatarUrl: avatar('does-not-exist') })] }))],
+  play: async ({ canvasElement }) => {
+    const element = within(canvasElement).getByRole('img', { name: /Broken Link/ });
+    await waitFor(() => expect(element.dataset.state).toBe('fallback'));
+    await expect(element.textContent).toBe('BL');
+  },
+};
+
+export const Sizes: Story = {
+  render: () => (
+    <div className="catalog-row">
+      <UserAvatar userId="grace" size="sm" />
+      <UserAvatar userId="grace" size="md" />
+      <UserAvatar userId="grace" size="lg" />
+      <UserAvatar userId="grace" size={88} />
+    </div>
+  ),
+};
+
+export const Statuses: Story = {
+  render: () => (
+    <div className="catalog-row">
+      {['ada', 'linus', 'grace', 'radia'].map((id) => (
+        <UserAvatar key={id} userId={id} size="lg" />
+      ))}
+    </div>
+  ),
+};
+
+export const LongName: Story = {
+  args: { userId: 'long' },
+  decorators: [
+    withMockPresence(() => ({
+      users: [ME, makeUserView('long', { displayName: 'Maria Magdalena Anna Gräfin von Hohenberg-Schillingsfürst', presence: makePresence('busy') })],
+    })),
+  ],
+};
+
+/** While the profile loads: a neutral disc, `data-state="loading"`. (This server answers after a minute.) */
+export const Loading: Story = {
+  args: { userId: 'slow' },
+  decorators: [withMockPresence({ latencyMs: 60_000 })],
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByRole('img', { name: /Loading user/ }).dataset.state).toBe('loading');
+  },
+};
