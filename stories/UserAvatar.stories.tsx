@@ -20,7 +20,7 @@ type Story = StoryObj<typeof meta>;
 
 export const WithPicture: Story = {
   play: async ({ canvasElement }) => {
-    const element = within(canvasElement).getByRole('img', { name: /Ada Lovelace/ });
+    const element = await within(canvasElement).findByRole('img', { name: /Ada Lovelace/ });
     await waitFor(() => expect(element.dataset.state).toBe('image'));
   },
 };
@@ -33,7 +33,7 @@ export const BrokenPicture: Story = {
   args: { userId: 'broken' },
   decorators: [withMockPresence(() => ({ users: [ME, makeUserView('broken', { displayName: 'Broken Link', avatarUrl: avatar('does-not-exist') })] }))],
   play: async ({ canvasElement }) => {
-    const element = within(canvasElement).getByRole('img', { name: /Broken Link/ });
+    const element = await within(canvasElement).findByRole('img', { name: /Broken Link/ });
     await waitFor(() => expect(element.dataset.state).toBe('fallback'));
     await expect(element.textContent).toBe('BL');
   },

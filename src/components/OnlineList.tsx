@@ -127,18 +127,18 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
       <p className="pk-online-list-count" aria-live="polite">
         {onlineIds.length} online
       </p>
-      <div
-        ref={scrollRef}
-        id={listId}
-        className="pk-online-list-scroll"
-        role="listbox"
-        aria-label={label}
-        aria-busy={state === 'loading'}
-        tabIndex={0}
-        aria-activedescendant={state === 'ready' && rows[activeIndex] ? optionId(activeIndex) : undefined}
-        onKeyDown={onKeyDown}
-      >
-        {state === 'ready' ? (
+      {state === 'ready' ? (
+        <div
+          ref={scrollRef}
+          id={listId}
+          className="pk-online-list-scroll"
+          role="listbox"
+          aria-label={label}
+          tabIndex={0}
+          // Only an option that is in the DOM can be the active descendant; virtualized ones come and go.
+          aria-activedescendant={items.some((item) => item.index === activeIndex) ? optionId(activeIndex) : undefined}
+          onKeyDown={onKeyDown}
+        >
           <div className="pk-online-list-inner" style={{ height: virtualizer.getTotalSize() }}>
             {items.map((item) => (
               <OnlineListRow
@@ -153,12 +153,15 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
               />
             ))}
           </div>
-        ) : (
-          <p className="pk-online-list-message" role="presentation">
+        </div>
+      ) : (
+        // No listbox without options: the state is told as a status message instead.
+        <div ref={scrollRef} id={listId} className="pk-online-list-scroll" aria-busy={state === 'loading'}>
+          <p className="pk-online-list-message" role="status">
             {state === 'loading' ? 'Loading people…' : state === 'error' ? `Could not load people: ${offline.error?.message}` : search ? `No one matches “${query}”` : 'No one here yet'}
           </p>
-        )}
-      </div>
+        </div>
+      )}
     </div>
   );
 });
