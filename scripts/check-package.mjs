@@ -36,7 +36,7 @@ export const all = [createPresenceClient, PresenceError, PresenceProvider, CLOSE
     console.log(`types ok (${resolution})`);
   }
   writeFileSync(join(dir, 'run.mjs'), `
-const entries = ['presence-kit', 'presence-kit/core', 'presence-kit/server', 'presence-kit/testing'];
+const entries = ['presence-kit', 'presence-kit/core', 'presence-kit/components', 'presence-kit/server', 'presence-kit/testing', 'presence-kit/testing/browser'];
 for (const entry of entries) {
   const module = await import(entry);
   if (Object.keys(module).length === 0) throw new Error(entry + ' exports nothing');
@@ -51,7 +51,10 @@ console.log('runtime ok: ' + entries.join(', '));
   execFileSync(process.execPath, [join(dir, 'run.mjs')], { stdio: 'inherit', cwd: dir });
   // React Server Components need the client directive on the hooks entry, and never on the server's.
   const { readFileSync } = await import('node:fs');
-  if (!readFileSync(join(root, 'dist', 'index.js'), 'utf8').startsWith('"use client";')) throw new Error('dist/index.js lacks "use client"');
+  for (const entry of ['index.js', 'components.js']) {
+    if (!readFileSync(join(root, 'dist', entry), 'utf8').startsWith('"use client";')) throw new Error(`dist/${entry} lacks "use client"`);
+  }
+  if (!readFileSync(join(root, 'dist', 'styles.css'), 'utf8').includes('.pk-avatar')) throw new Error('dist/styles.css is missing');
   if (readFileSync(join(root, 'dist', 'server.js'), 'utf8').includes('use client')) throw new Error('dist/server.js must not be a client module');
   console.log('directives ok');
 } finally {

@@ -14,6 +14,15 @@ export interface UserAvatarProps extends Omit<HTMLAttributes<HTMLSpanElement>, '
 
 const SIZES = { sm: 24, md: 36, lg: 56 } as const;
 
+/** A stable hue per user id, so initials discs tell people apart. */
+function hueOf(id: string): number {
+  // FNV-1a, then a final mix: ids that differ in one character ('sim-1', 'sim-2') land far apart.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  return ((hash ^ (hash >>> 13)) >>> 0) % 360;
+}
+
 /**
  * Initials of a display name: the first letters of the first and last words ("Ada Lovelace" → "AL").
  *
@@ -60,7 +69,7 @@ export const UserAvatar = forwardRef<HTMLSpanElement, UserAvatarProps>(function 
       data-state={state}
       data-status={status}
       data-size={typeof size === 'number' ? 'custom' : size}
-      style={{ ['--pk-avatar-size' as string]: `${pixels}px`, ...style }}
+      style={{ ['--pk-avatar-size' as string]: `${pixels}px`, ['--pk-avatar-hue' as string]: hueOf(userId), ...style }}
       {...rest}
     >
       {showImage ? (
