@@ -34,6 +34,11 @@ export interface HubLimits {
   authTimeoutMs: number;
   /** The server pings every interval; a connection silent for two intervals is dropped. */
   heartbeatMs: number;
+  /**
+   * WebSocket handshakes accepted per second (burst: the same number); more are refused with HTTP 503
+   * and retried by the clients' jittered backoff, so a restart is not a stampede.
+   */
+  handshakesPerSecond: number;
 }
 
 interface Connection {
@@ -216,6 +221,12 @@ export class PresenceHub {
     for (const connection of this.all) this.closeConnection(connection, CLOSE_CODES.goingAway, 'server shutting down');
   }
 
+  /** Stops at once with no close frames, as a crashed process would. */
+  kill(): void {
+    clearInterval(this.heartbeat);
+    for (const connection of this.all) connection.ws.terminate();
+  }
+
   // ---- sockets ---------------------------------------------------------------------------
 
   accept(ws: WebSocket, _request: IncomingMessage): void {
@@ -248,7 +259,7 @@ export class PresenceHub {
     connection.alive = true;
     if (connection.closing) return;
     if (!connection.frames.take()) {
-      this.refuse(connection, undefined, 'rate-limited', 'too many frames', connection.frames.retryAfterMs());
+      this.refuse(connection, ridOf(data, isBinary), 'rate-limited', 'too many frames', connection.frames.retryAfterMs());
       return;
     }
     const parsed = parseClientMessage(isBinary ? data : String(data));

@@ -14,6 +14,7 @@ import {
   type User,
 } from '../core/protocol/index.ts';
 import { PresenceHub, type HubLimits } from './hub.ts';
+import { TokenBucket } from './rate-limit.ts';
 import { createRestHandler, HttpError } from './rest.ts';
 import { createSessionManager } from './sessions.ts';
 import { createMemoryStore, type PresenceStore } from './store.ts';
@@ -83,6 +84,8 @@ export interface PresenceServer {
   mintTokens(userId: string): SessionTokens;
   /** Stops accepting, closes every socket with 1001, and resolves when the port is free. */
   close(): Promise<void>;
+  /** Stops at once, with no close frames (as a crash would), and resolves when the port is free. */
+  kill(): Promise<void>;
 }
 
 const DEFAULT_LIMITS: HubLimits = {
@@ -93,6 +96,7 @@ const DEFAULT_LIMITS: HubLimits = {
   maxBufferedBytes: 1024 * 1024,
   authTimeoutMs: 5_000,
   heartbeatMs: 15_000,
+  handshakesPerSecond: 200,
 };
 
 /**
@@ -144,6 +148,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
   });
   wss.on('connection', (ws, request) => hub.accept(ws, request));
 
+  const handshakes = new TokenBucket(limits.handshakesPerSecond, limits.handshakesPerSecond, now);
   http.on('upgrade', (request, socket, head) => {
     socket.on('error', () => socket.destroy());
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -155,6 +160,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     if (allowedOrigins !== null && origin !== undefined && !allowedOrigins.includes(origin)) return refuse('403 Forbidden');
     const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((item) => item.trim());
     if (!offered.includes(PROTOCOL_VERSION)) return refuse('426 Upgrade Required');
+    if (!handshakes.take()) return refuse('503 Service Unavailable');
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
   http.on('clientError', (_error, socket) => socket.destroy());
@@ -211,6 +217,12 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
         new Promise((done) => setTimeout(done, 500).unref()),
       ]);
       for (const client of wss.clients) client.terminate();
+      wss.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+    async kill() {
+      hub.kill();
       wss.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -12,6 +12,8 @@ export interface TestServerOptions extends PresenceServerOptions {
 
 /** A presence server on a free port with helpers to make clients for its users. */
 export interface TestServer extends PresenceServer {
+  /** Ids the server shows as online right now. */
+  hubOnline(): string[];
   /**
    * A client signed in as `userId` (tokens minted and refreshed for you). In Node it uses `ws`.
    * Unless overridden, presence shows at once (no offline grace) and there is no automatic away,
@@ -39,6 +41,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const clients: PresenceClient[] = [];
   const close = server.close;
   return Object.assign(server, {
+    hubOnline: () => [...server.store.usersAfter(null)].filter((user) => server.controls.presenceOf(user.id).online).map((user) => user.id),
     clientFor(userId: string, clientOptions: Partial<PresenceClientOptions> = {}) {
       const client = createPresenceClient({
         url: server.httpUrl,
@@ -62,3 +65,5 @@ export { makePresence, makeUserView } from './fixtures.ts';
 export { createPresenceWrapper } from './react.tsx';
 export { createMockPresence } from './mock.ts';
 export type { MockPresenceControls, MockPresenceOptions } from './mock.ts';
+export { startFaultProxy } from './fault-proxy.ts';
+export type { FaultMode, FaultProxy } from './fault-proxy.ts';
