@@ -264,8 +264,10 @@ export class PresenceHub {
     }
     const parsed = parseClientMessage(isBinary ? data : String(data));
     if (!parsed.ok) {
-      if (connection.userId === null) this.closeConnection(connection, CLOSE_CODES.badMessage, 'expected an auth frame');
-      else this.refuse(connection, ridOf(data, isBinary), 'bad-message', parsed.reason);
+      if (connection.userId !== null) this.refuse(connection, ridOf(data, isBinary), 'bad-message', parsed.reason);
+      // An auth frame without a usable token is an authentication failure; anything else first is a protocol one.
+      else if (typeOf(data, isBinary) === 'auth') this.closeConnection(connection, CLOSE_CODES.unauthorized, 'no token');
+      else this.closeConnection(connection, CLOSE_CODES.badMessage, 'expected an auth frame');
       return;
     }
     const message = parsed.value;
@@ -525,6 +527,16 @@ export class PresenceHub {
 
 function ridField(rid: number | undefined): { rid?: number } {
   return rid === undefined ? {} : { rid };
+}
+
+/** The `type` a malformed frame claimed, if any. */
+function typeOf(data: unknown, isBinary: boolean): unknown {
+  if (isBinary) return undefined;
+  try {
+    return (JSON.parse(String(data)) as { type?: unknown } | null)?.type;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Best effort: answer a malformed frame with the request id it carried, if any. */
