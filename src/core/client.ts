@@ -216,6 +216,16 @@ const MISSING_TOKEN = 'no credentials: pass `token` or `session` to createPresen
  * ```
  */
 export function createPresenceClient(options: PresenceClientOptions): PresenceClient {
+  // Misuse fails here, with the reason, rather than as a connection that never authenticates.
+  try {
+    new URL(options.url);
+  } catch (cause) {
+    throw new PresenceError('invalid-input', `url: "${options.url}" is not an absolute URL`, { cause });
+  }
+  if (options.session !== undefined) {
+    const parsed = parseWith(SessionTokensSchema, options.session);
+    if (!parsed.ok) throw new PresenceError('invalid-input', `session: ${parsed.reason}`);
+  }
   const store = createPresenceStore();
   const { state } = store;
   let tokens: SessionTokens | null = options.session ?? null;

@@ -285,3 +285,10 @@ describe('connection state machine', () => {
     expect(c.state.getState().status).toBe('connected');
   });
 });
+
+describe('misuse', () => {
+  test('a bad URL or session fails at once with a typed error', () => {
+    expect(() => createPresenceClient({ url: 'not a url', token: 't' })).toThrow(expect.objectContaining({ code: 'invalid-input' }));
+    expect(() => createPresenceClient({ url: 'http://x', session: { error: 'rate limited' } as never })).toThrow(/session: /);
+  });
+});

@@ -1,0 +1,172 @@
+// npm run soak -- --clients 1000 --minutes 10
+// Clients connect, set statuses, disconnect and come back at random, through fault-injecting proxies
+// (pauses, silent drops, resets). At the end everything settles and the run checks, against an observer
+// that watched from outside the proxies: ghosts (shown online with no live connection), lost updates
+// (an acknowledged status the observer does not show), and the server's heap at start and end.
+import { fork } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { WebSocket } from 'ws';
+import { createPresenceClient, type PresenceClient } from '../src/core/index.ts';
+import type { WebSocketLike } from '../src/core/connection.ts';
+import { startFaultProxy, type FaultProxy } from '../src/testing/fault-proxy.ts';
+
+const { values } = parseArgs({ options: { clients: { type: 'string', default: '1000' }, minutes: { type: 'string', default: '10' }, proxies: { type: 'string', default: '10' } } });
+const CLIENTS = Number(values.clients);
+const DURATION_MS = Number(values.minutes) * 60_000;
+const PROXIES = Number(values.proxies);
+const random = (() => {
+  let seed = 20261122;
+  return () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+})();
+
+const child = fork(new URL('./soak-server.ts', import.meta.url).pathname, [String(CLIENTS)], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const ask = <T>(type: string) =>
+  new Promise<T>((resolve) => {
+    const listener = (message: { type: string } & T) => {
+      if (message.type !== type) return;
+      child.off('message', listener);
+      resolve(message);
+    };
+    child.on('message', listener);
+    child.send({ type });
+  });
+const { port, adminKey } = await new Promise<{ port: number; adminKey: string }>((resolve) => child.once('message', resolve as never));
+const httpUrl = `http://127.0.0.1:${port}`;
+
+/** Mints a session as a backend would, honouring the server's rate limit. */
+async function mint(userId: string) {
+  for (;;) {
+    const response = await fetch(`${httpUrl}/api/v1/sessions`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId }) });
+    if (response.status !== 429) return response.json();
+    const body = (await response.json()) as { error: { retryAfterMs?: number } };
+    await new Promise((resolve) => setTimeout(resolve, body.error.retryAfterMs ?? 100));
+  }
+}
+
+const proxies: FaultProxy[] = [];
+for (let i = 0; i < PROXIES; i++) proxies.push(await startFaultProxy({ host: '127.0.0.1', port }));
+
+const options = { WebSocket: WebSocket as unknown as WebSocketLike, environment: null, autoAway: false as const, heartbeat: { intervalMs: 5_000, timeoutMs: 3_000 } };
+const observer = createPresenceClient({ url: httpUrl, session: await mint('observer'), ...options, offlineGraceMs: 0 });
+observer.retainOnlineList();
+let received = 0;
+observer.onUserPresenceChanged(() => received++);
+observer.connect();
+
+interface SoakClient {
+  id: string;
+  client: PresenceClient;
+  proxy: FaultProxy;
+  connected: boolean;
+  release: (() => void) | null;
+  lastAcked: string | null;
+}
+const clients: SoakClient[] = [];
+for (let i = 0; i < CLIENTS; i++) {
+  const proxy = proxies[i % PROXIES]!;
+  const client = createPresenceClient({ url: proxy.httpUrl, session: await mint(`u${i}`), ...options, backoff: { minMs: 500, maxMs: 5_000 } });
+  client.onError(() => {});
+  clients.push({ id: `u${i}`, client, proxy, connected: false, release: null, lastAcked: null });
+}
+const connect = (entry: SoakClient) => {
+  entry.release = entry.client.connect();
+  entry.connected = true;
+};
+for (const entry of clients) connect(entry);
+const waitFor = async (predicate: () => boolean, ms: number) => {
+  const until = Date.now() + ms;
+  while (!predicate() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 200));
+  return predicate();
+};
+await waitFor(() => clients.every((entry) => entry.client.state.getState().status === 'connected'), 120_000);
+const heapStart = (await ask<{ heapUsed: number }>('heap')).heapUsed;
+console.log(`soak: ${CLIENTS} clients connected through ${PROXIES} proxies; running ${values.minutes} min`);
+
+let sent = 0;
+let acked = 0;
+let counter = 0;
+let faults = 0;
+const started = Date.now();
+const actions = setInterval(() => {
+  // About 40 actions a second across the fleet.
+  for (let n = 0; n < 4; n++) {
+    const entry = clients[Math.floor(random() * clients.length)]!;
+    const roll = random();
+    if (!entry.connected) {
+      if (roll < 0.5) connect(entry);
+    } else if (roll < 0.75) {
+      const message = `m${++counter}`;
+      sent++;
+      entry.client
+        .setStatus({ status: roll < 0.4 ? 'online' : roll < 0.6 ? 'away' : 'busy', statusMessage: message })
+        .then(() => {
+          acked++;
+          entry.lastAcked = message;
+        })
+        .catch(() => {});
+    } else if (roll < 0.85) {
+      entry.release?.();
+      entry.connected = false;
+    }
+  }
+}, 100);
+const chaos = setInterval(() => {
+  const proxy = proxies[Math.floor(random() * proxies.length)]!;
+  const roll = random();
+  faults++;
+  if (roll < 0.4) {
+    proxy.pause();
+    setTimeout(() => proxy.pass(), 300 + random() * 700);
+  } else if (roll < 0.7) {
+    proxy.cut();
+  } else {
+    proxy.drop();
+    setTimeout(() => proxy.pass(), 2_000 + random() * 6_000);
+  }
+}, 5_000);
+const progress = setInterval(() => console.log(`  ${Math.round((Date.now() - started) / 1000)} s: sent ${sent}, acknowledged ${acked}, observer events ${received}, faults ${faults}`), 30_000);
+
+await new Promise((resolve) => setTimeout(resolve, DURATION_MS));
+clearInterval(actions);
+clearInterval(chaos);
+clearInterval(progress);
+for (const proxy of proxies) proxy.pass();
+
+// Settle: every connected client connected and nothing waiting for an acknowledgement; the server has
+// dropped silent connections (heartbeat 5 s → within 10 s) and everyone has caught up.
+await waitFor(() => clients.every((entry) => !entry.connected || entry.client.state.getState().status === 'connected'), 60_000);
+await new Promise((resolve) => setTimeout(resolve, 15_000));
+
+const shownOnline = new Set(observer.onlineUserIds());
+const ghosts = clients.filter((entry) => !entry.connected && shownOnline.has(entry.id)).map((entry) => entry.id);
+const missing = clients.filter((entry) => entry.connected && !shownOnline.has(entry.id)).map((entry) => entry.id);
+const lost = clients.filter((entry) => entry.lastAcked !== null && observer.peekUser(entry.id)?.presence?.statusMessage !== entry.lastAcked).map((entry) => entry.id);
+const heapEnd = (await ask<{ heapUsed: number }>('heap')).heapUsed;
+const growth = (heapEnd - heapStart) / heapStart;
+
+console.log(`
+| figure | value | goal |
+|---|---:|---|
+| clients | ${CLIENTS} | |
+| minutes | ${values.minutes} | |
+| status updates sent / acknowledged | ${sent} / ${acked} | |
+| presence events the observer received | ${received} | |
+| network faults injected | ${faults} | |
+| ghosts (shown online, not connected) | ${ghosts.length} | 0 |
+| connected but shown offline | ${missing.length} | 0 |
+| lost updates (acknowledged, not shown) | ${lost.length} | 0 |
+| server heap start / end | ${(heapStart / 2 ** 20).toFixed(1)} MB / ${(heapEnd / 2 ** 20).toFixed(1)} MB (${(growth * 100).toFixed(1)}%) | within 10% |`);
+if (ghosts.length || missing.length || lost.length) {
+  const statuses: Record<string, number> = {};
+  for (const entry of clients.filter((item) => missing.includes(item.id))) {
+    const key = `${entry.client.state.getState().status}:${entry.client.state.getState().error?.code}:${entry.client.state.getState().error?.message}`;
+    statuses[key] = (statuses[key] ?? 0) + 1;
+  }
+  console.log({ ghosts: ghosts.slice(0, 10), missing: missing.slice(0, 10), lost: lost.slice(0, 10), statusesOfMissing: statuses });
+}
+
+for (const entry of clients) entry.client.disconnect();
+observer.disconnect();
+for (const proxy of proxies) await proxy.close();
+child.send({ type: 'stop' });
+process.exitCode = ghosts.length || missing.length || lost.length || Math.abs(growth) > 0.1 ? 1 : 0;
