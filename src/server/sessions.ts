@@ -47,7 +47,10 @@ export function secretsEqual(given: string, expected: string): boolean {
  * ```
  */
 export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlMs, now }: SessionManagerOptions) {
-  function issue(userId: string, sessionId: string): SessionTokens {
+  /** How long a replaced refresh token still works (its answer may have been lost in transit). */
+  const REUSE_WINDOW_MS = 60_000;
+
+  function issue(userId: string, sessionId: string, replaced: StoredSession | null = null): SessionTokens {
     const accessToken = newToken();
     const refreshToken = newToken();
     const at = now();
@@ -57,7 +60,9 @@ export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlM
       accessTokenHash: hashToken(accessToken),
       accessTokenExpiresAt: at + accessTokenTtlMs,
       refreshTokenHash: hashToken(refreshToken),
-      refreshTokenExpiresAt: at + refreshTokenTtlMs,
+      refreshTokenExpiresAt: replaced?.refreshTokenExpiresAt ?? at + refreshTokenTtlMs,
+      previousRefreshTokenHash: replaced?.refreshTokenHash ?? null,
+      rotatedAt: replaced ? at : null,
       revokedAt: null,
     });
     return { userId, accessToken, refreshToken, accessTokenExpiresAt: new Date(at + accessTokenTtlMs).toISOString() };
@@ -82,10 +87,16 @@ export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlM
     verifyAccessToken: (token: string) =>
       check(store.sessionByAccessHash(hashToken(token)), (session) => session.accessTokenExpiresAt),
     /** Rotates both tokens: the old refresh token stops working. */
+    /** Rotates both tokens. The replaced refresh token keeps working for a minute, then never again. */
     refresh(refreshToken: string): TokenVerdict & { tokens?: SessionTokens } {
-      const verdict = check(store.sessionByRefreshHash(hashToken(refreshToken)), (session) => session.refreshTokenExpiresAt);
+      const hash = hashToken(refreshToken);
+      const verdict = check(store.sessionByRefreshHash(hash), (session) => session.refreshTokenExpiresAt);
       if (!verdict.ok) return verdict;
-      return { ...verdict, tokens: issue(verdict.session.userId, verdict.session.id) };
+      const { session } = verdict;
+      if (hash !== session.refreshTokenHash && (session.rotatedAt === null || now() - session.rotatedAt > REUSE_WINDOW_MS)) {
+        return { ok: false, code: 'unauthorized' };
+      }
+      return { ...verdict, tokens: issue(session.userId, session.id, hash === session.refreshTokenHash ? session : { ...session, refreshTokenHash: session.previousRefreshTokenHash! }) };
     },
     revoke(sessionId: string): void {
       const session = store.getSession(sessionId);

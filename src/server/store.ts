@@ -8,6 +8,12 @@ export interface StoredSession {
   accessTokenExpiresAt: number;
   refreshTokenHash: string;
   refreshTokenExpiresAt: number;
+  /**
+   * The refresh token this one replaced, still accepted briefly: a client whose refresh answer was lost
+   * on the network retries with it instead of being logged out.
+   */
+  previousRefreshTokenHash: string | null;
+  rotatedAt: number | null;
   /** Set by logout, user deletion or an admin; kept so a revoked token is told apart from an unknown one. */
   revokedAt: number | null;
 }
@@ -96,6 +102,7 @@ export function createMemoryStore(): PresenceStore {
     sessions.delete(session.id);
     sessionIdByAccess.delete(session.accessTokenHash);
     sessionIdByRefresh.delete(session.refreshTokenHash);
+    if (session.previousRefreshTokenHash) sessionIdByRefresh.delete(session.previousRefreshTokenHash);
   }
 
   return {
@@ -163,6 +170,7 @@ export function createMemoryStore(): PresenceStore {
       sessions.set(session.id, session);
       sessionIdByAccess.set(session.accessTokenHash, session.id);
       sessionIdByRefresh.set(session.refreshTokenHash, session.id);
+      if (session.previousRefreshTokenHash) sessionIdByRefresh.set(session.previousRefreshTokenHash, session.id);
     },
     getSession: (id) => sessions.get(id),
     sessionByAccessHash(hash) {
