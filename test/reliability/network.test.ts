@@ -57,7 +57,7 @@ test('1. silent drop: observers see the user go offline exactly once, within pin
   proxy.drop();
   await waitForUser(ada, 'grace', (entry) => entry.presence?.online === false);
   // The server pings every interval and drops a peer silent for a whole one: at most two intervals.
-  expect(Date.now() - droppedAt).toBeLessThan(2 * HEARTBEAT + 300);
+  expect(Date.now() - droppedAt).toBeLessThan(2 * HEARTBEAT + 1_000);
   await ada.setStatus({ statusMessage: 'barrier' });
   expect(seen.map((event) => event.online)).toEqual([false]);
   // Grace's own client noticed too, and keeps trying.
@@ -186,5 +186,5 @@ test('9. a flood of 1,000 status updates is rate limited; everyone else is still
   // Refused with the documented code; a client that keeps flooding is cut off (4008) and comes back.
   expect(refused.length).toBeGreaterThan(0);
   expect(new Set([...refused, ...reported])).toEqual(new Set(['rate-limited']));
-  expect(delivery).toBeLessThan(500);
+  expect(delivery).toBeLessThan(1_000);
 });
