@@ -110,4 +110,12 @@ export const LongNames: Story = {
   ],
 };
 
-export const DarkTheme: Story = { globals: { theme: 'dark' } };
+/** The dark theme: the same variables, dark values (data-theme="dark" on an ancestor, or the OS setting). */
+export const DarkTheme: Story = {
+  globals: { theme: 'dark' },
+  play: async ({ canvasElement }) => {
+    const list = canvasElement.querySelector<HTMLElement>('.pk-online-list')!;
+    // rgb(13, 17, 23): the dark surface, not white.
+    await expect(getComputedStyle(list).backgroundColor).toBe('rgb(13, 17, 23)');
+  },
+};
