@@ -199,6 +199,16 @@ function defaultEnvironment(): EnvironmentEvents | null {
   return candidate && typeof candidate.addEventListener === 'function' ? candidate : null;
 }
 
+/** A release function that does its work the first time only, however often it is called. */
+function once(release: () => void): Unsubscribe {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    release();
+  };
+}
+
 const MISSING_TOKEN = 'no credentials: pass `token` or `session` to createPresenceClient';
 
 /**
@@ -596,10 +606,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
       if (!toUnsubscribe.delete(id)) toSubscribe.add(id);
       scheduleFlush();
     }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       const remaining = (userRefs.get(id) ?? 1) - 1;
       if (remaining > 0) {
         userRefs.set(id, remaining);
@@ -609,7 +616,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
       syncedUsers.delete(id);
       if (!toSubscribe.delete(id)) toUnsubscribe.add(id);
       scheduleFlush();
-    };
+    });
   }
 
   function retainOnlineList(): Unsubscribe {
@@ -618,17 +625,14 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
       onlineChange = onlineChange === 'unsubscribe' ? null : 'subscribe';
       scheduleFlush();
     }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       onlineRefs -= 1;
       if (onlineRefs === 0) {
         onlineSynced = false;
         onlineChange = onlineChange === 'subscribe' ? null : 'unsubscribe';
         scheduleFlush();
       }
-    };
+    });
   }
 
   // ---- own status ----------------------------------------------------------------------------
@@ -832,13 +836,10 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     connect() {
       connectRefs += 1;
       reconcile();
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
+      return once(() => {
         connectRefs -= 1;
         reconcile();
-      };
+      });
     },
     disconnect() {
       connectRefs = 0;
