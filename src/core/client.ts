@@ -637,6 +637,10 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
 
   // ---- own status ----------------------------------------------------------------------------
 
+  /** Names this client instance to the server, which then ignores our stale set-presence frames. */
+  const origin = Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
+  let changeCounter = 0;
+
   function flushStatus(): void {
     // Whatever was queued while offline, or sent on a dead connection and never acknowledged, goes
     // again as one merged patch, in order: patches hold absolute values, so a repeat is harmless.
@@ -649,7 +653,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
       waiters: unsent.flatMap((pending) => pending.waiters),
     };
     statusQueue.push(merged);
-    connection.send({ type: 'set-presence', rid: merged.rid!, patch: merged.patch });
+    connection.send({ type: 'set-presence', rid: merged.rid!, patch: merged.patch, origin, n: ++changeCounter });
   }
 
   state.subscribe((current, previous) => {
@@ -674,7 +678,7 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
       if (connection.status === 'connected') {
         pending.rid = nextRid++;
         statusQueue.push(pending);
-        connection.send({ type: 'set-presence', rid: pending.rid, patch });
+        connection.send({ type: 'set-presence', rid: pending.rid, patch, origin, n: ++changeCounter });
       } else {
         statusQueue.push(pending);
       }

@@ -13,7 +13,7 @@ import {
   type UserView,
 } from '../core/protocol/index.ts';
 import { ChangeLog } from './change-log.ts';
-import { applyPatch, newPresenceRecord, ownPresence, republish, type PresenceRecord } from './presence-state.ts';
+import { applyPatch, isNewer, newPresenceRecord, ownPresence, republish, type PresenceRecord } from './presence-state.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { SessionManager } from './sessions.ts';
 import type { PresenceStore } from './store.ts';
@@ -373,7 +373,9 @@ export class PresenceHub {
           this.refuse(connection, message.rid, 'rate-limited', 'too many status updates', connection.statusUpdates.retryAfterMs());
           return;
         }
-        this.setPresence(userId, message.patch);
+        // A stale frame is acknowledged but not applied: its sender has already sent something newer.
+        const fresh = message.origin === undefined || message.n === undefined || isNewer(this.record(userId), message.origin, message.n);
+        if (fresh) this.setPresence(userId, message.patch);
         if (message.rid !== undefined) this.send(connection, { type: 'ack', rid: message.rid });
         break;
       }

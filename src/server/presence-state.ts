@@ -14,6 +14,8 @@ export interface PresenceRecord {
   updatedAt: number;
   /** The presence everyone else sees; frozen while the user is invisible, so nothing leaks. */
   published: Presence;
+  /** Per client instance, the counter of its newest applied change (a few instances at most). */
+  applied: Map<string, number>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -35,6 +37,7 @@ export function newPresenceRecord(now: number): PresenceRecord {
     utcOffset: null,
     connections: 0,
     updatedAt: now,
+    applied: new Map(),
     published: {
       online: false,
       status: 'offline',
@@ -128,6 +131,27 @@ export function applyPatch(record: PresenceRecord, patch: v.InferOutput<typeof P
   if (patch.callStatus !== undefined) record.callStatus = patch.callStatus;
   if (patch.utcOffset !== undefined) record.utcOffset = patch.utcOffset;
   record.updatedAt = now;
+}
+
+/** Client instances remembered per user for ordering; the oldest is forgotten beyond this. */
+const ORIGINS_KEPT = 16;
+
+/**
+ * True when a change numbered `n` from client instance `origin` is newer than any applied from it, and
+ * records it. A frame that a dead connection delivers late, after newer ones, is stale.
+ *
+ * @example
+ * ```ts
+ * if (isNewer(record, 'tab-1', 7)) applyPatch(record, patch, now);
+ * ```
+ */
+export function isNewer(record: PresenceRecord, origin: string, n: number): boolean {
+  const last = record.applied.get(origin);
+  if (last !== undefined && n <= last) return false;
+  record.applied.delete(origin);
+  record.applied.set(origin, n);
+  if (record.applied.size > ORIGINS_KEPT) record.applied.delete(record.applied.keys().next().value!);
+  return true;
 }
 
 export type { PresencePatch };

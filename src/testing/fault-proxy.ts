@@ -15,6 +15,8 @@ interface Link {
   client: Socket;
   upstream: Socket;
   held: Array<{ to: Socket; chunk: Buffer }>;
+  /** Held on its own (pauseExisting), whatever the proxy's mode. */
+  paused: boolean;
   /** Writes are chained so delay and throttling never reorder bytes. */
   tail: Promise<void>;
 }
@@ -28,6 +30,8 @@ export interface FaultProxy {
   readonly connections: number;
   pass(): void;
   pause(): void;
+  /** Holds the connections open now (a link gone quiet); new connections pass. `pass()` releases them. */
+  pauseExisting(): void;
   drop(): void;
   /** Resets every connection (RST), as a crashed router would. New connections still go through. */
   cut(): void;
@@ -73,7 +77,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   function relay(link: Link, from: Socket, to: Socket): void {
     from.on('data', (chunk: Buffer) => {
       if (mode === 'drop') return;
-      if (mode === 'pause') {
+      if (mode === 'pause' || link.paused) {
         link.held.push({ to, chunk });
         return;
       }
@@ -94,7 +98,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     }
-    const link: Link = { client, upstream, held: [], tail: Promise.resolve() };
+    const link: Link = { client, upstream, held: [], paused: false, tail: Promise.resolve() };
     links.add(link);
     relay(link, client, upstream);
     relay(link, upstream, client);
@@ -104,6 +108,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
 
   function flushHeld(): void {
     for (const link of links) {
+      link.paused = false;
       const held = link.held.splice(0);
       for (const { to, chunk } of held) send(link, to, chunk);
     }
@@ -121,6 +126,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     },
     pause() {
       mode = 'pause';
+    },
+    pauseExisting() {
+      for (const link of links) link.paused = true;
     },
     drop() {
       mode = 'drop';

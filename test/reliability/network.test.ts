@@ -188,3 +188,28 @@ test('9. a flood of 1,000 status updates is rate limited; everyone else is still
   expect(new Set([...refused, ...reported])).toEqual(new Set(['rate-limited']));
   expect(delivery).toBeLessThan(1_000);
 });
+
+test('3b. a status held on a dead connection and delivered late never overwrites a newer one (found by the soak)', async () => {
+  const s = await start({ limits: { heartbeatMs: 1_000 } });
+  const proxy = await proxied();
+  const ada = await connected(s.clientFor('ada'));
+  ada.retainUser('grace');
+  const grace = await connected(s.clientFor('grace', { ...fast, url: proxy.httpUrl }));
+  await grace.setStatus({ statusMessage: 'first' });
+
+  // The link goes quiet with "second" in flight; the client moves to a new connection and says "third".
+  proxy.pauseExisting();
+  const second = grace.setStatus({ statusMessage: 'second' });
+  await waitForStore(grace.state, (state) => state.status === 'reconnecting');
+  await waitForStatus(grace, 'connected');
+  await second;
+  await grace.setStatus({ statusMessage: 'third' });
+  await waitForUser(ada, 'grace', (entry) => entry.presence?.statusMessage === 'third');
+
+  // The old link wakes up and delivers its stale frame.
+  proxy.pass();
+  await vi.waitUntil(() => s.controls.connectionCount('grace') === 1, { timeout: 5_000 });
+  await ada.setStatus({ statusMessage: 'barrier' });
+  expect(s.controls.presenceOf('grace').statusMessage).toBe('third');
+  expect(ada.peekUser('grace')?.presence?.statusMessage).toBe('third');
+});

@@ -24,8 +24,18 @@ export const ClientMessageSchema = v.variant('type', [
     from: v.optional(Cursor),
   }),
   v.object({ type: v.literal('unsubscribe'), rid: RequestId, users: v.optional(UserIds), online: v.optional(v.boolean()) }),
-  /** Change your own presence. Answered by `ack` (or `error`); observers get a `presence` event. */
-  v.object({ type: v.literal('set-presence'), rid: RequestId, patch: PresencePatchSchema }),
+  /**
+   * Change your own presence. Answered by `ack` (or `error`); observers get a `presence` event.
+   * `origin` and `n` (a counter that only grows within one client instance) let the server ignore a
+   * frame that arrives after a newer one from the same client, as a stale connection can deliver.
+   */
+  v.object({
+    type: v.literal('set-presence'),
+    rid: RequestId,
+    patch: PresencePatchSchema,
+    origin: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+    n: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  }),
   /** Ask for everything in scope changed since `from`, e.g. after noticing a gap. Answered by `snapshot`. */
   v.object({ type: v.literal('catch-up'), rid: RequestId, from: v.optional(Cursor) }),
   /** Application-level heartbeat; answered by `pong` with the same `t`. */
