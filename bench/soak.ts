@@ -60,13 +60,18 @@ interface SoakClient {
   connected: boolean;
   release: (() => void) | null;
   lastAcked: string | null;
+  /**
+   * Messages sent after the last acknowledged one whose outcome is unknown: the client was stopped
+   * before the answer came (rejected with 'closed'), so the server may or may not have applied them.
+   */
+  unknown: Set<string>;
 }
 const clients: SoakClient[] = [];
 for (let i = 0; i < CLIENTS; i++) {
   const proxy = proxies[i % PROXIES]!;
   const client = createPresenceClient({ url: proxy.httpUrl, session: await mint(`u${i}`), ...options, backoff: { minMs: 500, maxMs: 5_000 } });
   client.onError(() => {});
-  clients.push({ id: `u${i}`, client, proxy, connected: false, release: null, lastAcked: null });
+  clients.push({ id: `u${i}`, client, proxy, connected: false, release: null, lastAcked: null, unknown: new Set() });
 }
 const connect = (entry: SoakClient) => {
   entry.release = entry.client.connect();
@@ -103,8 +108,11 @@ const actions = setInterval(() => {
         .then(() => {
           acked++;
           entry.lastAcked = message;
+          entry.unknown.clear();
         })
-        .catch(() => {});
+        .catch((error: { code?: string }) => {
+          if (error.code === 'closed') entry.unknown.add(message);
+        });
     } else if (roll < 0.85) {
       entry.release?.();
       entry.connected = false;
@@ -141,7 +149,16 @@ await new Promise((resolve) => setTimeout(resolve, 15_000));
 const shownOnline = new Set(observer.onlineUserIds());
 const ghosts = clients.filter((entry) => !entry.connected && shownOnline.has(entry.id)).map((entry) => entry.id);
 const missing = clients.filter((entry) => entry.connected && !shownOnline.has(entry.id)).map((entry) => entry.id);
-const lost = clients.filter((entry) => entry.lastAcked !== null && observer.peekUser(entry.id)?.presence?.statusMessage !== entry.lastAcked).map((entry) => entry.id);
+// Lost: the observer shows something other than the last acknowledged message, and other than a later
+// message whose outcome the client never learned.
+const lost = clients
+  .filter((entry) => {
+    if (entry.lastAcked === null) return false;
+    const shown = observer.peekUser(entry.id)?.presence?.statusMessage ?? null;
+    return shown !== entry.lastAcked && !(shown !== null && entry.unknown.has(shown));
+  })
+  .map((entry) => entry.id);
+const unknownOutcomes = clients.reduce((sum, entry) => sum + entry.unknown.size, 0);
 const heapEnd = (await ask<{ heapUsed: number }>('heap')).heapUsed;
 const growth = (heapEnd - heapStart) / heapStart;
 
@@ -156,6 +173,7 @@ console.log(`
 | ghosts (shown online, not connected) | ${ghosts.length} | 0 |
 | connected but shown offline | ${missing.length} | 0 |
 | lost updates (acknowledged, not shown) | ${lost.length} | 0 |
+| updates with an unknown outcome (client stopped before the answer) | ${unknownOutcomes} | |
 | server heap start / end | ${(heapStart / 2 ** 20).toFixed(1)} MB / ${(heapEnd / 2 ** 20).toFixed(1)} MB (${(growth * 100).toFixed(1)}%) | within 10% |`);
 if (ghosts.length || missing.length || lost.length) {
   const statuses: Record<string, number> = {};
@@ -163,7 +181,14 @@ if (ghosts.length || missing.length || lost.length) {
     const key = `${entry.client.state.getState().status}:${entry.client.state.getState().error?.code}:${entry.client.state.getState().error?.message}`;
     statuses[key] = (statuses[key] ?? 0) + 1;
   }
-  console.log({ ghosts: ghosts.slice(0, 10), missing: missing.slice(0, 10), lost: lost.slice(0, 10), statusesOfMissing: statuses });
+  const detail = await Promise.all(
+    lost.slice(0, 5).map(async (id) => {
+      const entry = clients.find((item) => item.id === id)!;
+      const truth = (await (await fetch(`${httpUrl}/api/v1/users/${id}`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { presence?: { statusMessage?: string } };
+      return { id, acked: entry.lastAcked, unknown: [...entry.unknown], observer: observer.peekUser(id)?.presence?.statusMessage, server: truth.presence?.statusMessage };
+    }),
+  );
+  console.log({ ghosts: ghosts.slice(0, 10), missing: missing.slice(0, 10), lost: detail, statusesOfMissing: statuses });
 }
 
 for (const entry of clients) entry.client.disconnect();
