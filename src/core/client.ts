@@ -429,13 +429,22 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
   function applyFull(seq: number, listed: Set<string>, scope: { users: readonly string[]; online: boolean }): void {
     const inScope = scope.online ? [...store.onlineUserIds()] : scope.users;
     const me = state.getState().currentUserId;
+    const leftMeanwhile: string[] = [];
     for (const id of inScope) {
       // Our own state comes with the welcome (we may be invisible, so not listed as online).
       if (listed.has(id) || id === me) continue;
       const entry = store.peek(id);
       if (entry?.presence?.online) {
         notify(id, store.applyPresence(id, { ...entry.presence, online: false, status: 'offline', callStatus: 'available' }, seq));
+        leftMeanwhile.push(id);
       }
+    }
+    // Offline at once; then their real last state (last seen, message), which the online list does not carry.
+    for (let i = 0; i < leftMeanwhile.length; i += LIMITS.idsPerFrame) {
+      const users = leftMeanwhile.slice(i, i + LIMITS.idsPerFrame);
+      const rid = nextRid++;
+      snapshotScopes.set(rid, { users, online: false });
+      connection.send({ type: 'catch-up', rid, users });
     }
     for (const id of scope.users) if (!listed.has(id) && store.peek(id)?.user === undefined) markMissing(id, seq);
   }

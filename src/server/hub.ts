@@ -361,10 +361,9 @@ export class PresenceHub {
         if (message.rid !== undefined) this.send(connection, { type: 'ack', rid: message.rid });
         break;
       case 'catch-up': {
-        const delta = this.delta(userId, message.from === undefined ? {} : { seq: message.from }, {
-          online: connection.online,
-          users: connection.users,
-        });
+        const delta = message.users
+          ? this.delta(userId, {}, { online: false, users: new Set(message.users) })
+          : this.delta(userId, message.from === undefined ? {} : { seq: message.from }, { online: connection.online, users: connection.users });
         this.send(connection, { type: 'snapshot', ...ridField(message.rid), ...delta });
         break;
       }

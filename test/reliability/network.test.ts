@@ -116,6 +116,7 @@ test('4. an outage longer than the catch-up window: full snapshot, leavers offli
 
   proxy.drop();
   await waitForStore(ada.state, (state) => state.status === 'reconnecting');
+  s.controls.setPresence('grace', { statusMessage: 'Gone for the day' });
   s.controls.disconnect('grace');
   s.controls.createUser({ id: 'newcomer', username: 'newcomer' });
   s.controls.connect('newcomer');
@@ -126,6 +127,9 @@ test('4. an outage longer than the catch-up window: full snapshot, leavers offli
   await waitForUser(ada, 'newcomer', (entry) => entry.presence?.online === true);
   const view = [...ada.onlineUserIds()].sort();
   expect(view).toEqual(['ada', 'linus', 'newcomer']);
+  // The one who left meanwhile shows their real last state, not a guess.
+  await waitForUser(ada, 'grace', (entry) => entry.presence?.statusMessage === 'Gone for the day');
+  expect(ada.peekUser('grace')?.presence).toEqual(s.controls.presenceOf('grace'));
   expect(new Set(view).size).toBe(view.length);
   expect(view).toEqual([...s.hubOnline()].sort());
 });

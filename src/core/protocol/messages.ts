@@ -36,8 +36,11 @@ export const ClientMessageSchema = v.variant('type', [
     origin: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
     n: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   }),
-  /** Ask for everything in scope changed since `from`, e.g. after noticing a gap. Answered by `snapshot`. */
-  v.object({ type: v.literal('catch-up'), rid: RequestId, from: v.optional(Cursor) }),
+  /**
+   * Ask for everything in scope changed since `from`, e.g. after noticing a gap; or, with `users`, for the
+   * current state of just those users (no subscription is made). Answered by `snapshot`.
+   */
+  v.object({ type: v.literal('catch-up'), rid: RequestId, from: v.optional(Cursor), users: v.optional(UserIds) }),
   /** Application-level heartbeat; answered by `pong` with the same `t`. */
   v.object({ type: v.literal('ping'), t: v.optional(v.number()) }),
 ]);
