@@ -48,7 +48,7 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const online = useOnlineUsers();
   const [query, setQuery] = useState('');
   const search = useDeferredValue(query.trim().toLowerCase());
-  const offline = useUsers({ online: false, limit: 100, ...(search ? { search } : {}) });
+  const offline = useUsers({ online: false, limit: 100, ...(search ? { search } : {}) }, { enabled: showOffline });
 
   // Ordered by membership only: a status change inside the online set never re-sorts or re-renders the list.
   const onlineIds = useMemo(() => {

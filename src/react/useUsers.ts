@@ -9,7 +9,8 @@ import { usePresenceClient } from './usePresenceClient.ts';
 export interface UseUsersResult {
   /** Every user of the pages loaded so far. Read live presence per row with `useUserPresence`. */
   users: AppUserView[];
-  status: 'loading' | 'success' | 'error';
+  /** 'idle' while disabled. */
+  status: 'idle' | 'loading' | 'success' | 'error';
   error: PresenceError | null;
   hasNextPage: boolean;
   isFetchingNextPage: boolean;
@@ -19,16 +20,17 @@ export interface UseUsersResult {
 
 /**
  * Users matching filters (online, tags, role, search), a page at a time with cursor pagination
- * (CometChat's UsersRequest, as a react-query infinite query).
+ * (CometChat's UsersRequest, as a react-query infinite query). `enabled: false` holds the request.
  *
  * @example
  * ```tsx
  * const { users, hasNextPage, fetchNextPage } = useUsers({ search, limit: 50 });
  * ```
  */
-export function useUsers(filters: Omit<UserFilters, 'cursor'> = {}): UseUsersResult {
+export function useUsers(filters: Omit<UserFilters, 'cursor'> = {}, options: { enabled?: boolean } = {}): UseUsersResult {
   const client = usePresenceClient();
   const query = useInfiniteQuery({
+    enabled: options.enabled ?? true,
     queryKey: presenceKeys(client).users(filters),
     queryFn: ({ pageParam }) => client.listUsers({ ...filters, cursor: pageParam }),
     initialPageParam: null as string | null,
@@ -37,7 +39,7 @@ export function useUsers(filters: Omit<UserFilters, 'cursor'> = {}): UseUsersRes
   const users = useMemo(() => (query.data?.pages.flatMap((page) => page.users) ?? []) as AppUserView[], [query.data]);
   return {
     users,
-    status: query.status === 'pending' ? 'loading' : query.status,
+    status: query.status === 'pending' ? (query.fetchStatus === 'idle' ? 'idle' : 'loading') : query.status,
     error: (query.error as PresenceError | null) ?? null,
     hasNextPage: query.hasNextPage,
     isFetchingNextPage: query.isFetchingNextPage,
