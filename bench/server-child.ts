@@ -1,0 +1,46 @@
+// The server side of `npm run bench:server`, in its own process: the presence server ("kit") or a bare
+// `ws` server broadcasting the same frames ("bare"). Driven over IPC.
+import { WebSocketServer } from 'ws';
+import { createPresenceServer } from '../src/server/index.ts';
+
+const mode = process.argv[2] as 'kit' | 'bare';
+const SPEAKERS = 20;
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+const stats = () => {
+  gc();
+  const memory = process.memoryUsage();
+  return { cpu: process.cpuUsage(), heapUsed: memory.heapUsed, rss: memory.rss, external: memory.external + memory.arrayBuffers };
+};
+
+if (mode === 'kit') {
+  const server = await createPresenceServer({ port: 0, limits: { handshakesPerSecond: 100_000, framesPerSecond: 1_000, subscriptionsPerConnection: 10 } });
+  server.controls.createUser({ id: 'watcher', username: 'watcher' });
+  for (let i = 0; i < SPEAKERS; i++) {
+    server.controls.createUser({ id: `s${i}`, username: `s${i}` });
+    server.controls.connect(`s${i}`);
+  }
+  const token = server.mintTokens('watcher').accessToken;
+  process.on('message', (message: { type: string; speaker?: number; t?: number }) => {
+    if (message.type === 'update') server.controls.setPresence(`s${message.speaker}`, { statusMessage: `t=${message.t}` });
+    if (message.type === 'stats') process.send!({ type: 'stats', ...stats() });
+  });
+  process.send!({ type: 'ready', wsUrl: server.wsUrl, token });
+} else {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  let seq = 0;
+  process.on('message', (message: { type: string; speaker?: number; t?: number }) => {
+    if (message.type === 'update') {
+      // The same frame the presence server sends for a status change, built once and sent to everyone.
+      const frame = JSON.stringify({
+        type: 'presence',
+        seq: ++seq,
+        userId: `s${message.speaker}`,
+        presence: { online: true, status: 'online', statusMessage: `t=${message.t}`, custom: null, callStatus: 'available', lastOnline: null, utcOffset: null, updatedAt: new Date().toISOString() },
+      });
+      for (const client of wss.clients) client.send(frame);
+    }
+    if (message.type === 'stats') process.send!({ type: 'stats', ...stats() });
+  });
+  process.send!({ type: 'ready', wsUrl: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, token: '' });
+}
