@@ -4,6 +4,7 @@
 // p50/p99 delivery latency, server CPU, and server memory per idle connection.
 import { fork, type ChildProcess } from 'node:child_process';
 import { WebSocket } from 'ws';
+import { ask } from './ipc.ts';
 
 const SIZES = (process.env.BENCH_CLIENTS ?? '1000,5000').split(',').map(Number);
 const RATE = Number(process.env.BENCH_RATE ?? 10);
@@ -16,17 +17,6 @@ interface Stats {
   external: number;
 }
 
-function ask<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve) => {
-    const listener = (message: { type: string } & T) => {
-      if (message.type !== type) return;
-      child.off('message', listener);
-      resolve(message);
-    };
-    child.on('message', listener);
-    child.send({ type });
-  });
-}
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);

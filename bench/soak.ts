@@ -6,6 +6,7 @@
 import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
+import { ask } from './ipc.ts';
 import { createPresenceClient, type PresenceClient } from '../src/core/index.ts';
 import type { WebSocketLike } from '../src/core/connection.ts';
 import { startFaultProxy, type FaultProxy } from '../src/testing/fault-proxy.ts';
@@ -20,16 +21,6 @@ const random = (() => {
 })();
 
 const child = fork(new URL('./soak-server.ts', import.meta.url).pathname, [String(CLIENTS)], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-const ask = <T>(type: string) =>
-  new Promise<T>((resolve) => {
-    const listener = (message: { type: string } & T) => {
-      if (message.type !== type) return;
-      child.off('message', listener);
-      resolve(message);
-    };
-    child.on('message', listener);
-    child.send({ type });
-  });
 const { port, adminKey } = await new Promise<{ port: number; adminKey: string }>((resolve) => child.once('message', resolve as never));
 const httpUrl = `http://127.0.0.1:${port}`;
 
@@ -84,9 +75,9 @@ const waitFor = async (predicate: () => boolean, ms: number) => {
   return predicate();
 };
 await waitFor(() => clients.every((entry) => entry.client.state.getState().status === 'connected'), 120_000);
-console.log(`soak: ${CLIENTS} clients connected through ${PROXIES} proxies; running ${values.minutes} min (heap measured from minute 1.5, once the server's one-minute change log is full)`);
+console.log(`soak: ${CLIENTS} clients connected through ${PROXIES} proxies; running ${values.minutes} min (heap measured from minute 1.5, or half-time if sooner, once the server's one-minute change log is full)`);
 let heapStart = 0;
-setTimeout(() => void ask<{ heapUsed: number }>('heap').then((answer) => (heapStart = answer.heapUsed)), Math.min(90_000, DURATION_MS / 2));
+setTimeout(() => void ask<{ heapUsed: number }>(child, 'heap').then((answer) => (heapStart = answer.heapUsed)), Math.min(90_000, DURATION_MS / 2));
 
 let sent = 0;
 let acked = 0;
@@ -159,7 +150,7 @@ const lost = clients
   })
   .map((entry) => entry.id);
 const unknownOutcomes = clients.reduce((sum, entry) => sum + entry.unknown.size, 0);
-const heapEnd = (await ask<{ heapUsed: number }>('heap')).heapUsed;
+const heapEnd = (await ask<{ heapUsed: number }>(child, 'heap')).heapUsed;
 const growth = (heapEnd - heapStart) / heapStart;
 
 console.log(`
