@@ -1,7 +1,19 @@
 import * as v from 'valibot';
-import { checkJson, type JsonValue } from './json.ts';
+import {
+  CustomSchema,
+  MetadataSchema,
+  SafeUrlSchema,
+  StatusMessageSchema,
+  TagsSchema,
+  TimestampSchema,
+  UserIdSchema,
+  UsernameSchema,
+  UtcOffsetSchema,
+  displayText,
+} from './fields.ts';
 import { LIMITS } from './limits.ts';
-import { cleanText } from './text.ts';
+
+export { UserIdSchema, isSafeImageUrl, isSafeUrl } from './fields.ts';
 
 /** Availability others can see. A user who chose 'invisible' is shown to everyone else as 'offline'. */
 export const PUBLIC_STATUSES = ['online', 'away', 'busy', 'offline'] as const;
@@ -21,113 +33,6 @@ export type CallStatus = (typeof CALL_STATUSES)[number];
 /** @example `const k: UserKind = 'bot';` */
 export type UserKind = (typeof USER_KINDS)[number];
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@:-]*$/;
-
-/** A user id: 1-128 characters of letters, digits and `_ . @ : -`, starting with a letter or digit. */
-export const UserIdSchema = v.pipe(
-  v.string(),
-  v.minLength(1, 'must not be empty'),
-  v.maxLength(LIMITS.id, `must be at most ${LIMITS.id} characters`),
-  v.regex(ID_PATTERN, 'may hold only letters, digits and _ . @ : -'),
-);
-
-const UsernameSchema = v.pipe(
-  v.string(),
-  v.minLength(1, 'must not be empty'),
-  v.maxLength(LIMITS.username, `must be at most ${LIMITS.username} characters`),
-  v.regex(ID_PATTERN, 'may hold only letters, digits and _ . @ : -'),
-);
-
-/** Display text: cleaned of control and bidi characters; refused when empty or too long after cleaning. */
-function displayText(max: number) {
-  return v.pipe(
-    v.string(),
-    v.maxLength(max * 4, `must be at most ${max} characters`),
-    v.transform((text: string) => cleanText(text, Number.POSITIVE_INFINITY)),
-    v.minLength(1, 'must not be empty'),
-    v.maxLength(max, `must be at most ${max} characters`),
-  );
-}
-
-/**
- * True for absolute http(s) URLs, the only schemes the kit stores or loads for avatars and profile links.
- *
- * @example
- * ```ts
- * isSafeUrl('javascript:alert(1)'); // false
- * isSafeUrl('https://example.com/a.png'); // true
- * ```
- */
-export function isSafeUrl(value: string, requireHttps = false): boolean {
-  if (value.length > LIMITS.url) return false;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  return url.protocol === 'https:' || (!requireHttps && url.protocol === 'http:');
-}
-
-const IMAGE_DATA_URL = /^data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$/;
-
-/**
- * True for what an avatar may load: absolute http(s) URLs and base64 data URLs of raster images
- * (never `javascript:`, `data:text/html` or SVG, which can carry script).
- *
- * @example
- * ```ts
- * isSafeImageUrl('data:image/png;base64,iVBORw0KGgo='); // true
- * isSafeImageUrl('data:image/svg+xml,<svg onload=alert(1)>'); // false
- * ```
- */
-export function isSafeImageUrl(value: string, requireHttps = false): boolean {
-  if (value.startsWith('data:')) return value.length <= 1024 * 1024 && IMAGE_DATA_URL.test(value);
-  return isSafeUrl(value, requireHttps);
-}
-
-const SafeUrlSchema = v.pipe(
-  v.string(),
-  v.maxLength(LIMITS.url, `must be at most ${LIMITS.url} characters`),
-  v.check((url: string) => isSafeUrl(url), 'must be an absolute http(s) URL'),
-);
-
-// Typed as a plain schema of T: valibot's inference over the recursive JsonValue type is too deep for
-// consumers' type checkers (TS2589) when it is spelled out in the declarations.
-function jsonSchema<T extends JsonValue>(maxBytes: number, isShape: (value: unknown) => boolean = () => true): v.GenericSchema<unknown, T> {
-  return v.custom<T>(
-    (value) => isShape(value) && typeof checkJson(value, maxBytes, LIMITS.jsonDepth) === 'number',
-    (issue) => {
-      const verdict = checkJson(issue.input, maxBytes, LIMITS.jsonDepth);
-      return isShape(issue.input) ? `must be JSON that fits the limits: it ${String(verdict)}` : 'must be a JSON object';
-    },
-  );
-}
-
-const MetadataSchema = jsonSchema<Record<string, JsonValue>>(
-  LIMITS.metadataBytes,
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-);
-
-const CustomSchema = jsonSchema(LIMITS.customBytes);
-
-const TagsSchema = v.pipe(
-  v.array(displayText(LIMITS.tag)),
-  v.maxLength(LIMITS.tags, `must hold at most ${LIMITS.tags} tags`),
-);
-
-const TimestampSchema = v.pipe(v.string(), v.isoTimestamp());
-
-/** Status message: cleaned, then cut to {@link LIMITS.statusMessage} characters; `null` or '' clears it. */
-const StatusMessageSchema = v.nullable(
-  v.pipe(
-    v.string(),
-    v.maxLength(LIMITS.statusMessageInput, `must be at most ${LIMITS.statusMessageInput} characters`),
-    v.transform((text: string) => cleanText(text, LIMITS.statusMessage) || null),
-  ),
-);
-
-const UtcOffsetSchema = v.pipe(v.number(), v.minValue(-12), v.maxValue(14));
 
 /** A user's profile: changes rarely, fetched over REST and pushed as `user` events. */
 export const UserSchema = v.object({
@@ -188,24 +93,6 @@ export const UserViewSchema = v.object({
 /** A user as one viewer sees them. @example `if (view.presence?.online) ...` */
 export type UserView = v.InferOutput<typeof UserViewSchema>;
 
-/** `POST /api/v1/users` (admin). */
-export const CreateUserInputSchema = v.object({
-  /** Chosen by you (CometChat uid); generated when omitted. */
-  id: v.optional(UserIdSchema),
-  username: UsernameSchema,
-  displayName: v.optional(displayText(LIMITS.displayName)),
-  avatarUrl: v.optional(v.nullable(SafeUrlSchema)),
-  role: v.optional(displayText(LIMITS.role)),
-  kind: v.optional(v.picklist(USER_KINDS)),
-  isGuest: v.optional(v.boolean()),
-  tags: v.optional(TagsSchema),
-  metadata: v.optional(MetadataSchema),
-  profileUrl: v.optional(v.nullable(SafeUrlSchema)),
-});
-
-/** Body of `POST /api/v1/users`. @example `{ username: 'ada', displayName: 'Ada' }` */
-export type CreateUserInput = v.InferInput<typeof CreateUserInputSchema>;
-
 /** `PATCH /api/v1/me`: a user's own profile. `role`, `id`, `kind` and `isGuest` are not the user's to change. */
 export const UpdateMeInputSchema = v.strictObject({
   username: v.optional(UsernameSchema),
@@ -218,17 +105,6 @@ export const UpdateMeInputSchema = v.strictObject({
 
 /** Body of `PATCH /api/v1/me`. @example `{ displayName: 'Ada L.' }` */
 export type UpdateMeInput = v.InferInput<typeof UpdateMeInputSchema>;
-
-/** `PATCH /api/v1/users/:id` (admin): everything but the id. */
-export const UpdateUserInputSchema = v.strictObject({
-  ...UpdateMeInputSchema.entries,
-  role: v.optional(displayText(LIMITS.role)),
-  kind: v.optional(v.picklist(USER_KINDS)),
-  blocked: v.optional(v.boolean()),
-});
-
-/** Body of `PATCH /api/v1/users/:id`. @example `{ role: 'moderator' }` */
-export type UpdateUserInput = v.InferInput<typeof UpdateUserInputSchema>;
 
 /** A presence change a user makes to themself (over the socket: `set-presence`). */
 export const PresencePatchSchema = v.object({

@@ -1,0 +1,64 @@
+import * as v from 'valibot';
+import { UserIdSchema } from './fields.ts';
+import { LIMITS } from './limits.ts';
+import { RequestId, Seq, parseFrame, type ParseResult } from './parse.ts';
+import { PresencePatchSchema } from './model.ts';
+
+// Frames a client sends: validated by the server only, so a client bundle never carries this schema.
+
+const UserIds = v.pipe(v.array(UserIdSchema), v.maxLength(LIMITS.idsPerFrame, `at most ${LIMITS.idsPerFrame} ids per frame`));
+
+/** Frames a client sends. Each is answered by the frames listed in docs/protocol.md. */
+export const ClientMessageSchema = v.variant('type', [
+  /** First frame on every connection, within the auth deadline. The token never travels in the URL. */
+  v.object({ type: v.literal('auth'), token: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) }),
+  /**
+   * Start receiving presence of `users` and/or of everyone online. Answered by a `snapshot`:
+   * changes since `from` (full: false) or the whole current state in scope (full: true).
+   */
+  v.object({
+    type: v.literal('subscribe'),
+    rid: RequestId,
+    users: v.optional(UserIds),
+    online: v.optional(v.boolean()),
+    from: v.optional(Seq),
+  }),
+  v.object({ type: v.literal('unsubscribe'), rid: RequestId, users: v.optional(UserIds), online: v.optional(v.boolean()) }),
+  /**
+   * Change your own presence. Answered by `ack` (or `error`); observers get a `presence` event.
+   * `origin` and `n` (a counter that only grows within one client instance) let the server ignore a
+   * frame that arrives after a newer one from the same client, as a stale connection can deliver.
+   */
+  v.object({
+    type: v.literal('set-presence'),
+    rid: RequestId,
+    patch: PresencePatchSchema,
+    origin: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+    n: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  }),
+  /**
+   * Ask for everything in scope changed since `from`, e.g. after noticing a gap; or, with `users`, for the
+   * current state of just those users (no subscription is made). Answered by `snapshot`.
+   */
+  v.object({ type: v.literal('catch-up'), rid: RequestId, from: v.optional(Seq), users: v.optional(UserIds) }),
+  /** Application-level heartbeat; answered by `pong` with the same `t`. */
+  v.object({ type: v.literal('ping'), t: v.optional(v.number()) }),
+]);
+
+/** A frame from client to server. @example `{ type: 'subscribe', users: ['ada'] }` */
+export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
+/** What a client may send, before defaults are applied. @example `{ type: 'ping', t: 1 }` */
+export type ClientMessageInput = v.InferInput<typeof ClientMessageSchema>;
+
+/**
+ * Parses and validates a frame received by the server.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseClientMessage('{"type":"ping"}');
+ * if (parsed.ok) handle(parsed.value);
+ * ```
+ */
+export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
+  return parseFrame(ClientMessageSchema, raw);
+}

@@ -1,0 +1,114 @@
+// Field schemas shared by the protocol's messages and inputs. Not re-exported as a whole: the public
+// ones are re-exported by model.ts, the rest stay internal to the protocol.
+import * as v from 'valibot';
+import { checkJson, type JsonValue } from './json.ts';
+import { LIMITS } from './limits.ts';
+import { cleanText } from './text.ts';
+
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@:-]*$/;
+
+/** A user id: 1-128 characters of letters, digits and `_ . @ : -`, starting with a letter or digit. */
+export const UserIdSchema = v.pipe(
+  v.string(),
+  v.minLength(1, 'must not be empty'),
+  v.maxLength(LIMITS.id, `must be at most ${LIMITS.id} characters`),
+  v.regex(ID_PATTERN, 'may hold only letters, digits and _ . @ : -'),
+);
+
+export const UsernameSchema = v.pipe(
+  v.string(),
+  v.minLength(1, 'must not be empty'),
+  v.maxLength(LIMITS.username, `must be at most ${LIMITS.username} characters`),
+  v.regex(ID_PATTERN, 'may hold only letters, digits and _ . @ : -'),
+);
+
+/** Display text: cleaned of control and bidi characters; refused when empty or too long after cleaning. */
+export function displayText(max: number) {
+  return v.pipe(
+    v.string(),
+    v.maxLength(max * 4, `must be at most ${max} characters`),
+    v.transform((text: string) => cleanText(text, Number.POSITIVE_INFINITY)),
+    v.minLength(1, 'must not be empty'),
+    v.maxLength(max, `must be at most ${max} characters`),
+  );
+}
+
+/**
+ * True for absolute http(s) URLs, the only schemes the kit stores or loads for avatars and profile links.
+ *
+ * @example
+ * ```ts
+ * isSafeUrl('javascript:alert(1)'); // false
+ * isSafeUrl('https://example.com/a.png'); // true
+ * ```
+ */
+export function isSafeUrl(value: string, requireHttps = false): boolean {
+  if (value.length > LIMITS.url) return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return url.protocol === 'https:' || (!requireHttps && url.protocol === 'http:');
+}
+
+export const IMAGE_DATA_URL = /^data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$/;
+
+/**
+ * True for what an avatar may load: absolute http(s) URLs and base64 data URLs of raster images
+ * (never `javascript:`, `data:text/html` or SVG, which can carry script).
+ *
+ * @example
+ * ```ts
+ * isSafeImageUrl('data:image/png;base64,iVBORw0KGgo='); // true
+ * isSafeImageUrl('data:image/svg+xml,<svg onload=alert(1)>'); // false
+ * ```
+ */
+export function isSafeImageUrl(value: string, requireHttps = false): boolean {
+  if (value.startsWith('data:')) return value.length <= 1024 * 1024 && IMAGE_DATA_URL.test(value);
+  return isSafeUrl(value, requireHttps);
+}
+
+export const SafeUrlSchema = v.pipe(
+  v.string(),
+  v.maxLength(LIMITS.url, `must be at most ${LIMITS.url} characters`),
+  v.check((url: string) => isSafeUrl(url), 'must be an absolute http(s) URL'),
+);
+
+// Typed as a plain schema of T: valibot's inference over the recursive JsonValue type is too deep for
+// consumers' type checkers (TS2589) when it is spelled out in the declarations.
+export function jsonSchema<T extends JsonValue>(maxBytes: number, isShape: (value: unknown) => boolean = () => true): v.GenericSchema<unknown, T> {
+  return v.custom<T>(
+    (value) => isShape(value) && typeof checkJson(value, maxBytes, LIMITS.jsonDepth) === 'number',
+    (issue) => {
+      const verdict = checkJson(issue.input, maxBytes, LIMITS.jsonDepth);
+      return isShape(issue.input) ? `must be JSON that fits the limits: it ${String(verdict)}` : 'must be a JSON object';
+    },
+  );
+}
+
+export const MetadataSchema = jsonSchema<Record<string, JsonValue>>(
+  LIMITS.metadataBytes,
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+);
+
+export const CustomSchema = jsonSchema(LIMITS.customBytes);
+
+export const TagsSchema = v.pipe(
+  v.array(displayText(LIMITS.tag)),
+  v.maxLength(LIMITS.tags, `must hold at most ${LIMITS.tags} tags`),
+);
+
+export const TimestampSchema = v.pipe(v.string(), v.isoTimestamp());
+
+/** Status message: cleaned, then cut to {@link LIMITS.statusMessage} characters; `null` or '' clears it. */
+export const StatusMessageSchema = v.nullable(
+  v.pipe(
+    v.string(),
+    v.maxLength(LIMITS.statusMessageInput, `must be at most ${LIMITS.statusMessageInput} characters`),
+    v.transform((text: string) => cleanText(text, LIMITS.statusMessage) || null),
+  ),
+);
+
+export const UtcOffsetSchema = v.pipe(v.number(), v.minValue(-12), v.maxValue(14));

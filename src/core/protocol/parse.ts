@@ -1,0 +1,37 @@
+import * as v from 'valibot';
+
+/** Request id: the server echoes it in the `ack` or `error` that answers the frame. */
+export const RequestId = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)));
+/** A server sequence number: a change cursor. */
+export const Seq = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/** The outcome of parsing one frame: the message, or a readable reason. */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Parses one frame's text as JSON, then validates it. */
+export function parseFrame<T>(schema: v.GenericSchema<unknown, T>, raw: unknown): ParseResult<T> {
+  if (typeof raw !== 'string') return { ok: false, reason: 'frames must be JSON text, not binary' };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, reason: 'frame is not valid JSON' };
+  }
+  return parseWith(schema, json);
+}
+
+/**
+ * Validates any value against one of the protocol schemas, with the first issue as a readable reason.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseWith(UserViewSchema, await response.json());
+ * ```
+ */
+export function parseWith<T>(schema: v.GenericSchema<unknown, T>, value: unknown): ParseResult<T> {
+  const result = v.safeParse(schema, value);
+  if (result.success) return { ok: true, value: result.output };
+  const issue = result.issues[0];
+  const path = issue.path?.map((item) => String(item.key)).join('.');
+  return { ok: false, reason: path ? `${path}: ${issue.message}` : issue.message };
+}
