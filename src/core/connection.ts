@@ -57,32 +57,35 @@ type Phase = 'idle' | 'waiting' | 'opening' | 'authenticating' | 'open' | 'stopp
  * ```
  */
 export class Connection {
-  private socket: ReconnectingWebSocket | null = null;
-  private phase: Phase = 'idle';
-  private attempt = 0;
-  private everConnected = false;
-  private tokenReason: TokenReason = 'connect';
-  private unauthorizedInARow = 0;
-  private wakeUp: (() => void) | null = null;
-  private backoffTimer: ReturnType<typeof setTimeout> | undefined;
-  private authTimer: ReturnType<typeof setTimeout> | undefined;
-  private pingTimer: ReturnType<typeof setInterval> | undefined;
-  private pongTimer: ReturnType<typeof setTimeout> | undefined;
-  private pingCounter = 0;
-  private lastError: PresenceError | null = null;
+  #socket: ReconnectingWebSocket | null = null;
+  #phase: Phase = 'idle';
+  #attempt = 0;
+  #everConnected = false;
+  #tokenReason: TokenReason = 'connect';
+  #unauthorizedInARow = 0;
+  #wakeUp: (() => void) | null = null;
+  #backoffTimer: ReturnType<typeof setTimeout> | undefined;
+  #authTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #pongTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingCounter = 0;
+  #lastError: PresenceError | null = null;
   /** Set by fail(): the reason for the close we are causing. */
-  private failure: PresenceError | null = null;
-  private emitted: { status: PresenceConnectionStatus; error: PresenceError | null } = { status: 'idle', error: null };
-  private readonly intervalMs: number;
-  private readonly timeoutMs: number;
+  #failure: PresenceError | null = null;
+  #emitted: { status: PresenceConnectionStatus; error: PresenceError | null } = { status: 'idle', error: null };
+  readonly #intervalMs: number;
+  readonly #timeoutMs: number;
 
-  constructor(private readonly options: ConnectionOptions) {
-    this.intervalMs = options.heartbeat?.intervalMs ?? 30_000;
-    this.timeoutMs = options.heartbeat?.timeoutMs ?? 5_000;
+  readonly #options: ConnectionOptions;
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.#intervalMs = options.heartbeat?.intervalMs ?? 30_000;
+    this.#timeoutMs = options.heartbeat?.timeoutMs ?? 5_000;
   }
 
   get status(): PresenceConnectionStatus {
-    switch (this.phase) {
+    switch (this.#phase) {
       case 'idle':
         return 'idle';
       case 'open':
@@ -90,236 +93,236 @@ export class Connection {
       case 'stopped':
         return 'disconnected';
       default:
-        return this.everConnected || this.attempt > 0 ? 'reconnecting' : 'connecting';
+        return this.#everConnected || this.#attempt > 0 ? 'reconnecting' : 'connecting';
     }
   }
 
   /** Sends when authenticated; returns false otherwise (callers re-send after the next welcome). */
   send(message: ClientMessageInput): boolean {
-    if (this.phase !== 'open' || !this.socket) return false;
-    this.socket.send(JSON.stringify(message));
+    if (this.#phase !== 'open' || !this.#socket) return false;
+    this.#socket.send(JSON.stringify(message));
     return true;
   }
 
   start(): void {
-    if (this.socket && this.phase !== 'stopped') return;
-    this.teardown();
-    this.attempt = 0;
-    this.unauthorizedInARow = 0;
-    this.lastError = null;
-    this.setPhase('opening');
-    const socket = new ReconnectingWebSocket(() => this.nextUrl(), PROTOCOL_VERSION, {
-      WebSocket: this.options.WebSocket,
+    if (this.#socket && this.#phase !== 'stopped') return;
+    this.#teardown();
+    this.#attempt = 0;
+    this.#unauthorizedInARow = 0;
+    this.#lastError = null;
+    this.#setPhase('opening');
+    const socket = new ReconnectingWebSocket(() => this.#nextUrl(), PROTOCOL_VERSION, {
+      WebSocket: this.#options.WebSocket,
       // Our own backoff runs in nextUrl(); the socket's own delay is kept at zero.
       minReconnectionDelay: 0,
       maxReconnectionDelay: 0,
       connectionTimeout: 10_000,
       // Nothing may be queued before authentication: we send only once the server has welcomed us.
       maxEnqueuedMessages: 0,
-      shouldReconnectOnClose: (event) => this.shouldReconnect(event.code),
+      shouldReconnectOnClose: (event) => this.#shouldReconnect(event.code),
     });
-    socket.addEventListener('open', this.handleOpen);
-    socket.addEventListener('message', this.handleMessage);
-    socket.addEventListener('close', this.handleClose);
-    this.socket = socket;
-    const { environment } = this.options;
-    environment?.addEventListener('online', this.handleOnline);
-    environment?.addEventListener('offline', this.handleOffline);
-    environment?.addEventListener('visibilitychange', this.handleVisibility);
+    socket.addEventListener('open', this.#handleOpen);
+    socket.addEventListener('message', this.#handleMessage);
+    socket.addEventListener('close', this.#handleClose);
+    this.#socket = socket;
+    const { environment } = this.#options;
+    environment?.addEventListener('online', this.#handleOnline);
+    environment?.addEventListener('offline', this.#handleOffline);
+    environment?.addEventListener('visibilitychange', this.#handleVisibility);
   }
 
   stop(): void {
-    if (!this.socket) return;
-    this.teardown();
-    this.phase = 'idle';
-    this.emit('idle', null);
+    if (!this.#socket) return;
+    this.#teardown();
+    this.#phase = 'idle';
+    this.#emit('idle', null);
   }
 
-  private teardown(): void {
-    const socket = this.socket;
+  #teardown(): void {
+    const socket = this.#socket;
     if (!socket) return;
-    this.socket = null;
-    this.clearTimers();
-    this.wakeUp?.();
-    const { environment } = this.options;
-    environment?.removeEventListener('online', this.handleOnline);
-    environment?.removeEventListener('offline', this.handleOffline);
-    environment?.removeEventListener('visibilitychange', this.handleVisibility);
-    socket.removeEventListener('open', this.handleOpen);
-    socket.removeEventListener('message', this.handleMessage);
-    socket.removeEventListener('close', this.handleClose);
+    this.#socket = null;
+    this.#clearTimers();
+    this.#wakeUp?.();
+    const { environment } = this.#options;
+    environment?.removeEventListener('online', this.#handleOnline);
+    environment?.removeEventListener('offline', this.#handleOffline);
+    environment?.removeEventListener('visibilitychange', this.#handleVisibility);
+    socket.removeEventListener('open', this.#handleOpen);
+    socket.removeEventListener('message', this.#handleMessage);
+    socket.removeEventListener('close', this.#handleClose);
     socket.close(CLOSE_CODES.normal, 'client stopped');
   }
 
   /** Probes the link now (after an 'offline' event or when the tab becomes visible). */
   checkNow(): void {
-    if (this.phase === 'open') this.sendPing();
+    if (this.#phase === 'open') this.#sendPing();
   }
 
   // ---- socket events ------------------------------------------------------------------------
 
-  private async nextUrl(): Promise<string> {
-    if (this.attempt > 0) {
-      const delay = backoffDelay(this.attempt, this.options.backoff);
-      this.setPhase('waiting');
+  async #nextUrl(): Promise<string> {
+    if (this.#attempt > 0) {
+      const delay = backoffDelay(this.#attempt, this.#options.backoff);
+      this.#setPhase('waiting');
       await new Promise<void>((resolve) => {
-        this.wakeUp = resolve;
-        this.backoffTimer = setTimeout(resolve, delay);
+        this.#wakeUp = resolve;
+        this.#backoffTimer = setTimeout(resolve, delay);
       });
-      this.wakeUp = null;
+      this.#wakeUp = null;
     }
-    if (this.socket) this.setPhase('opening');
-    return this.options.wsUrl;
+    if (this.#socket) this.#setPhase('opening');
+    return this.#options.wsUrl;
   }
 
-  private readonly handleOpen = (): void => {
-    const socket = this.socket;
+  readonly #handleOpen = (): void => {
+    const socket = this.#socket;
     if (!socket) return;
-    this.setPhase('authenticating');
-    this.authTimer = setTimeout(() => this.fail(new PresenceError('timeout', 'the server did not answer auth in time')), this.options.authTimeoutMs ?? 10_000);
-    const reason = this.tokenReason;
-    this.options.getToken(reason).then(
+    this.#setPhase('authenticating');
+    this.#authTimer = setTimeout(() => this.#fail(new PresenceError('timeout', 'the server did not answer auth in time')), this.#options.authTimeoutMs ?? 10_000);
+    const reason = this.#tokenReason;
+    this.#options.getToken(reason).then(
       (token) => {
         // The socket may have been replaced or stopped while the token was fetched.
-        if (this.socket !== socket || this.phase !== 'authenticating') return;
+        if (this.#socket !== socket || this.#phase !== 'authenticating') return;
         socket.send(JSON.stringify({ type: 'auth', token } satisfies ClientMessageInput));
       },
       (cause: unknown) => {
-        if (this.socket !== socket) return;
-        this.fail(cause instanceof PresenceError ? cause : new PresenceError('unauthorized', 'could not get a token', { cause }));
+        if (this.#socket !== socket) return;
+        this.#fail(cause instanceof PresenceError ? cause : new PresenceError('unauthorized', 'could not get a token', { cause }));
       },
     );
   };
 
-  private readonly handleMessage = (event: MessageEvent): void => {
+  readonly #handleMessage = (event: MessageEvent): void => {
     const parsed = parseServerMessage(event.data);
     if (!parsed.ok) {
-      this.options.onProblem(new PresenceError('bad-message', `invalid frame from the server: ${parsed.reason}`));
+      this.#options.onProblem(new PresenceError('bad-message', `invalid frame from the server: ${parsed.reason}`));
       return;
     }
     const message = parsed.value;
     if (message.type === 'pong') {
-      clearTimeout(this.pongTimer);
+      clearTimeout(this.#pongTimer);
       return;
     }
     if (message.type === 'welcome') {
-      clearTimeout(this.authTimer);
-      this.attempt = 0;
-      this.tokenReason = 'connect';
-      this.unauthorizedInARow = 0;
-      this.everConnected = true;
-      this.lastError = null;
-      this.setPhase('open');
-      this.startHeartbeat();
+      clearTimeout(this.#authTimer);
+      this.#attempt = 0;
+      this.#tokenReason = 'connect';
+      this.#unauthorizedInARow = 0;
+      this.#everConnected = true;
+      this.#lastError = null;
+      this.#setPhase('open');
+      this.#startHeartbeat();
     }
-    this.options.onMessage(message);
+    this.#options.onMessage(message);
   };
 
-  private readonly handleClose = (): void => {
-    if (!this.socket) return;
-    this.clearTimers();
-    if (this.phase === 'stopped') return;
-    this.attempt += 1;
-    this.setPhase('waiting');
+  readonly #handleClose = (): void => {
+    if (!this.#socket) return;
+    this.#clearTimers();
+    if (this.#phase === 'stopped') return;
+    this.#attempt += 1;
+    this.#setPhase('waiting');
   };
 
   /** Decides, from the close code, whether partysocket may reconnect. */
-  private shouldReconnect(code: number): boolean {
-    if (!this.socket) return false;
+  #shouldReconnect(code: number): boolean {
+    if (!this.#socket) return false;
     switch (code) {
       case CLOSE_CODES.tokenExpired:
-        this.tokenReason = 'expired';
+        this.#tokenReason = 'expired';
         // A fresh token is the fix, not waiting: the next attempt goes at once.
-        this.attempt = -1;
+        this.#attempt = -1;
         return true;
       case CLOSE_CODES.revoked:
-        this.halt(new PresenceError('revoked', 'the session was revoked'));
-        this.options.onRevoked();
+        this.#halt(new PresenceError('revoked', 'the session was revoked'));
+        this.#options.onRevoked();
         return false;
       case CLOSE_CODES.unauthorized:
-        this.unauthorizedInARow += 1;
-        this.lastError = new PresenceError('unauthorized', 'the server refused the token');
-        if (!this.options.canRenewToken || this.unauthorizedInARow >= 3) {
-          this.halt(this.lastError);
+        this.#unauthorizedInARow += 1;
+        this.#lastError = new PresenceError('unauthorized', 'the server refused the token');
+        if (!this.#options.canRenewToken || this.#unauthorizedInARow >= 3) {
+          this.#halt(this.#lastError);
           return false;
         }
-        this.tokenReason = 'expired';
+        this.#tokenReason = 'expired';
         return true;
       case CLOSE_CODES.rateLimited:
-        this.lastError = new PresenceError('rate-limited', 'the server closed the connection for flooding');
+        this.#lastError = new PresenceError('rate-limited', 'the server closed the connection for flooding');
         return true;
       case CLOSE_CODES.slowConsumer:
-        this.lastError = new PresenceError('slow-consumer', 'the server cut the connection: frames were not read fast enough');
+        this.#lastError = new PresenceError('slow-consumer', 'the server cut the connection: frames were not read fast enough');
         return true;
       default:
-        this.lastError =
-          this.failure ?? (this.everConnected || this.attempt > 0 ? new PresenceError('network', `connection lost (close code ${code})`) : null);
-        this.failure = null;
+        this.#lastError =
+          this.#failure ?? (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `connection lost (close code ${code})`) : null);
+        this.#failure = null;
         return true;
     }
   }
 
-  private readonly handleOnline = (): void => this.wakeUp?.();
-  private readonly handleOffline = (): void => this.checkNow();
-  private readonly handleVisibility = (): void => {
-    if (this.options.isVisible?.() === false) return;
-    this.wakeUp?.();
+  readonly #handleOnline = (): void => this.#wakeUp?.();
+  readonly #handleOffline = (): void => this.checkNow();
+  readonly #handleVisibility = (): void => {
+    if (this.#options.isVisible?.() === false) return;
+    this.#wakeUp?.();
     this.checkNow();
   };
 
   // ---- heartbeat -----------------------------------------------------------------------------
 
-  private startHeartbeat(): void {
-    clearInterval(this.pingTimer);
-    this.pingTimer = setInterval(() => this.sendPing(), this.intervalMs);
+  #startHeartbeat(): void {
+    clearInterval(this.#pingTimer);
+    this.#pingTimer = setInterval(() => this.#sendPing(), this.#intervalMs);
   }
 
-  private sendPing(): void {
-    if (this.phase !== 'open' || !this.socket) return;
-    clearTimeout(this.pongTimer);
-    this.pingCounter += 1;
-    this.socket.send(JSON.stringify({ type: 'ping', t: this.pingCounter } satisfies ClientMessageInput));
-    this.pongTimer = setTimeout(() => this.fail(new PresenceError('timeout', 'no pong from the server: the connection is dead')), this.timeoutMs);
+  #sendPing(): void {
+    if (this.#phase !== 'open' || !this.#socket) return;
+    clearTimeout(this.#pongTimer);
+    this.#pingCounter += 1;
+    this.#socket.send(JSON.stringify({ type: 'ping', t: this.#pingCounter } satisfies ClientMessageInput));
+    this.#pongTimer = setTimeout(() => this.#fail(new PresenceError('timeout', 'no pong from the server: the connection is dead')), this.#timeoutMs);
   }
 
   // ---- transitions ---------------------------------------------------------------------------
 
   /** Drops the current socket and tries again (with backoff). */
-  private fail(error: PresenceError): void {
-    if (!this.socket) return;
-    this.failure = error;
-    this.clearTimers();
+  #fail(error: PresenceError): void {
+    if (!this.#socket) return;
+    this.#failure = error;
+    this.#clearTimers();
     // partysocket closes the old socket (a synthetic close reaches handleClose) and connects again.
-    this.socket.reconnect(CLOSE_CODES.normal, error.code);
+    this.#socket.reconnect(CLOSE_CODES.normal, error.code);
   }
 
   /** Stops for good, keeping the reason. */
-  private halt(error: PresenceError): void {
-    this.lastError = error;
-    this.clearTimers();
-    this.phase = 'stopped';
-    const socket = this.socket;
+  #halt(error: PresenceError): void {
+    this.#lastError = error;
+    this.#clearTimers();
+    this.#phase = 'stopped';
+    const socket = this.#socket;
     queueMicrotask(() => socket?.close());
-    this.emit('disconnected', error);
+    this.#emit('disconnected', error);
   }
 
-  private emit(status: PresenceConnectionStatus, error: PresenceError | null): void {
-    if (this.emitted.status === status && this.emitted.error === error) return;
-    this.emitted = { status, error };
-    this.options.onStatus(status, error);
+  #emit(status: PresenceConnectionStatus, error: PresenceError | null): void {
+    if (this.#emitted.status === status && this.#emitted.error === error) return;
+    this.#emitted = { status, error };
+    this.#options.onStatus(status, error);
   }
 
-  private setPhase(phase: Phase): void {
-    if (this.phase === 'stopped') return;
-    this.phase = phase;
+  #setPhase(phase: Phase): void {
+    if (this.#phase === 'stopped') return;
+    this.#phase = phase;
     const status = this.status;
-    this.emit(status, status === 'connected' ? null : this.lastError);
+    this.#emit(status, status === 'connected' ? null : this.#lastError);
   }
 
-  private clearTimers(): void {
-    clearTimeout(this.authTimer);
-    clearInterval(this.pingTimer);
-    clearTimeout(this.pongTimer);
-    clearTimeout(this.backoffTimer);
+  #clearTimers(): void {
+    clearTimeout(this.#authTimer);
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#pongTimer);
+    clearTimeout(this.#backoffTimer);
   }
 }
