@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import { createPresenceClient } from '../src/core/index.ts';
 import type { WebSocketLike } from '../src/core/connection.ts';
 import { createPresenceServer } from '../src/server/index.ts';
+import { reportFigures } from './report.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const CHANGED = 50;
@@ -68,6 +69,10 @@ console.log(`bench:catchup (${USERS} users online, ${CHANGED} changed while away
 | after the outage (delta) | ${delta.full} | ${delta.bytes} | ${delta.ms.toFixed(1)} |
 
 delta / full = ${(ratio * 100).toFixed(2)}% of the bytes, ${((delta.ms / full.ms) * 100).toFixed(1)}% of the time (goal: bytes under 2%) — ${ratio < 0.02 && !delta.full ? 'met' : 'NOT met'}`);
+reportFigures('bench:catchup', [
+  { figure: `catch-up bytes, ${USERS} users online, ${CHANGED} changed (delta vs full snapshot)`, value: delta.bytes, baseline: full.bytes, unit: 'B', ratio, goal: 'ratio < 0.02', met: ratio < 0.02 && !delta.full },
+  { figure: `catch-up time, ${USERS} users online, ${CHANGED} changed (delta vs full snapshot)`, value: delta.ms, baseline: full.ms, unit: 'ms', ratio: delta.ms / full.ms },
+]);
 client.disconnect();
 await server.close();
 if (ratio >= 0.02 || delta.full) process.exitCode = 1;

@@ -3,6 +3,7 @@
 // production build, rendering into a minimal DOM (bench/tiny-dom.ts). Prints row renders per update,
 // p50/p95 ms per update and peak heap.
 import { installTinyDom } from './tiny-dom.ts';
+import { reportFigures, type BenchFigure } from './report.ts';
 
 // A small DOM of plain objects: the figures are React's and the state library's, not a DOM emulator's.
 const { document } = installTinyDom();
@@ -239,4 +240,15 @@ const oneRender = kitRows.every((r) => r.rendersPerUpdate === 1);
 console.log(`  kit p50 at N=${largest.n} / p50 at N=${smallest.n} = ${growth.toFixed(2)} (goal <= 1.5)`);
 console.log(`  kit state-library p50 at N=${largest.n} / at N=${smallest.n} = ${(largest.stateP50! / smallest.stateP50!).toFixed(2)}`);
 console.log(`goal: exactly 1 row render per update: ${oneRender ? 'met' : 'NOT met'}; p50 growth <= 1.5x: ${growth <= 1.5 ? 'met' : 'NOT met'}`);
+const figures: BenchFigure[] = [];
+for (const n of SIZES) {
+  const k = results.find((r) => r.impl === 'presence-kit' && r.n === n)!;
+  const b = results.find((r) => r.impl === 'context baseline' && r.n === n);
+  figures.push(
+    { figure: `render, ${n} users: p50 ms per update (vs one React context)`, value: k.p50, unit: 'ms', ...(b ? { baseline: b.p50, ratio: k.p50 / b.p50 } : {}) },
+    { figure: `render, ${n} users: row renders per update`, value: k.rendersPerUpdate, unit: 'renders', ...(b ? { baseline: b.rendersPerUpdate, ratio: k.rendersPerUpdate / b.rendersPerUpdate } : {}), goal: 'exactly 1', met: k.rendersPerUpdate === 1 },
+  );
+}
+figures.push({ figure: `render: p50 at ${largest.n} users vs at ${smallest.n} users`, value: largest.p50, baseline: smallest.p50, unit: 'ms', ratio: growth, goal: 'ratio <= 1.5', met: growth <= 1.5 });
+reportFigures('bench:render', figures);
 if (!oneRender || growth > 1.5) process.exitCode = 1;

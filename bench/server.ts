@@ -1,13 +1,18 @@
 // npm run bench:server: C clients (1,000 and 5,000) on loopback, each subscribed to the online list,
 // while U status changes a second fan out to all of them; the presence server beside a bare `ws` server
-// broadcasting the same frames to the same clients, in the same run. Prints delivered messages per second,
-// p50/p99 delivery latency, server CPU, and server memory per idle connection.
-import { fork, type ChildProcess } from 'node:child_process';
+// broadcasting the same frames to the same clients, in the same run. Two loads per size: a light one
+// (10 changes/s: delivery latency as a user feels it) and a saturating one (250,000 messages/s offered:
+// the most either server delivers). Prints delivered messages per second, p50/p99 delivery latency,
+// server CPU, and server memory per idle connection.
+import { fork } from 'node:child_process';
 import { WebSocket } from 'ws';
 import { ask } from './ipc.ts';
+import { reportFigures, type BenchFigure } from './report.ts';
 
 const SIZES = (process.env.BENCH_CLIENTS ?? '1000,5000').split(',').map(Number);
-const RATE = Number(process.env.BENCH_RATE ?? 10);
+const LIGHT_RATE = Number(process.env.BENCH_RATE ?? 10);
+/** Offered fan-out at the saturating load, in messages a second (status changes/s × clients). */
+const SATURATING_MESSAGES = Number(process.env.BENCH_SATURATING ?? 250_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
 interface Stats {
@@ -23,12 +28,13 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 };
 
-async function run(mode: 'kit' | 'bare', clients: number) {
+async function run(mode: 'kit' | 'bare', clients: number, rate: number) {
   const child = fork(new URL('./server-child.ts', import.meta.url).pathname, [mode], { execArgv: ['--expose-gc', '--import', 'tsx'] });
   const { wsUrl, token } = await new Promise<{ wsUrl: string; token: string }>((resolve) => child.once('message', resolve as never));
   const idle = await ask<Stats>(child, 'stats');
   const latencies: number[] = [];
   let delivered = 0;
+  let lastDeliveryAt = 0;
   let measuring = false;
   const sockets: WebSocket[] = [];
   for (let i = 0; i < clients; i += 100) {
@@ -45,7 +51,8 @@ async function run(mode: 'kit' | 'bare', clients: number) {
             const at = text.indexOf('"statusMessage":"t=');
             if (measuring && at !== -1 && text.startsWith('{"type":"presence"')) {
               delivered++;
-              latencies.push(Date.now() - Number(text.slice(at + 19, at + 32)));
+              lastDeliveryAt = Date.now();
+              latencies.push(lastDeliveryAt - Number(text.slice(at + 19, at + 32)));
             }
           });
           ws.once('open', () => (mode === 'kit' ? ws.send(JSON.stringify({ type: 'auth', token })) : resolve()));
@@ -60,7 +67,7 @@ async function run(mode: 'kit' | 'bare', clients: number) {
   let sent = 0;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
-      const due = Math.floor(((Date.now() - started) / 1000) * RATE);
+      const due = Math.floor(((Date.now() - started) / 1000) * rate);
       while (sent < due) child.send({ type: 'update', speaker: sent++ % 20, t: Date.now() });
       if (Date.now() - started >= SECONDS * 1000) {
         clearInterval(timer);
@@ -70,7 +77,11 @@ async function run(mode: 'kit' | 'bare', clients: number) {
   });
   const wall = (Date.now() - started) / 1000;
   const after = await ask<Stats>(child, 'stats');
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // Under a saturating load the backlog drains after the last send: wait for it (or for 3 s of silence).
+  for (let seen = -1; seen !== delivered && delivered < sent * clients; ) {
+    seen = delivered;
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
   measuring = false;
   const cpuSeconds = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6;
   for (const ws of sockets) ws.terminate();
@@ -80,7 +91,9 @@ async function run(mode: 'kit' | 'bare', clients: number) {
     clients,
     sent,
     expected: sent * clients,
-    deliveredPerSecond: delivered / (wall + 1),
+    rate,
+    /** From the first send to the last delivery, so a backlog drained late counts against it. */
+    deliveredPerSecond: delivered / ((lastDeliveryAt - started) / 1000),
     delivered,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
@@ -90,19 +103,34 @@ async function run(mode: 'kit' | 'bare', clients: number) {
   };
 }
 
-console.log(`bench:server (loopback; ${RATE} status changes/s for ${SECONDS} s, fanned out to every client)\n`);
-const results = [];
+console.log(`bench:server (loopback, server in its own process; ${SECONDS} s per run; light load ${LIGHT_RATE} status changes/s, saturating load ${SATURATING_MESSAGES} messages/s offered)\n`);
+const results: Array<Awaited<ReturnType<typeof run>>> = [];
 for (const clients of SIZES) {
-  results.push(await run('bare', clients));
-  results.push(await run('kit', clients));
+  for (const rate of [LIGHT_RATE, Math.ceil(SATURATING_MESSAGES / clients)]) {
+    results.push(await run('bare', clients, rate));
+    results.push(await run('kit', clients, rate));
+  }
 }
-console.log('| clients | server | delivered / expected | delivered msg/s | p50 ms | p99 ms | server CPU % | heap+buffers / idle connection | RSS / idle connection |');
-console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| clients | changes/s | server | delivered / expected | delivered msg/s | p50 ms | p99 ms | server CPU % | heap+buffers / idle connection | RSS / idle connection |');
+console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
-  console.log(`| ${r.clients} | ${r.mode === 'kit' ? 'presence-kit' : 'bare ws broadcast'} | ${r.delivered} / ${r.expected} | ${r.deliveredPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuPercent.toFixed(0)} | ${(r.bytesPerConnection / 1024).toFixed(1)} KB | ${(r.rssPerConnection / 1024).toFixed(1)} KB |`);
+  console.log(`| ${r.clients} | ${r.rate} | ${r.mode === 'kit' ? 'presence-kit' : 'bare ws broadcast'} | ${r.delivered} / ${r.expected} | ${r.deliveredPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuPercent.toFixed(0)} | ${(r.bytesPerConnection / 1024).toFixed(1)} KB | ${(r.rssPerConnection / 1024).toFixed(1)} KB |`);
 }
+const figures: BenchFigure[] = [];
 for (const clients of SIZES) {
-  const bare = results.find((r) => r.mode === 'bare' && r.clients === clients)!;
-  const kit = results.find((r) => r.mode === 'kit' && r.clients === clients)!;
-  console.log(`N=${clients}: kit throughput ${((kit.deliveredPerSecond / bare.deliveredPerSecond) * 100).toFixed(0)}% of bare (goal >= 60%); p99 ${kit.p99} ms${clients === 1000 ? ' (goal < 250)' : ''}; ${(kit.bytesPerConnection / 1024).toFixed(1)} KB per idle connection (goal < 20)`);
+  const pick = (mode: 'kit' | 'bare', light: boolean) => results.find((r) => r.mode === mode && r.clients === clients && (r.rate === LIGHT_RATE) === light)!;
+  const [kitLight, bareLight, kitSaturated, bareSaturated] = [pick('kit', true), pick('bare', true), pick('kit', false), pick('bare', false)];
+  const throughput = kitSaturated.deliveredPerSecond / bareSaturated.deliveredPerSecond;
+  console.log(
+    `N=${clients}: saturated throughput ${(throughput * 100).toFixed(0)}% of bare (goal >= 60%); p99 at ${LIGHT_RATE}/s ${kitLight.p99} ms` +
+      `${clients === 1000 ? ' (goal < 250)' : ''}; ${(kitLight.bytesPerConnection / 1024).toFixed(1)} KB per idle connection (goal < 20)`,
+  );
+  figures.push(
+    { figure: `server fan-out, ${clients} clients: delivered msg/s, saturated`, value: kitSaturated.deliveredPerSecond, baseline: bareSaturated.deliveredPerSecond, unit: 'msg/s', ratio: throughput, goal: 'ratio >= 0.60', met: throughput >= 0.6 },
+    { figure: `server fan-out, ${clients} clients: p99 delivery at ${LIGHT_RATE} changes/s`, value: kitLight.p99, baseline: bareLight.p99, unit: 'ms', ratio: kitLight.p99 / bareLight.p99, ...(clients === 1000 ? { goal: '< 250 ms', met: kitLight.p99 < 250 } : {}) },
+    { figure: `server fan-out, ${clients} clients: p50 delivery at ${LIGHT_RATE} changes/s`, value: kitLight.p50, baseline: bareLight.p50, unit: 'ms', ratio: kitLight.p50 / bareLight.p50 },
+    { figure: `server fan-out, ${clients} clients: server memory per idle connection`, value: kitLight.bytesPerConnection / 1024, baseline: bareLight.bytesPerConnection / 1024, unit: 'KB', ratio: kitLight.bytesPerConnection / bareLight.bytesPerConnection, goal: '< 20 KB', met: kitLight.bytesPerConnection < 20 * 1024 },
+    { figure: `server fan-out, ${clients} clients: server CPU, saturated`, value: kitSaturated.cpuPercent, baseline: bareSaturated.cpuPercent, unit: '%', ratio: kitSaturated.cpuPercent / bareSaturated.cpuPercent },
+  );
 }
+reportFigures('bench:server', figures);

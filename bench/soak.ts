@@ -10,6 +10,7 @@ import { ask } from './ipc.ts';
 import { createPresenceClient, type PresenceClient } from '../src/core/index.ts';
 import type { WebSocketLike } from '../src/core/connection.ts';
 import { startFaultProxy, type FaultProxy } from '../src/testing/fault-proxy.ts';
+import { reportFigures } from './report.ts';
 
 const { values } = parseArgs({ options: { clients: { type: 'string', default: '1000' }, minutes: { type: 'string', default: '10' }, proxies: { type: 'string', default: '10' } } });
 const CLIENTS = Number(values.clients);
@@ -166,6 +167,12 @@ console.log(`
 | lost updates (acknowledged, not shown) | ${lost.length} | 0 |
 | updates with an unknown outcome (client stopped before the answer) | ${unknownOutcomes} | |
 | server heap start / end | ${(heapStart / 2 ** 20).toFixed(1)} MB / ${(heapEnd / 2 ** 20).toFixed(1)} MB (${(growth * 100).toFixed(1)}%) | within 10% |`);
+reportFigures('soak', [
+  { figure: `soak, ${CLIENTS} clients, ${values.minutes} min, ${faults} faults: ghosts (shown online, not connected)`, value: ghosts.length, unit: 'users', goal: '0', met: ghosts.length === 0 },
+  { figure: `soak: connected but shown offline`, value: missing.length, unit: 'users', goal: '0', met: missing.length === 0 },
+  { figure: `soak: lost updates (acknowledged, not shown) of ${acked}`, value: lost.length, unit: 'updates', goal: '0', met: lost.length === 0 },
+  { figure: 'soak: server heap at the end vs at the start', value: heapEnd / 2 ** 20, baseline: heapStart / 2 ** 20, unit: 'MB', ratio: heapEnd / heapStart, goal: 'within 10%', met: Math.abs(growth) <= 0.1 },
+]);
 if (ghosts.length || missing.length || lost.length) {
   const statuses: Record<string, number> = {};
   for (const entry of clients.filter((item) => missing.includes(item.id))) {
