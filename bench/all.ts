@@ -39,9 +39,12 @@ const format = (value: number | undefined, unit = '') => {
   const digits = Math.abs(value) >= 100 || Number.isInteger(value) ? 0 : Math.abs(value) >= 1 ? 1 : 3;
   return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })}${unit ? ` ${unit}` : ''}`;
 };
+/** Two significant digits, so 1/3,000 reads as 0.00033× rather than 0.000×. */
+const formatRatio = (ratio: number | undefined) =>
+  ratio === undefined || !Number.isFinite(ratio) ? '' : `${ratio >= 10 ? ratio.toFixed(0) : Number(ratio.toPrecision(2))}×`;
 const chromium = (() => {
   try {
-    return execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).trim();
+    return execFileSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return 'not found';
   }
@@ -73,7 +76,7 @@ for (const section of sections) {
     const met = figure.met === undefined ? '' : figure.met ? 'yes' : '**no**';
     if (figure.met === false) unmet.push(figure.figure);
     lines.push(
-      `| ${figure.figure} | ${format(figure.value, figure.unit)} | ${format(figure.baseline, figure.unit)} | ${figure.ratio === undefined ? '' : `${format(figure.ratio)}×`} | ${figure.goal ?? ''} | ${met} |`,
+      `| ${figure.figure} | ${format(figure.value, figure.unit)} | ${format(figure.baseline, figure.unit)} | ${formatRatio(figure.ratio)} | ${figure.goal ?? ''} | ${met} |`,
     );
   }
 }
