@@ -3,7 +3,6 @@ import { ERROR_CODES } from './codes.ts';
 import { PresenceSchema, UserSchema, UserViewSchema } from './model.ts';
 import { RequestId, Seq, parseFrame, type ParseResult } from './parse.ts';
 
-
 /** Frames the server sends. */
 export const ServerMessageSchema = v.variant('type', [
   /** Answer to `auth`: the session is live. `seq` is the server's change cursor now. */
