@@ -83,6 +83,7 @@ const user = { id: 'ada', username: 'ada', displayName: 'Ada', avatarUrl: null, 
 const samples = [
   JSON.stringify({ type: 'user', seq: 1, user: { ...user, presence: null, blockedByMe: false, hasBlockedMe: false } }),
   JSON.stringify({ type: 'user', seq: 1, user: { ...user, avatarUrl: 'javascript:alert(1)', presence: null, blockedByMe: false, hasBlockedMe: false } }),
+  JSON.stringify({ type: 'user', seq: 1, user: { ...user, metadata: [1], presence: null, blockedByMe: false, hasBlockedMe: false } }),
   JSON.stringify({ type: 'presence', seq: -1, userId: 'ada', presence: null }),
   JSON.stringify({ type: 'ack', rid: 3 }),
   '{"type":"nope"}',

@@ -1,27 +1,22 @@
 // The client's inbound schema (every frame the server sends, with the same field checks as
 // src/core/protocol) written with zod/mini, so bench:size can weigh the two schema libraries on the same job.
 import * as z from 'zod/mini';
+import { ID_PATTERN, isSafeUrl } from '../../src/core/protocol/checks.ts';
 import { ERROR_CODES } from '../../src/core/protocol/codes.ts';
 import { checkJson } from '../../src/core/protocol/json.ts';
 import { LIMITS } from '../../src/core/protocol/limits.ts';
 import { cleanText } from '../../src/core/protocol/text.ts';
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@:-]*$/;
 const handle = (max: number) => z.string().check(z.minLength(1), z.maxLength(max), z.regex(ID_PATTERN));
 const displayText = (max: number) =>
   z.pipe(
     z.string().check(z.maxLength(max * 4)),
     z.pipe(z.transform((text: string) => cleanText(text, Number.POSITIVE_INFINITY)), z.string().check(z.minLength(1), z.maxLength(max))),
   );
-const isHttpUrl = (value: string) => {
-  try {
-    return ['http:', 'https:'].includes(new URL(value).protocol);
-  } catch {
-    return false;
-  }
-};
-const SafeUrl = z.string().check(z.maxLength(LIMITS.url), z.refine(isHttpUrl));
-const json = (maxBytes: number) => z.custom<unknown>((value) => typeof checkJson(value, maxBytes, LIMITS.jsonDepth) === 'number');
+const SafeUrl = z.string().check(z.maxLength(LIMITS.url), z.refine((url) => isSafeUrl(url)));
+const json = (maxBytes: number, isShape: (value: unknown) => boolean = () => true) =>
+  z.custom<unknown>((value) => isShape(value) && typeof checkJson(value, maxBytes, LIMITS.jsonDepth) === 'number');
+const isPlainObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
 const Timestamp = z.iso.datetime();
 const Seq = z.int().check(z.minimum(0));
 const RequestId = z.optional(Seq);
@@ -35,7 +30,7 @@ const User = z.object({
   kind: z.enum(['person', 'bot']),
   isGuest: z.boolean(),
   tags: z.array(z.string()),
-  metadata: json(LIMITS.metadataBytes),
+  metadata: json(LIMITS.metadataBytes, isPlainObject),
   profileUrl: z.nullable(SafeUrl),
   createdAt: Timestamp,
   updatedAt: Timestamp,

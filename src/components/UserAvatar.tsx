@@ -1,5 +1,5 @@
 import { forwardRef, useState, type HTMLAttributes } from 'react';
-import { isSafeImageUrl } from '../core/protocol/model.ts';
+import { isSafeImageUrl } from '../core/protocol/checks.ts';
 import { useUser } from '../react/useUser.ts';
 import { cx, displayStatus, STATUS_LABELS } from './labels.ts';
 

@@ -1,11 +1,10 @@
 // Field schemas shared by the protocol's messages and inputs. Not re-exported as a whole: the public
 // ones are re-exported by model.ts, the rest stay internal to the protocol.
 import * as v from 'valibot';
+import { ID_PATTERN, isSafeUrl } from './checks.ts';
 import { checkJson, type JsonValue } from './json.ts';
 import { LIMITS } from './limits.ts';
 import { cleanText } from './text.ts';
-
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@:-]*$/;
 
 /** A user id: 1-128 characters of letters, digits and `_ . @ : -`, starting with a letter or digit. */
 export const UserIdSchema = v.pipe(
@@ -31,43 +30,6 @@ export function displayText(max: number) {
     v.minLength(1, 'must not be empty'),
     v.maxLength(max, `must be at most ${max} characters`),
   );
-}
-
-/**
- * True for absolute http(s) URLs, the only schemes the kit stores or loads for avatars and profile links.
- *
- * @example
- * ```ts
- * isSafeUrl('javascript:alert(1)'); // false
- * isSafeUrl('https://example.com/a.png'); // true
- * ```
- */
-export function isSafeUrl(value: string, requireHttps = false): boolean {
-  if (value.length > LIMITS.url) return false;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  return url.protocol === 'https:' || (!requireHttps && url.protocol === 'http:');
-}
-
-export const IMAGE_DATA_URL = /^data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$/;
-
-/**
- * True for what an avatar may load: absolute http(s) URLs and base64 data URLs of raster images
- * (never `javascript:`, `data:text/html` or SVG, which can carry script).
- *
- * @example
- * ```ts
- * isSafeImageUrl('data:image/png;base64,iVBORw0KGgo='); // true
- * isSafeImageUrl('data:image/svg+xml,<svg onload=alert(1)>'); // false
- * ```
- */
-export function isSafeImageUrl(value: string, requireHttps = false): boolean {
-  if (value.startsWith('data:')) return value.length <= 1024 * 1024 && IMAGE_DATA_URL.test(value);
-  return isSafeUrl(value, requireHttps);
 }
 
 export const SafeUrlSchema = v.pipe(

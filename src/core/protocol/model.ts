@@ -13,7 +13,8 @@ import {
 } from './fields.ts';
 import { LIMITS } from './limits.ts';
 
-export { UserIdSchema, isSafeImageUrl, isSafeUrl } from './fields.ts';
+export { isSafeImageUrl, isSafeUrl } from './checks.ts';
+export { UserIdSchema } from './fields.ts';
 
 /** Availability others can see. A user who chose 'invisible' is shown to everyone else as 'offline'. */
 export const PUBLIC_STATUSES = ['online', 'away', 'busy', 'offline'] as const;
