@@ -254,7 +254,8 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
   const syncedUsers = new Set<string>();
   let onlineSynced = false;
   let nextRid = 1;
-  const snapshotScopes = new Map<number, { users: readonly string[]; online: boolean }>();
+  /** What each snapshot request covers, and the frame itself, re-sent when the server says to wait. */
+  const snapshotScopes = new Map<number, { users: readonly string[]; online: boolean; frame?: ClientMessageInput }>();
   let statusQueue: PendingStatus[] = [];
   const toSubscribe = new Set<string>();
   const toUnsubscribe = new Set<string>();
@@ -343,6 +344,13 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     onProblem: report,
     onRevoked: () =>
       endSession(state.getState().session === 'removed' ? 'removed' : 'logged-out', new PresenceError('revoked', 'the session was revoked')),
+    // Someone invisible (or about to be) says so with `auth`, so the server never shows them online.
+    authPresence: () => {
+      const me = state.getState().currentUserId;
+      const held = me === null ? undefined : store.peek(me)?.presence?.status;
+      const queued = [...statusQueue].reverse().find((pending) => pending.patch.status !== undefined)?.patch.status;
+      return (queued ?? held) === 'invisible' ? { status: 'invisible' } : undefined;
+    },
   });
 
   function endSession(next: Exclude<SessionState, 'logged-in'>, error: PresenceError | null): void {
@@ -443,8 +451,9 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     for (let i = 0; i < leftMeanwhile.length; i += LIMITS.idsPerFrame) {
       const users = leftMeanwhile.slice(i, i + LIMITS.idsPerFrame);
       const rid = nextRid++;
-      snapshotScopes.set(rid, { users, online: false });
-      connection.send({ type: 'catch-up', rid, users });
+      const frame: ClientMessageInput = { type: 'catch-up', rid, users };
+      snapshotScopes.set(rid, { users, online: false, frame });
+      connection.send(frame);
     }
     for (const id of scope.users) if (!listed.has(id) && store.peek(id)?.user === undefined) markMissing(id, seq);
   }
@@ -511,6 +520,9 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
         cancelGrace(message.user.id);
         applyView(message.user, message.seq, true);
         return;
+      case 'self':
+        applyView(message.me, store.peek(message.me.id)?.seq ?? -1, true);
+        return;
       case 'user-removed':
         advance(message.seq);
         markMissing(message.userId, message.seq);
@@ -543,6 +555,15 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
           for (const waiter of failed!.waiters) waiter.reject(error);
           return;
         }
+        const scope = message.rid === undefined ? undefined : snapshotScopes.get(message.rid);
+        if (scope?.frame && message.code === 'rate-limited') {
+          // Snapshots are budgeted per user: wait as told, then ask again (unless the connection went,
+          // which clears the scopes and re-subscribes anyway).
+          setTimeout(() => {
+            if (snapshotScopes.get(message.rid!) === scope) connection.send(scope.frame!);
+          }, message.retryAfterMs ?? 1000);
+          return;
+        }
         if (message.rid !== undefined) snapshotScopes.delete(message.rid);
         report(error);
         return;
@@ -562,11 +583,11 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
       const wantsOnline = online && index === chunks.length - 1;
       if (chunk.length === 0 && !wantsOnline) return;
       const rid = nextRid++;
-      // With a cursor the server answers for the whole scope, so the scope to reconcile is all of it.
-      snapshotScopes.set(rid, from === null ? { users: chunk, online: wantsOnline } : { users, online });
       const message: ClientMessageInput = { type: 'subscribe', rid, users: chunk };
       if (wantsOnline) message.online = true;
       if (from !== null) message.from = from;
+      // With a cursor the server answers for the whole scope, so the scope to reconcile is all of it.
+      snapshotScopes.set(rid, from === null ? { users: chunk, online: wantsOnline, frame: message } : { users, online, frame: message });
       connection.send(message);
     });
   }
@@ -872,14 +893,20 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     },
     getCurrentUser,
     onCurrentUserChanged(callback) {
-      let last: UserEntry | undefined | null = null;
+      let fired = false;
+      let lastEntry: UserEntry | undefined;
+      let lastView: UserView | null = null;
       let userUnsubscribe: Unsubscribe = () => {};
+      // One call per distinct value: no user yet and a user whose profile has not arrived are both null.
       const fire = () => {
         const id = state.getState().currentUserId;
         const entry = id === null ? undefined : store.peek(id);
-        if (entry === last) return;
-        last = entry;
-        safely(() => callback(viewOf(entry)));
+        const view = viewOf(entry);
+        if (fired && (entry === lastEntry || (view === null && lastView === null))) return;
+        fired = true;
+        lastEntry = entry;
+        lastView = view;
+        safely(() => callback(view));
       };
       const follow = () => {
         userUnsubscribe();
@@ -906,11 +933,13 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
         if (typeof update === 'function' && JSON.stringify(value) === JSON.stringify(current[key as keyof UserView])) continue;
         patch[key] = value;
       }
-      if (typeof update === 'function') {
-        for (const key of ['role', 'kind', 'isGuest', 'id'] as const) {
-          if (JSON.stringify((result as Record<string, unknown>)[key]) !== JSON.stringify(current[key])) {
-            throw new PresenceError('forbidden', `${key} cannot be changed by the user`);
-          }
+      // As REST does: naming an admin-only field is forbidden. An updater may hand back the whole user
+      // (those fields unchanged) or just a patch that leaves them out.
+      for (const key of ['role', 'kind', 'isGuest', 'id'] as const) {
+        const value = (result as Record<string, unknown>)[key];
+        if (value === undefined) continue;
+        if (typeof update !== 'function' || JSON.stringify(value) !== JSON.stringify(current[key])) {
+          throw new PresenceError('forbidden', `${key} cannot be changed by the user`);
         }
       }
       const parsed = parseWith(UpdateMeInputSchema, patch);

@@ -1,7 +1,7 @@
 import ReconnectingWebSocket from 'partysocket/ws';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { PresenceError } from './errors.ts';
-import { CLOSE_CODES, PROTOCOL_VERSION, parseServerMessage, type ClientMessageInput, type ServerMessage } from './protocol/index.ts';
+import { CLOSE_CODES, PROTOCOL_VERSION, parseServerMessage, type ClientMessageInput, type PresencePatch, type ServerMessage } from './protocol/index.ts';
 import type { PresenceConnectionStatus } from './store.ts';
 
 /** Why the connection asks for a token: the first connect, or the server said the last one expired. */
@@ -40,6 +40,8 @@ export interface ConnectionOptions {
   onProblem: (error: PresenceError) => void;
   /** The session is over for good (revoked). */
   onRevoked: () => void;
+  /** Presence to send with `auth`, applied before the connection counts (a user arriving invisible). */
+  authPresence?: () => PresencePatch | undefined;
 }
 
 type Phase = 'idle' | 'waiting' | 'opening' | 'authenticating' | 'open' | 'stopped';
@@ -185,7 +187,8 @@ export class Connection {
       (token) => {
         // The socket may have been replaced or stopped while the token was fetched.
         if (this.#socket !== socket || this.#phase !== 'authenticating') return;
-        socket.send(JSON.stringify({ type: 'auth', token } satisfies ClientMessageInput));
+        const presence = this.#options.authPresence?.();
+        socket.send(JSON.stringify({ type: 'auth', token, ...(presence ? { presence } : {}) } satisfies ClientMessageInput));
       },
       (cause: unknown) => {
         if (this.#socket !== socket) return;
@@ -250,6 +253,9 @@ export class Connection {
         return true;
       case CLOSE_CODES.rateLimited:
         this.#lastError = new PresenceError('rate-limited', 'the server closed the connection for flooding');
+        return true;
+      case CLOSE_CODES.tooManyConnections:
+        this.#lastError = new PresenceError('limit-exceeded', 'this user has too many open connections');
         return true;
       case CLOSE_CODES.slowConsumer:
         this.#lastError = new PresenceError('slow-consumer', 'the server cut the connection: frames were not read fast enough');

@@ -3,20 +3,33 @@ interface ChangeEntry {
   seq: number;
   at: number;
   userId: string;
+  /** A relation change: only this viewer is told (the other party of a block or unblock). */
+  onlyFor: string | null;
+  /** Viewers never told of it (block partners of a deleted user). */
+  hiddenFrom: ReadonlySet<string> | null;
+}
+
+/** What changed after a cursor, as one viewer may learn it. */
+export interface ChangedSince {
+  ids: Set<string>;
+  /** Ids whose relation to the viewer changed: listed even when a block now hides them. */
+  relations: Set<string>;
 }
 
 /**
  * The server's recent changes, for Rocket.Chat-style deltas: everything changed since a cursor
- * (a sequence number or a time), or "too old, take everything" once the cursor falls out of the window.
+ * (a sequence number or a time), or "too old, take everything" once the cursor falls out of the window
+ * or out of the last `maxEntries` changes.
  *
  * Sequence numbers start at the server clock in microseconds, so a cursor from an earlier run of the
- * server is always older than this run's log and gets a full answer.
+ * server is always older than this run's log and gets a full answer. Changes only their owner may see
+ * (an invisible user's) are never recorded: they take no number, so nobody can count them.
  *
  * @example
  * ```ts
  * const log = new ChangeLog(600_000, Date.now);
  * const seq = log.record('ada');
- * log.changedSince({ seq: seq - 1 }); // Set { 'ada' }
+ * log.changedSince({ seq: seq - 1 }, 'grace'); // { ids: Set { 'ada' }, relations: Set {} }
  * ```
  */
 export class ChangeLog {
@@ -24,6 +37,8 @@ export class ChangeLog {
   private head = 0;
   /** Every change with a higher seq is still in the log. */
   private coveredFrom: number;
+  /** Time of the newest change dropped from the log. */
+  private droppedAt = Number.NEGATIVE_INFINITY;
   private current: number;
   private readonly initialSeq: number;
   private readonly startedAt: number;
@@ -31,6 +46,7 @@ export class ChangeLog {
   constructor(
     private readonly windowMs: number,
     private readonly now: () => number,
+    private readonly maxEntries = 100_000,
   ) {
     this.startedAt = this.now();
     this.initialSeq = this.startedAt * 1000;
@@ -42,19 +58,24 @@ export class ChangeLog {
     return this.current;
   }
 
-  record(userId: string): number {
+  /** Changes held now (for tests and stats). */
+  get size(): number {
+    return this.entries.length - this.head;
+  }
+
+  record(userId: string, audience: { onlyFor?: string; hiddenFrom?: ReadonlySet<string> } = {}): number {
     const at = this.now();
     this.current += 1;
-    this.entries.push({ seq: this.current, at, userId });
+    this.entries.push({ seq: this.current, at, userId, onlyFor: audience.onlyFor ?? null, hiddenFrom: audience.hiddenFrom ?? null });
     this.prune(at);
     return this.current;
   }
 
   /**
-   * Ids changed after the cursor, or null when the cursor is missing, from another run, in the
-   * future, or older than the window (the caller then sends everything).
+   * Ids changed after the cursor as `viewerId` may learn of them, or null when the cursor is missing,
+   * from another run, in the future, or older than what the log holds (the caller then sends everything).
    */
-  changedSince(cursor: { seq?: number; time?: number }): Set<string> | null {
+  changedSince(cursor: { seq?: number; time?: number }, viewerId: string | null): ChangedSince | null {
     const at = this.now();
     this.prune(at);
     let start: number;
@@ -69,14 +90,23 @@ export class ChangeLog {
       if (namedAt === undefined || namedAt < at - this.windowMs) return null;
     } else if (cursor.time !== undefined) {
       if (!(cursor.time >= at - this.windowMs) || cursor.time > at) return null;
+      // Changes dropped for the count bound may be newer than the time asked for.
+      if (this.droppedAt >= cursor.time) return null;
       // Same-millisecond changes are included: a duplicate is harmless, a miss is not.
       start = this.firstIndex((entry) => entry.at >= cursor.time!);
     } else {
       return null;
     }
     const ids = new Set<string>();
-    for (let i = start; i < this.entries.length; i++) ids.add(this.entries[i]!.userId);
-    return ids;
+    const relations = new Set<string>();
+    for (let i = start; i < this.entries.length; i++) {
+      const entry = this.entries[i]!;
+      if (entry.onlyFor !== null && entry.onlyFor !== viewerId) continue;
+      if (viewerId !== null && entry.hiddenFrom?.has(viewerId)) continue;
+      ids.add(entry.userId);
+      if (entry.onlyFor !== null) relations.add(entry.userId);
+    }
+    return { ids, relations };
   }
 
   private firstIndex(isAfter: (entry: ChangeEntry) => boolean): number {
@@ -92,8 +122,9 @@ export class ChangeLog {
 
   private prune(at: number): void {
     const oldest = at - this.windowMs;
-    while (this.head < this.entries.length && this.entries[this.head]!.at < oldest) {
+    while (this.head < this.entries.length && (this.entries[this.head]!.at < oldest || this.entries.length - this.head > this.maxEntries)) {
       this.coveredFrom = this.entries[this.head]!.seq;
+      this.droppedAt = this.entries[this.head]!.at;
       this.head += 1;
     }
     // Compact now and then instead of shifting on every prune.

@@ -14,9 +14,10 @@ import {
 } from '../core/protocol/index.ts';
 import { ChangeLog } from './change-log.ts';
 import { applyPatch, isNewer, newPresenceRecord, ownPresence, republish, type PresenceRecord } from './presence-state.ts';
-import { TokenBucket } from './rate-limit.ts';
+import { KeyedBuckets, TokenBucket } from './rate-limit.ts';
 import type { SessionManager } from './sessions.ts';
 import type { PresenceStore } from './store.ts';
+import { hiddenFrom, visibility } from './visibility.ts';
 
 /** Limits and timings of the WebSocket side; every one is a server option (see docs/protocol.md). */
 export interface HubLimits {
@@ -35,10 +36,19 @@ export interface HubLimits {
   /** The server pings every interval; a connection silent for two intervals is dropped. */
   heartbeatMs: number;
   /**
-   * WebSocket handshakes accepted per second (burst: the same number); more are refused with HTTP 503
-   * and retried by the clients' jittered backoff, so a restart is not a stampede.
+   * WebSocket handshakes accepted per second from one address; more are refused with HTTP 503 and
+   * retried by the clients' jittered backoff, so a restart is not a stampede and one client cannot use
+   * up everybody's admission.
    */
   handshakesPerSecond: number;
+  /** Live WebSocket connections of one user; one more is closed with 4029. */
+  connectionsPerUser: number;
+  /**
+   * Users listed in snapshots and catch-ups per second, per user (all their connections together; burst
+   * the same). One snapshot larger than that is allowed when the budget is untouched; more are refused
+   * with `rate-limited` and `retryAfterMs`, which the client waits out and retries.
+   */
+  snapshotUsersPerSecond: number;
 }
 
 interface Connection {
@@ -60,6 +70,8 @@ export interface HubOptions {
   sessions: SessionManager;
   limits: HubLimits;
   catchUpWindowMs: number;
+  /** Changes kept for catch-up at most; older cursors get a full answer. */
+  catchUpMaxChanges: number;
   now: () => number;
   log: (line: string) => void;
 }
@@ -85,9 +97,12 @@ export class PresenceHub {
   private readonly publiclyOnline = new Set<string>();
   private readonly all = new Set<Connection>();
   private readonly heartbeat: ReturnType<typeof setInterval>;
+  private readonly snapshotBudget: KeyedBuckets;
 
   constructor(private readonly options: HubOptions) {
-    this.changes = new ChangeLog(options.catchUpWindowMs, options.now);
+    this.changes = new ChangeLog(options.catchUpWindowMs, options.now, options.catchUpMaxChanges);
+    const perSecond = options.limits.snapshotUsersPerSecond;
+    this.snapshotBudget = new KeyedBuckets(perSecond, perSecond, 10_000, options.now);
     this.heartbeat = setInterval(() => this.checkHeartbeats(), options.limits.heartbeatMs);
     this.heartbeat.unref?.();
   }
@@ -103,14 +118,21 @@ export class PresenceHub {
   /** `viewer` null: an admin, who sees everyone's public presence and no relation. */
   viewOf(user: User, viewerId: string | null): UserView {
     const { store } = this.options;
-    const blockedByMe = viewerId !== null && store.isBlocked(viewerId, user.id);
-    const hasBlockedMe = viewerId !== null && store.isBlocked(user.id, viewerId);
-    let presence: Presence | null = null;
-    if (!blockedByMe && !hasBlockedMe) {
-      const record = this.record(user.id);
-      presence = user.id === viewerId ? ownPresence(record) : record.published;
-    }
-    return { ...user, presence, blockedByMe, hasBlockedMe };
+    const seen = visibility(store, viewerId, user.id);
+    const record = this.record(user.id);
+    const profile = seen !== 'self' && record.frozenProfile ? record.frozenProfile : user;
+    const presence: Presence | null = seen === 'hidden' ? null : seen === 'self' ? ownPresence(record) : record.published;
+    const blockedByMe = seen === 'hidden' && store.isBlocked(viewerId!, user.id);
+    const hasBlockedMe = seen === 'hidden' && store.isBlocked(user.id, viewerId!);
+    return { ...profile, presence, blockedByMe, hasBlockedMe };
+  }
+
+  /**
+   * Spends `rows` of the snapshot budget of `key` (a user id, or 'admin'); false when it is used up.
+   * Snapshots are the one request whose answer grows with the number of users online.
+   */
+  chargeSnapshot(key: string, rows: number): { ok: true } | { ok: false; retryAfterMs: number } {
+    return this.snapshotBudget.spend(key, rows) ? { ok: true } : { ok: false, retryAfterMs: this.snapshotBudget.retryAfterMs(key) };
   }
 
   isOnline(userId: string): boolean {
@@ -126,27 +148,35 @@ export class PresenceHub {
   }
 
   /**
-   * Changes since a cursor, as one viewer sees them. `users` null means every user is in scope.
-   * A full answer lists everyone online in scope plus the explicitly watched users (the viewer's own
-   * state comes with `welcome`); a partial one also carries the viewer's own changes.
+   * Changes since a cursor, as one viewer may see them, charged to the viewer's snapshot budget
+   * (null when it is used up). A full answer lists everyone online in scope plus the explicitly named
+   * users (the viewer's own state comes with `welcome`); a partial one also carries the viewer's own
+   * changes. Someone hidden from the viewer by a block is in neither, except in a partial answer when
+   * the block itself is the change, and, as `presence: null`, when named explicitly.
    */
   delta(
     viewerId: string | null,
     cursor: { seq?: number; time?: number },
     scope: { online: boolean; users: ReadonlySet<string> },
-  ): { full: boolean; users: UserView[]; removed: string[]; seq: number } {
+  ): { full: boolean; users: UserView[]; removed: string[]; seq: number } | { retryAfterMs: number } {
     const { store } = this.options;
     const seq = this.changes.seq;
-    const changed = this.changes.changedSince(cursor);
+    const changed = this.changes.changedSince(cursor, viewerId);
     const ids = new Set<string>();
-    const removed: string[] = [];
     if (changed) {
-      for (const id of changed) if (scope.online || scope.users.has(id) || id === viewerId) ids.add(id);
+      for (const id of changed.ids) {
+        if (!(scope.online || scope.users.has(id) || id === viewerId)) continue;
+        if (!changed.relations.has(id) && visibility(store, viewerId, id) === 'hidden') continue;
+        ids.add(id);
+      }
     } else {
-      if (scope.online) for (const id of this.publiclyOnline) ids.add(id);
+      if (scope.online) for (const id of this.publiclyOnline) if (visibility(store, viewerId, id) !== 'hidden') ids.add(id);
       for (const id of scope.users) ids.add(id);
     }
+    const charged = this.chargeSnapshot(viewerId ?? 'admin', ids.size);
+    if (!charged.ok) return charged;
     const users: UserView[] = [];
+    const removed: string[] = [];
     for (const id of ids) {
       const user = store.getUser(id);
       if (user) users.push(this.viewOf(user, viewerId));
@@ -159,8 +189,7 @@ export class PresenceHub {
 
   setPresence(userId: string, patch: Parameters<typeof applyPatch>[1]): void {
     const record = this.record(userId);
-    applyPatch(record, patch, this.options.now());
-    this.publishPresence(userId, record, true);
+    if (applyPatch(record, patch, this.options.now())) this.publishPresence(userId, record, true);
   }
 
   /** A connection that has no socket: simulated users and tests. */
@@ -172,29 +201,45 @@ export class PresenceHub {
     if (this.connectionCount(userId) > 0) this.addConnectionCount(userId, -1);
   }
 
-  userChanged(user: User): void {
+  /**
+   * A profile was created or changed (`previous` is what it was). Edits to an invisible user's profile
+   * reach only the user; everyone else keeps seeing the profile as it was until they are visible again.
+   */
+  userChanged(user: User, previous?: User): void {
+    const record = this.records.get(user.id);
+    if (record?.chosen === 'invisible' && previous) {
+      record.frozenProfile ??= previous;
+      this.sendSelf(user.id);
+      return;
+    }
+    if (record) delete record.frozenProfile;
     const seq = this.changes.record(user.id);
     this.fanOut(user.id, (viewer) => ({ type: 'user', seq, user: this.viewOf(user, viewer) }), true);
   }
 
+  /** Call before the store forgets the user: block partners are told nothing, now or in a delta. */
   userRemoved(userId: string): void {
-    const seq = this.changes.record(userId);
+    const partners = hiddenFrom(this.options.store, userId);
+    const seq = this.changes.record(userId, { hiddenFrom: new Set(partners) });
     const frame = JSON.stringify({ type: 'user-removed', seq, userId } satisfies ServerMessage);
-    for (const connection of this.audienceOf(userId)) this.sendRaw(connection, frame);
+    for (const connection of this.audienceOf(userId)) if (!partners.has(connection.userId!)) this.sendRaw(connection, frame);
     this.closeUser(userId, CLOSE_CODES.revoked, 'user deleted');
     this.records.delete(userId);
     this.publiclyOnline.delete(userId);
     this.watchers.delete(userId);
   }
 
-  /** After a block or unblock, both sides get each other's new view (presence hidden or shown). */
+  /**
+   * After a block or unblock, both sides get each other's new view (presence hidden or shown). The
+   * change is logged for those two only, so a party who was offline learns of it in their catch-up.
+   */
   relationChanged(a: string, b: string): void {
     const { store } = this.options;
     const userA = store.getUser(a);
     const userB = store.getUser(b);
     if (!userA || !userB) return;
-    const seqA = this.changes.record(a);
-    const seqB = this.changes.record(b);
+    const seqA = this.changes.record(a, { onlyFor: b });
+    const seqB = this.changes.record(b, { onlyFor: a });
     for (const connection of this.connectionsByUser.get(b) ?? []) {
       this.send(connection, { type: 'user', seq: seqA, user: this.viewOf(userA, b) });
     }
@@ -264,7 +309,7 @@ export class PresenceHub {
     }
     const parsed = parseClientMessage(isBinary ? data : String(data));
     if (!parsed.ok) {
-      if (connection.userId !== null) this.refuse(connection, ridOf(data, isBinary), 'bad-message', parsed.reason);
+      if (connection.userId !== null) this.refuse(connection, ridOf(data, isBinary), parsed.code ?? 'bad-message', parsed.reason);
       // An auth frame without a usable token is an authentication failure; anything else first is a protocol one.
       else if (typeOf(data, isBinary) === 'auth') this.closeConnection(connection, CLOSE_CODES.unauthorized, 'no token');
       else this.closeConnection(connection, CLOSE_CODES.badMessage, 'expected an auth frame');
@@ -273,13 +318,13 @@ export class PresenceHub {
     const message = parsed.value;
     if (connection.userId === null) {
       if (message.type !== 'auth') this.closeConnection(connection, CLOSE_CODES.badMessage, 'expected an auth frame');
-      else this.authenticate(connection, message.token);
+      else this.authenticate(connection, message.token, message.presence);
       return;
     }
     this.handle(connection, connection.userId, message);
   }
 
-  private authenticate(connection: Connection, token: string): void {
+  private authenticate(connection: Connection, token: string, presence: Parameters<typeof applyPatch>[1] | undefined): void {
     const verdict = this.options.sessions.verifyAccessToken(token);
     if (!verdict.ok) {
       const code =
@@ -294,11 +339,19 @@ export class PresenceHub {
     clearTimeout(connection.authTimer);
     const { userId, id: sessionId } = verdict.session;
     const user = this.options.store.getUser(userId)!;
+    if ((this.connectionsByUser.get(userId)?.size ?? 0) >= this.options.limits.connectionsPerUser) {
+      this.closeConnection(connection, CLOSE_CODES.tooManyConnections, `at most ${this.options.limits.connectionsPerUser} connections per user`);
+      return;
+    }
     connection.userId = userId;
     connection.sessionId = sessionId;
+    // The presence the client arrives with applies before the connection counts: someone arriving
+    // invisible is never published as online, not even for a moment.
+    const record = this.record(userId);
+    const patched = presence !== undefined && applyPatch(record, presence, this.options.now());
     // Others hear of the new connection first; this one learns its state from the welcome, so the
     // welcome is the first frame it gets and its cursor starts clean.
-    this.addConnectionCount(userId, +1);
+    this.addConnectionCount(userId, +1, patched);
     let mine = this.connectionsByUser.get(userId);
     if (!mine) this.connectionsByUser.set(userId, (mine = new Set()));
     mine.add(connection);
@@ -344,8 +397,7 @@ export class PresenceHub {
           message.from !== undefined
             ? { online: connection.online, users: connection.users }
             : { online: wantsOnline, users: new Set(fresh) };
-        const delta = this.delta(userId, message.from === undefined ? {} : { seq: message.from }, scope);
-        this.send(connection, { type: 'snapshot', ...ridField(message.rid), ...delta });
+        this.answerSnapshot(connection, message.rid, this.delta(userId, message.from === undefined ? {} : { seq: message.from }, scope));
         break;
       }
       case 'unsubscribe':
@@ -364,7 +416,7 @@ export class PresenceHub {
         const delta = message.users
           ? this.delta(userId, {}, { online: false, users: new Set(message.users) })
           : this.delta(userId, message.from === undefined ? {} : { seq: message.from }, { online: connection.online, users: connection.users });
-        this.send(connection, { type: 'snapshot', ...ridField(message.rid), ...delta });
+        this.answerSnapshot(connection, message.rid, delta);
         break;
       }
       case 'set-presence': {
@@ -380,6 +432,11 @@ export class PresenceHub {
       }
     }
     connection.refusedInARow = 0;
+  }
+
+  private answerSnapshot(connection: Connection, rid: number | undefined, delta: ReturnType<PresenceHub['delta']>): void {
+    if ('retryAfterMs' in delta) this.refuse(connection, rid, 'rate-limited', 'too many snapshots: retry later', delta.retryAfterMs);
+    else this.send(connection, { type: 'snapshot', ...ridField(rid), ...delta });
   }
 
   private refuse(connection: Connection, rid: number | undefined, code: ErrorCode, message: string, retryAfterMs?: number): void {
@@ -432,11 +489,20 @@ export class PresenceHub {
 
   // ---- fan-out -----------------------------------------------------------------------------
 
-  private addConnectionCount(userId: string, delta: number): void {
+  private addConnectionCount(userId: string, delta: number, ownerChanged = false): void {
     const record = this.record(userId);
     const before = record.connections;
     record.connections = Math.max(0, before + delta);
-    this.publishPresence(userId, record, (before === 0) !== (record.connections === 0));
+    this.publishPresence(userId, record, ownerChanged || (before === 0) !== (record.connections === 0));
+  }
+
+  /** The owner's own view, to the owner only, with no sequence number: nobody else can count it. */
+  private sendSelf(userId: string): void {
+    const connections = this.connectionsByUser.get(userId);
+    const user = this.options.store.getUser(userId);
+    if (!connections || !user) return;
+    const frame = JSON.stringify({ type: 'self', me: this.viewOf(user, userId) } satisfies ServerMessage);
+    for (const connection of connections) this.sendRaw(connection, frame);
   }
 
   /**
@@ -447,16 +513,22 @@ export class PresenceHub {
     const now = this.options.now();
     const wasOnline = record.published.online;
     const publicChanged = republish(record, now);
-    if (!publicChanged && !ownerChanged) return;
+    if (!publicChanged) {
+      // Only the owner can see this change (an invisible user's tab or status edit): it takes no
+      // sequence number and enters no log others' deltas are built from.
+      if (ownerChanged) this.sendSelf(userId);
+      return;
+    }
     if (record.published.online) this.publiclyOnline.add(userId);
     else this.publiclyOnline.delete(userId);
     const seq = this.changes.record(userId);
     const own = JSON.stringify({ type: 'presence', seq, userId, presence: ownPresence(record) } satisfies ServerMessage);
     for (const connection of this.connectionsByUser.get(userId) ?? []) this.sendRaw(connection, own);
-    if (!publicChanged) return;
-    // Someone coming online may be new to an online-list watcher: their profile comes along.
+    // Someone coming online may be new to an online-list watcher: their profile comes along, with
+    // any edit they made while invisible.
     const user = this.options.store.getUser(userId);
     const cameOnline = record.published.online && !wasOnline;
+    if (cameOnline) delete record.frozenProfile;
     const publicFrame = JSON.stringify({
       type: 'presence',
       seq,
@@ -464,9 +536,9 @@ export class PresenceHub {
       presence: record.published,
       ...(cameOnline && user ? { user } : {}),
     } satisfies ServerMessage);
-    const partners = this.options.store.blockPartners(userId);
+    const hidden = hiddenFrom(this.options.store, userId);
     for (const connection of this.audienceOf(userId)) {
-      if (connection.userId === userId || (connection.userId !== null && partners.has(connection.userId))) continue;
+      if (connection.userId === userId || hidden.has(connection.userId!)) continue;
       this.sendRaw(connection, publicFrame);
     }
   }
@@ -484,11 +556,11 @@ export class PresenceHub {
   }
 
   private fanOut(userId: string, frameFor: (viewerId: string) => ServerMessage, includeOwner: boolean): void {
-    const partners = this.options.store.blockPartners(userId);
+    const hidden = hiddenFrom(this.options.store, userId);
     let shared: string | undefined;
     for (const connection of this.audienceOf(userId)) {
       const viewer = connection.userId!;
-      if (partners.has(viewer) || (!includeOwner && viewer === userId)) continue;
+      if (hidden.has(viewer) || (!includeOwner && viewer === userId)) continue;
       if (viewer === userId) {
         this.send(connection, frameFor(viewer));
         continue;

@@ -1,4 +1,4 @@
-import type { ChosenStatus, CallStatus, JsonValue, Presence, PresencePatch } from '../core/protocol/index.ts';
+import type { ChosenStatus, CallStatus, JsonValue, Presence, PresencePatch, User } from '../core/protocol/index.ts';
 import { PresencePatchSchema } from '../core/protocol/index.ts';
 import * as v from 'valibot';
 
@@ -16,6 +16,11 @@ export interface PresenceRecord {
   published: Presence;
   /** Per client instance, the counter of its newest applied change (a few instances at most). */
   applied: Map<string, number>;
+  /**
+   * The profile others see while the user is invisible: edits made meanwhile are shown to them only
+   * when the user is visible again, so an edit never betrays that they are around. Unset otherwise.
+   */
+  frozenProfile?: User;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -117,20 +122,29 @@ export function republish(record: PresenceRecord, now: number): boolean {
 }
 
 /**
- * Applies a validated patch to the record (the caller republishes).
+ * Applies a validated patch to the record (the caller republishes). Returns false, touching nothing,
+ * when the patch changes nothing: a repeated status is not a change anyone hears of.
  *
  * @example
  * ```ts
- * applyPatch(record, { status: 'busy' }, Date.now());
+ * if (applyPatch(record, { status: 'busy' }, Date.now())) republish(record, Date.now());
  * ```
  */
-export function applyPatch(record: PresenceRecord, patch: v.InferOutput<typeof PresencePatchSchema>, now: number): void {
+export function applyPatch(record: PresenceRecord, patch: v.InferOutput<typeof PresencePatchSchema>, now: number): boolean {
+  const changed =
+    (patch.status !== undefined && patch.status !== record.chosen) ||
+    (patch.statusMessage !== undefined && patch.statusMessage !== record.statusMessage) ||
+    (patch.custom !== undefined && JSON.stringify(patch.custom) !== JSON.stringify(record.custom)) ||
+    (patch.callStatus !== undefined && patch.callStatus !== record.callStatus) ||
+    (patch.utcOffset !== undefined && patch.utcOffset !== record.utcOffset);
+  if (!changed) return false;
   if (patch.status !== undefined) record.chosen = patch.status;
   if (patch.statusMessage !== undefined) record.statusMessage = patch.statusMessage;
   if (patch.custom !== undefined) record.custom = patch.custom;
   if (patch.callStatus !== undefined) record.callStatus = patch.callStatus;
   if (patch.utcOffset !== undefined) record.utcOffset = patch.utcOffset;
   record.updatedAt = now;
+  return true;
 }
 
 /** Client instances remembered per user for ordering; the oldest is forgotten beyond this. */

@@ -21,9 +21,17 @@ export class TokenBucket {
   }
 
   take(): boolean {
+    return this.spend(1);
+  }
+
+  /**
+   * Spends `cost` tokens when at least one is left. A cost larger than what is left is allowed once and
+   * leaves the bucket in debt, so one large request (a full snapshot) is never refused outright.
+   */
+  spend(cost: number): boolean {
     this.refill();
     if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    this.tokens -= cost;
     return true;
   }
 
@@ -36,5 +44,48 @@ export class TokenBucket {
     const now = this.now();
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.perSecond);
     this.last = now;
+  }
+}
+
+/**
+ * Token buckets by key (a user id, an address), at most `maxKeys` of them: the least recently used is
+ * forgotten first, so memory stays bounded and nobody else's budget is ever reset.
+ *
+ * @example
+ * ```ts
+ * const snapshots = new KeyedBuckets(10_000, 10_000, 10_000, Date.now);
+ * if (!snapshots.spend(userId, rows)) refuse(snapshots.retryAfterMs(userId));
+ * ```
+ */
+export class KeyedBuckets {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly perSecond: number,
+    private readonly maxKeys: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Spends `cost` tokens if any is left (a cost above what is left runs the bucket into debt). */
+  spend(key: string, cost = 1): boolean {
+    return this.bucket(key).spend(cost);
+  }
+
+  retryAfterMs(key: string): number {
+    return this.bucket(key).retryAfterMs();
+  }
+
+  private bucket(key: string): TokenBucket {
+    let bucket = this.buckets.get(key);
+    if (bucket) {
+      // Map keeps insertion order: moving the key to the end makes the first one the least recent.
+      this.buckets.delete(key);
+    } else {
+      bucket = new TokenBucket(this.capacity, this.perSecond, this.now);
+      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+    }
+    this.buckets.set(key, bucket);
+    return bucket;
   }
 }

@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
 import {
   LIMITS,
-  PROTOCOL_VERSION,
   PresencePatchSchema,
   parseWith,
   type CreateUserInput,
@@ -13,11 +10,13 @@ import {
   type SessionTokens,
   type User,
 } from '../core/protocol/index.ts';
+import { HttpError } from './http-error.ts';
+import { createHttpApp, type EdgeLimits } from './http-app.ts';
 import { PresenceHub, type HubLimits } from './hub.ts';
-import { TokenBucket } from './rate-limit.ts';
-import { createRestHandler, HttpError } from './rest.ts';
+import { registerRestRoutes } from './rest.ts';
 import { createSessionManager } from './sessions.ts';
 import { createMemoryStore, type PresenceStore } from './store.ts';
+import { registerWebSocketRoute } from './websocket-route.ts';
 
 /** Options of {@link createPresenceServer}; every one has a default. */
 export interface PresenceServerOptions {
@@ -40,8 +39,25 @@ export interface PresenceServerOptions {
   catchUpWindowMs?: number;
   accessTokenTtlMs?: number;
   refreshTokenTtlMs?: number;
-  /** REST requests per second per credential or address. */
+  /** Changes kept for catch-up at most (default 100,000); a cursor older than what is kept gets a full answer. */
+  catchUpMaxChanges?: number;
+  /** REST requests per second per caller: the verified user, the admin key, or else the address (default 50, bursts of 100). */
   requestsPerSecond?: number;
+  /** Open TCP connections, everyone together (default 20,000). */
+  maxConnections?: number;
+  /** Open TCP connections from one address (default 1,000). Behind a proxy every client shares its address: raise it there. */
+  maxConnectionsPerIp?: number;
+  /** Time to send request headers (default 10 s) and a whole request (default 30 s); idle keep-alive closes after 5 s. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  /** Request-body bytes received at once per caller (default 2 MiB) and in total (default 64 MiB). */
+  bodyBytesInFlightPerCaller?: number;
+  bodyBytesInFlight?: number;
+  /** Guest sessions one address may create per minute (default 10). */
+  guestSessionsPerMinute?: number;
+  /** A guest with no connection for this long is deleted with their picture and sessions (default 24 h). */
+  guestIdleTtlMs?: number;
   /** Largest WebSocket frame in bytes (default 64 KiB); larger ones close the connection with 1009. */
   maxFrameBytes?: number;
   limits?: Partial<HubLimits>;
@@ -68,6 +84,8 @@ export interface PresenceServerControls {
   /** The presence everyone else sees. */
   presenceOf(userId: string): Presence;
   block(blockerId: string, blockedId: string): void;
+  /** Deletes guests idle past `guestIdleTtlMs` now, rather than at the next periodic sweep. Returns their ids. */
+  expireGuests(): string[];
 }
 
 /** A running presence server. */
@@ -80,6 +98,8 @@ export interface PresenceServer {
   readonly adminKey: string;
   readonly store: PresenceStore;
   readonly controls: PresenceServerControls;
+  /** Figures for tests and monitoring. */
+  stats(): { bodyBytesInFlight: number; changeLogSize: number };
   /** Mints a session for an existing user (what your backend does after its own login). */
   mintTokens(userId: string): SessionTokens;
   /** Stops accepting, closes every socket with 1001, and resolves when the port is free. */
@@ -97,6 +117,8 @@ const DEFAULT_LIMITS: HubLimits = {
   authTimeoutMs: 5_000,
   heartbeatMs: 15_000,
   handshakesPerSecond: 200,
+  connectionsPerUser: 20,
+  snapshotUsersPerSecond: 10_000,
 };
 
 /**
@@ -123,58 +145,59 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     refreshTokenTtlMs: options.refreshTokenTtlMs ?? 30 * 24 * 60 * 60_000,
     now,
   });
-  const hub = new PresenceHub({ store, sessions, limits, catchUpWindowMs: options.catchUpWindowMs ?? 10 * 60_000, now, log });
-  let httpUrl = '';
-  const allowedOrigins = options.allowedOrigins ?? null;
-  const rest = createRestHandler({
+  const hub = new PresenceHub({
     store,
-    hub,
     sessions,
-    adminKey,
-    guests: options.guests ?? false,
-    requireHttps: options.requireHttps ?? false,
-    allowedOrigins,
-    requestsPerSecond: 50,
-    publicUrl: () => options.publicUrl ?? httpUrl,
+    limits,
+    catchUpWindowMs: options.catchUpWindowMs ?? 10 * 60_000,
+    catchUpMaxChanges: options.catchUpMaxChanges ?? 100_000,
     now,
     log,
   });
-
-  const http: Server = createServer((request, response) => void rest.handle(request, response));
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxFrameBytes ?? LIMITS.frameBytes,
-    handleProtocols: (protocols) => (protocols.has(PROTOCOL_VERSION) ? PROTOCOL_VERSION : false),
+  const edge: EdgeLimits = {
+    maxConnections: options.maxConnections ?? 20_000,
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? 1_000,
+    headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000,
+    requestsPerSecond: options.requestsPerSecond ?? 50,
+    rateLimitKeys: 10_000,
+    bodyBytesInFlight: { perCaller: options.bodyBytesInFlightPerCaller ?? 2 * 1024 * 1024, total: options.bodyBytesInFlight ?? 64 * 1024 * 1024 },
+  };
+  const app = await createHttpApp({ limits: edge, sessions, adminKey, allowedOrigins: options.allowedOrigins ?? null, log });
+  let httpUrl = '';
+  const rest = registerRestRoutes(app, {
+    store,
+    hub,
+    sessions,
+    guests: options.guests ?? false,
+    guestSessionsPerMinute: options.guestSessionsPerMinute ?? 10,
+    requireHttps: options.requireHttps ?? false,
+    publicUrl: () => options.publicUrl ?? httpUrl,
+    now,
   });
-  wss.on('connection', (ws, request) => hub.accept(ws, request));
+  await registerWebSocketRoute(app, { hub, maxFrameBytes: options.maxFrameBytes ?? LIMITS.frameBytes, handshakesPerSecond: limits.handshakesPerSecond });
 
-  const handshakes = new TokenBucket(limits.handshakesPerSecond, limits.handshakesPerSecond, now);
-  http.on('upgrade', (request, socket, head) => {
-    socket.on('error', () => socket.destroy());
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const origin = request.headers.origin;
-    const refuse = (status: string) => {
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    if (path !== '/ws') return refuse('404 Not Found');
-    if (allowedOrigins !== null && origin !== undefined && !allowedOrigins.includes(origin)) return refuse('403 Forbidden');
-    const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((item) => item.trim());
-    if (!offered.includes(PROTOCOL_VERSION)) return refuse('426 Upgrade Required');
-    if (!handshakes.take()) return refuse('503 Service Unavailable');
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
-  });
-  http.on('clientError', (_error, socket) => socket.destroy());
-
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const address = http.address() as AddressInfo;
+  await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   httpUrl = `http://${host}:${address.port}`;
+
+  const guestIdleTtlMs = options.guestIdleTtlMs ?? 24 * 60 * 60_000;
+  function expireGuests(): string[] {
+    const expired: string[] = [];
+    const cutoff = now() - guestIdleTtlMs;
+    for (const user of [...store.usersAfter(null)]) {
+      if (!user.isGuest || hub.connectionCount(user.id) > 0) continue;
+      const lastSeen = Date.parse(hub.record(user.id).published.lastOnline ?? user.createdAt);
+      if (lastSeen > cutoff) continue;
+      rest.deleteUser(user.id);
+      expired.push(user.id);
+    }
+    return expired;
+  }
+  const guestSweep = setInterval(expireGuests, Math.min(60_000, guestIdleTtlMs));
+  guestSweep.unref();
 
   const controls: PresenceServerControls = {
     createUser: (input) => rest.createUser({ ...input, id: input.id ?? input.username }),
@@ -196,6 +219,25 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
       store.setBlocked(blockerId, blockedId, true);
       hub.relationChanged(blockerId, blockedId);
     },
+    expireGuests,
+  };
+
+  const stop = async (graceful: boolean) => {
+    clearInterval(guestSweep);
+    if (graceful) {
+      hub.close();
+      // Give clients a moment to see the 1001 close frame, then cut whoever is left.
+      const clients = [...app.websocketServer.clients];
+      await Promise.race([
+        Promise.all(clients.map((client) => new Promise((done) => client.once('close', done)))),
+        new Promise((done) => setTimeout(done, 500).unref()),
+      ]);
+    } else {
+      hub.kill();
+    }
+    for (const client of app.websocketServer.clients) client.terminate();
+    app.server.closeAllConnections();
+    await app.close();
   };
 
   return {
@@ -205,27 +247,12 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     adminKey,
     store,
     controls,
+    stats: () => ({ bodyBytesInFlight: app.bodiesInFlight(), changeLogSize: hub.changes.size }),
     mintTokens: (userId) => {
       if (!store.getUser(userId)) throw new HttpError('not-found', `no user "${userId}"`);
       return sessions.mint(userId);
     },
-    async close() {
-      hub.close();
-      // Give clients a moment to see the 1001 close frame, then cut whoever is left.
-      await Promise.race([
-        Promise.all([...wss.clients].map((client) => new Promise((done) => client.once('close', done)))),
-        new Promise((done) => setTimeout(done, 500).unref()),
-      ]);
-      for (const client of wss.clients) client.terminate();
-      wss.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-    async kill() {
-      hub.kill();
-      wss.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
+    close: () => stop(true),
+    kill: () => stop(false),
   };
 }

@@ -5,7 +5,10 @@ import type { PresenceStore, StoredSession } from './store.ts';
 /** Why a token was refused; each maps to an error code and a close code. */
 export type TokenVerdict =
   | { ok: true; session: StoredSession }
-  | { ok: false; code: 'unauthorized' | 'token-expired' | 'revoked' };
+  | { ok: false; code: 'unauthorized' | 'token-expired' | 'revoked'; /** Set when this refusal revoked the session. */ revokedSessionId?: string };
+
+/** Used-up refresh tokens remembered per session, to detect their reuse. */
+const RETIRED_KEPT = 16;
 
 export interface SessionManagerOptions {
   store: PresenceStore;
@@ -50,7 +53,11 @@ export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlM
   /** How long a replaced refresh token still works (its answer may have been lost in transit). */
   const REUSE_WINDOW_MS = 60_000;
 
-  function issue(userId: string, sessionId: string, replaced: StoredSession | null = null): SessionTokens {
+  /**
+   * New tokens for a session. `rotation` says which refresh token stays usable once (`grace`) and which
+   * are used up (`retire`), when it replaces earlier tokens of the same session.
+   */
+  function issue(userId: string, sessionId: string, replaced: StoredSession | null = null, rotation: { grace: string | null; retire: string[] } = { grace: null, retire: [] }): SessionTokens {
     const accessToken = newToken();
     const refreshToken = newToken();
     const at = now();
@@ -61,8 +68,9 @@ export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlM
       accessTokenExpiresAt: at + accessTokenTtlMs,
       refreshTokenHash: hashToken(refreshToken),
       refreshTokenExpiresAt: replaced?.refreshTokenExpiresAt ?? at + refreshTokenTtlMs,
-      previousRefreshTokenHash: replaced?.refreshTokenHash ?? null,
+      previousRefreshTokenHash: rotation.grace,
       rotatedAt: replaced ? at : null,
+      retiredRefreshTokenHashes: [...rotation.retire, ...(replaced?.retiredRefreshTokenHashes ?? [])].slice(0, RETIRED_KEPT),
       revokedAt: null,
     });
     return { userId, accessToken, refreshToken, accessTokenExpiresAt: new Date(at + accessTokenTtlMs).toISOString() };
@@ -86,17 +94,26 @@ export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlM
     },
     verifyAccessToken: (token: string) =>
       check(store.sessionByAccessHash(hashToken(token)), (session) => session.accessTokenExpiresAt),
-    /** Rotates both tokens: the old refresh token stops working. */
-    /** Rotates both tokens. The replaced refresh token keeps working for a minute, then never again. */
+    /**
+     * Rotates both tokens (OAuth 2.1). The replaced refresh token works once more within a minute (its
+     * answer may have been lost); any other reuse of a used-up token revokes the whole session.
+     */
     refresh(refreshToken: string): TokenVerdict & { tokens?: SessionTokens } {
       const hash = hashToken(refreshToken);
       const verdict = check(store.sessionByRefreshHash(hash), (session) => session.refreshTokenExpiresAt);
       if (!verdict.ok) return verdict;
       const { session } = verdict;
-      if (hash !== session.refreshTokenHash && (session.rotatedAt === null || now() - session.rotatedAt > REUSE_WINDOW_MS)) {
-        return { ok: false, code: 'unauthorized' };
+      if (hash === session.refreshTokenHash) {
+        const retire = session.previousRefreshTokenHash ? [session.previousRefreshTokenHash] : [];
+        return { ...verdict, tokens: issue(session.userId, session.id, session, { grace: hash, retire }) };
       }
-      return { ...verdict, tokens: issue(session.userId, session.id, hash === session.refreshTokenHash ? session : { ...session, refreshTokenHash: session.previousRefreshTokenHash! }) };
+      const inGrace = hash === session.previousRefreshTokenHash && session.rotatedAt !== null && now() - session.rotatedAt <= REUSE_WINDOW_MS;
+      if (inGrace) {
+        // Used once: both it and the token whose answer was lost are spent; no window is opened again.
+        return { ...verdict, tokens: issue(session.userId, session.id, session, { grace: null, retire: [hash, session.refreshTokenHash] }) };
+      }
+      store.putSession({ ...session, revokedAt: now() });
+      return { ok: false, code: 'revoked', revokedSessionId: session.id };
     },
     revoke(sessionId: string): void {
       const session = store.getSession(sessionId);

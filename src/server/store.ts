@@ -9,11 +9,16 @@ export interface StoredSession {
   refreshTokenHash: string;
   refreshTokenExpiresAt: number;
   /**
-   * The refresh token this one replaced, still accepted briefly: a client whose refresh answer was lost
-   * on the network retries with it instead of being logged out.
+   * The refresh token this one replaced, accepted once within a short grace window: a client whose
+   * refresh answer was lost on the network retries with it instead of being logged out.
    */
   previousRefreshTokenHash: string | null;
   rotatedAt: number | null;
+  /**
+   * Refresh tokens used up (the newest few). Presenting one again means a copy is in other hands
+   * (OAuth 2.1 refresh-token reuse detection): the whole session is revoked.
+   */
+  retiredRefreshTokenHashes: string[];
   /** Set by logout, user deletion or an admin; kept so a revoked token is told apart from an unknown one. */
   revokedAt: number | null;
 }
@@ -54,6 +59,7 @@ export interface PresenceStore {
 
   putAvatar(userId: string, avatar: StoredAvatar): void;
   getAvatar(userId: string): StoredAvatar | undefined;
+  deleteAvatar(userId: string): void;
 
   putSession(session: StoredSession): void;
   getSession(id: string): StoredSession | undefined;
@@ -98,11 +104,16 @@ export function createMemoryStore(): PresenceStore {
     set.add(value);
   }
 
+  const refreshHashesOf = (session: StoredSession) => [
+    session.refreshTokenHash,
+    ...(session.previousRefreshTokenHash ? [session.previousRefreshTokenHash] : []),
+    ...session.retiredRefreshTokenHashes,
+  ];
+
   function dropSession(session: StoredSession): void {
     sessions.delete(session.id);
     sessionIdByAccess.delete(session.accessTokenHash);
-    sessionIdByRefresh.delete(session.refreshTokenHash);
-    if (session.previousRefreshTokenHash) sessionIdByRefresh.delete(session.previousRefreshTokenHash);
+    for (const hash of refreshHashesOf(session)) sessionIdByRefresh.delete(hash);
   }
 
   return {
@@ -164,13 +175,13 @@ export function createMemoryStore(): PresenceStore {
     blockPartners: (userId) => new Set([...(blocks.get(userId) ?? []), ...(blockedByOthers.get(userId) ?? [])]),
     putAvatar: (userId, avatar) => void avatars.set(userId, avatar),
     getAvatar: (userId) => avatars.get(userId),
+    deleteAvatar: (userId) => void avatars.delete(userId),
     putSession(session) {
       const previous = sessions.get(session.id);
       if (previous) dropSession(previous);
       sessions.set(session.id, session);
       sessionIdByAccess.set(session.accessTokenHash, session.id);
-      sessionIdByRefresh.set(session.refreshTokenHash, session.id);
-      if (session.previousRefreshTokenHash) sessionIdByRefresh.set(session.previousRefreshTokenHash, session.id);
+      for (const hash of refreshHashesOf(session)) sessionIdByRefresh.set(hash, session.id);
     },
     getSession: (id) => sessions.get(id),
     sessionByAccessHash(hash) {

@@ -1,16 +1,17 @@
 import { describe, expect, test } from 'vitest';
-import { cleanText, isSafeUrl, parseClientMessage, parseServerMessage, checkJson, PresencePatchSchema, parseWith } from '../../src/core/protocol/index.ts';
+import { cleanText, isSafeUrl, parseClientMessage, parseServerMessage, checkJson, PresencePatchSchema, parseWith, UpdateMeInputSchema } from '../../src/core/protocol/index.ts';
 
 describe('protocol schemas', () => {
   test('client frames: valid ones parse, anything else gets a reason', () => {
     expect(parseClientMessage('{"type":"subscribe","users":["ada"],"online":true,"from":12}')).toMatchObject({ ok: true });
-    expect(parseClientMessage('{"type":"nope"}')).toMatchObject({ ok: false });
-    expect(parseClientMessage('{')).toEqual({ ok: false, reason: 'frame is not valid JSON' });
-    expect(parseClientMessage(new Uint8Array([1]))).toEqual({ ok: false, reason: 'frames must be JSON text, not binary' });
+    expect(parseClientMessage('{"type":"nope"}')).toMatchObject({ ok: false, code: 'bad-message' });
+    expect(parseClientMessage('{')).toEqual({ ok: false, code: 'bad-message', reason: 'frame is not valid JSON' });
+    expect(parseClientMessage(new Uint8Array([1]))).toEqual({ ok: false, code: 'bad-message', reason: 'frames must be JSON text, not binary' });
+    expect(parseClientMessage('{"type":"ping","x":[{"constructor":1}]}')).toMatchObject({ ok: false, code: 'bad-message', reason: expect.stringContaining('constructor') });
     const tooMany = parseClientMessage(JSON.stringify({ type: 'subscribe', users: Array.from({ length: 501 }, (_, i) => `u${i}`) }));
     expect(tooMany).toMatchObject({ ok: false, reason: expect.stringContaining('users') });
     const badStatus = parseClientMessage('{"type":"set-presence","patch":{"status":"offline"}}');
-    expect(badStatus).toMatchObject({ ok: false, reason: expect.stringContaining('patch.status') });
+    expect(badStatus).toMatchObject({ ok: false, code: 'invalid-input', reason: expect.stringContaining('patch.status') });
   });
 
   test('server frames are validated on the client too', () => {
@@ -31,6 +32,23 @@ describe('protocol schemas', () => {
     expect(cleanText('  a\u202eb\u0000c \n d ', 280)).toBe('abc d');
     expect(cleanText('😀😀😀', 2)).toBe('😀😀');
     expect(parseWith(PresencePatchSchema, { statusMessage: '   ' })).toEqual({ ok: true, value: { statusMessage: null } });
+  });
+
+  test('display text loses zero-width, tag, filler and invisible characters and lone surrogates; names empty after that are refused', () => {
+    expect(cleanText('A\u200bd\u2060a\ufeff \u3164L\u{e0041}\ud800ovelace\u00ad', 100)).toBe('Ada Lovelace');
+    // A zero-width joiner stays inside an emoji sequence, where it means something.
+    expect(cleanText('\u{1F469}\u200d\u{1F4BB} dev', 100)).toBe('\u{1F469}\u200d\u{1F4BB} dev');
+    expect(cleanText('x\u200dy', 100)).toBe('xy');
+    for (const name of ['\u200b\u200c\u200d', '\u3164\u115f', '\u{e0020}\u{e0041}', '\udc00']) {
+      expect(parseWith(UpdateMeInputSchema, { displayName: name })).toMatchObject({ ok: false, reason: expect.stringContaining('displayName') });
+    }
+  });
+
+  test('URLs are normalized and refused with credentials', () => {
+    expect(parseWith(UpdateMeInputSchema, { avatarUrl: 'HTTPS://Example.COM/a/../b.png' })).toEqual({ ok: true, value: { avatarUrl: 'https://example.com/b.png' } });
+    for (const url of ['https://user:pw@example.com/a.png', 'https://user@example.com/', 'ftp://example.com/a.png', 'javascript:alert(1)']) {
+      expect(parseWith(UpdateMeInputSchema, { avatarUrl: url })).toMatchObject({ ok: false });
+    }
   });
 
   test('only absolute http(s) URLs are safe', () => {

@@ -5,23 +5,41 @@ import { LIMITS } from './limits.ts';
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@:-]*$/;
 
 /**
- * True for absolute http(s) URLs, the only schemes the kit stores or loads for avatars and profile links.
+ * True for absolute http(s) URLs without credentials, the only URLs the kit stores or loads for avatars
+ * and profile links.
  *
  * @example
  * ```ts
  * isSafeUrl('javascript:alert(1)'); // false
+ * isSafeUrl('https://user:secret@example.com/'); // false
  * isSafeUrl('https://example.com/a.png'); // true
  * ```
  */
 export function isSafeUrl(value: string, requireHttps = false): boolean {
-  if (value.length > LIMITS.url) return false;
+  return normalizeUrl(value, requireHttps) !== null;
+}
+
+/**
+ * The URL in its normal form (as `URL.href` writes it: lower-case scheme and host, resolved dots,
+ * percent-encoding), or null when it is not a safe one (see {@link isSafeUrl}).
+ *
+ * @example
+ * ```ts
+ * normalizeUrl('HTTPS://Example.COM/a/../b'); // 'https://example.com/b'
+ * ```
+ */
+export function normalizeUrl(value: string, requireHttps = false): string | null {
+  if (value.length > LIMITS.url) return null;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return false;
+    return null;
   }
-  return url.protocol === 'https:' || (!requireHttps && url.protocol === 'http:');
+  if (url.protocol !== 'https:' && (requireHttps || url.protocol !== 'http:')) return null;
+  // Credentials in a link leak to whoever renders it, and `https://bank@evil.example` misleads.
+  if (url.username !== '' || url.password !== '') return null;
+  return url.href.length > LIMITS.url ? null : url.href;
 }
 
 const IMAGE_DATA_URL = /^data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$/;

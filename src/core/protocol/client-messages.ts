@@ -11,7 +11,15 @@ const UserIds = v.pipe(v.array(UserIdSchema), v.maxLength(LIMITS.idsPerFrame, `a
 /** Frames a client sends. Each is answered by the frames listed in docs/protocol.md. */
 export const ClientMessageSchema = v.variant('type', [
   /** First frame on every connection, within the auth deadline. The token never travels in the URL. */
-  v.object({ type: v.literal('auth'), token: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) }),
+  v.object({
+    type: v.literal('auth'),
+    token: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)),
+    /**
+     * Presence to apply before the connection counts, so a user who arrives invisible is never shown
+     * online, not even for the moment between `welcome` and their `set-presence`.
+     */
+    presence: v.optional(PresencePatchSchema),
+  }),
   /**
    * Start receiving presence of `users` and/or of everyone online. Answered by a `snapshot`:
    * changes since `from` (full: false) or the whole current state in scope (full: true).
@@ -45,6 +53,8 @@ export const ClientMessageSchema = v.variant('type', [
   v.object({ type: v.literal('ping'), t: v.optional(v.number()) }),
 ]);
 
+const CLIENT_TYPES: ReadonlySet<string> = new Set(ClientMessageSchema.options.map((option) => option.entries.type.literal));
+
 /** A frame from client to server. @example `{ type: 'subscribe', users: ['ada'] }` */
 export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
 /** What a client may send, before defaults are applied. @example `{ type: 'ping', t: 1 }` */
@@ -60,5 +70,5 @@ export type ClientMessageInput = v.InferInput<typeof ClientMessageSchema>;
  * ```
  */
 export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
-  return parseFrame(ClientMessageSchema, raw);
+  return parseFrame(ClientMessageSchema, raw, CLIENT_TYPES);
 }

@@ -76,6 +76,8 @@ export const CLOSE_CODES = {
   rateLimited: 4008,
   /** The client stopped reading and its send buffer overflowed. Reconnect. */
   slowConsumer: 4009,
+  /** The user already has as many live connections as the server allows (default 20). Reconnect after a backoff. */
+  tooManyConnections: 4029,
 } as const;
 
 /** A value of {@link CLOSE_CODES}. */

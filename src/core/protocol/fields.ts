@@ -1,7 +1,7 @@
 // Field schemas shared by the protocol's messages and inputs. Not re-exported as a whole: the public
 // ones are re-exported by model.ts, the rest stay internal to the protocol.
 import * as v from 'valibot';
-import { ID_PATTERN, isSafeUrl } from './checks.ts';
+import { ID_PATTERN, normalizeUrl } from './checks.ts';
 import { checkJson, type JsonValue } from './json.ts';
 import { LIMITS } from './limits.ts';
 import { cleanText } from './text.ts';
@@ -35,7 +35,8 @@ export function displayText(max: number) {
 export const SafeUrlSchema = v.pipe(
   v.string(),
   v.maxLength(LIMITS.url, `must be at most ${LIMITS.url} characters`),
-  v.check((url: string) => isSafeUrl(url), 'must be an absolute http(s) URL'),
+  v.check((url: string) => normalizeUrl(url) !== null, 'must be an absolute http(s) URL without credentials'),
+  v.transform((url: string) => normalizeUrl(url)!),
 );
 
 // Typed as a plain schema of T: valibot's inference over the recursive JsonValue type is too deep for

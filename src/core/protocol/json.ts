@@ -20,6 +20,32 @@ export function checkJson(value: unknown, maxBytes: number, maxDepth: number): n
   return bytes > maxBytes ? `is ${bytes} bytes, more than ${maxBytes}` : bytes;
 }
 
+/**
+ * The first key anywhere in a parsed JSON value that could reach a prototype (`__proto__`, `constructor`,
+ * `prototype`), or undefined. Depth is bounded by the frame size limit, so recursion is safe.
+ *
+ * @example
+ * ```ts
+ * hasForbiddenKey(JSON.parse('{"__proto__":{}}')); // '__proto__'
+ * ```
+ */
+export function hasForbiddenKey(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const key = hasForbiddenKey(item);
+      if (key) return key;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return key;
+    const inner = hasForbiddenKey((value as Record<string, unknown>)[key]);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
 function findJsonProblem(value: unknown, maxDepth: number, depth: number): string | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'holds a non-finite number';

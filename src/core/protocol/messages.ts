@@ -38,6 +38,12 @@ export const ServerMessageSchema = v.variant('type', [
     presence: v.nullable(PresenceSchema),
     user: v.optional(UserSchema),
   }),
+  /**
+   * Your own state changed in a way only you may see (a tab opened or closed, an edit while invisible).
+   * It takes no sequence number, so nobody else can tell from the sequence that anything happened;
+   * frames on one connection arrive in order, and each reconnect starts from the `welcome`'s `me`.
+   */
+  v.object({ type: v.literal('self'), me: UserViewSchema }),
   /** A user's profile or relation to you changed (or a user appeared). */
   v.object({ type: v.literal('user'), seq: Seq, user: UserViewSchema }),
   /** A user was deleted. */

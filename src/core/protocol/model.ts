@@ -13,7 +13,7 @@ import {
 } from './fields.ts';
 import { LIMITS } from './limits.ts';
 
-export { isSafeImageUrl, isSafeUrl } from './checks.ts';
+export { isSafeImageUrl, isSafeUrl, normalizeUrl } from './checks.ts';
 export { UserIdSchema } from './fields.ts';
 
 /** Availability others can see. A user who chose 'invisible' is shown to everyone else as 'offline'. */

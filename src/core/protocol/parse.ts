@@ -1,23 +1,35 @@
 import * as v from 'valibot';
+import { hasForbiddenKey } from './json.ts';
 
 /** Request id: the server echoes it in the `ack` or `error` that answers the frame. */
 export const RequestId = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)));
 /** A server sequence number: a change cursor. */
 export const Seq = v.pipe(v.number(), v.integer(), v.minValue(0));
 
-/** The outcome of parsing one frame: the message, or a readable reason. */
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+/**
+ * The outcome of parsing one frame: the message, or a readable reason. `code` tells a frame that is not a
+ * message at all (`bad-message`: not JSON, not an object, an unknown type, a prototype key) from a known
+ * message with a refused field (`invalid-input`).
+ */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string; code?: 'bad-message' | 'invalid-input' };
 
-/** Parses one frame's text as JSON, then validates it. */
-export function parseFrame<T>(schema: v.GenericSchema<unknown, T>, raw: unknown): ParseResult<T> {
-  if (typeof raw !== 'string') return { ok: false, reason: 'frames must be JSON text, not binary' };
+/** Parses one frame's text as JSON, then validates it against a `type`-discriminated schema. */
+export function parseFrame<T>(schema: v.GenericSchema<unknown, T>, raw: unknown, types?: ReadonlySet<string>): ParseResult<T> {
+  if (typeof raw !== 'string') return { ok: false, code: 'bad-message', reason: 'frames must be JSON text, not binary' };
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    return { ok: false, reason: 'frame is not valid JSON' };
+    return { ok: false, code: 'bad-message', reason: 'frame is not valid JSON' };
   }
-  return parseWith(schema, json);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: false, code: 'bad-message', reason: 'a frame is a JSON object' };
+  const key = hasForbiddenKey(json);
+  // JSON.parse makes "__proto__" an own key, harmless here, but a careless merge downstream would not be.
+  if (key) return { ok: false, code: 'bad-message', reason: `the key "${key}" is not allowed` };
+  const type = (json as { type?: unknown }).type;
+  if (types && (typeof type !== 'string' || !types.has(type))) return { ok: false, code: 'bad-message', reason: 'unknown frame type' };
+  const parsed = parseWith(schema, json);
+  return parsed.ok ? parsed : { ...parsed, code: 'invalid-input' };
 }
 
 /**

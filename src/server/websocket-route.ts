@@ -1,0 +1,53 @@
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PROTOCOL_VERSION } from '../core/protocol/index.ts';
+import { HttpError } from './http-error.ts';
+import type { PresenceHub } from './hub.ts';
+
+export interface WebSocketRouteOptions {
+  hub: PresenceHub;
+  /** Largest frame in bytes; a larger one closes the connection with 1009 from its header. */
+  maxFrameBytes: number;
+  /** Handshakes admitted per second from one address; more are refused with 503. */
+  handshakesPerSecond: number;
+}
+
+/**
+ * `GET /ws`: the upgrade passes the same edge as REST (Origin allow-list, connection caps), then a
+ * per-address handshake admission and the subprotocol check; after it, frames go straight to `ws` and
+ * the hub — the hot path never touches the HTTP framework.
+ *
+ * @example
+ * ```ts
+ * await registerWebSocketRoute(app, { hub, maxFrameBytes: 65_536, handshakesPerSecond: 200 });
+ * ```
+ */
+export async function registerWebSocketRoute(app: FastifyInstance, options: WebSocketRouteOptions): Promise<void> {
+  await app.register(websocket, {
+    options: {
+      maxPayload: options.maxFrameBytes,
+      handleProtocols: (protocols) => (protocols.has(PROTOCOL_VERSION) ? PROTOCOL_VERSION : false),
+    },
+  });
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      config: {
+        access: 'anyone',
+        rateLimit: {
+          max: options.handshakesPerSecond,
+          timeWindow: 1000,
+          keyGenerator: (request: FastifyRequest) => `handshake:${request.ip}`,
+          // 503: the client's jittered backoff retries it, so a restart is not a stampede.
+          errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) => new HttpError('rate-limited', 'too many handshakes: retry with backoff', context.ttl, 503),
+        },
+      },
+      preValidation: async (request) => {
+        const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((item) => item.trim());
+        if (!offered.includes(PROTOCOL_VERSION)) throw new HttpError('bad-message', `the ${PROTOCOL_VERSION} subprotocol is required`, undefined, 426);
+      },
+    },
+    (socket, request) => options.hub.accept(socket, request.raw),
+  );
+}
