@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPresenceServer } from './server.ts';
 import { simulateUsers } from './simulation.ts';
@@ -9,7 +12,8 @@ const HELP = `presence-server: the presence-kit development server
   --host H        interface to bind (default 127.0.0.1)
   --simulate N    N simulated users who come and go (default 0)
   --guests        allow guest sessions
-  --admin-key K   admin secret (default: random, printed once)
+  --admin-key K   admin secret (or PRESENCE_ADMIN_KEY; default: random, written to a file
+                  readable only by you, whose path is printed — the key itself never is)
   --help`;
 
 async function main(): Promise<void> {
@@ -32,20 +36,28 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected 0-65535, got ${values.port}`);
   if (!Number.isInteger(count) || count < 0 || count > 100_000) throw new Error(`--simulate: expected 0-100000, got ${values.simulate}`);
 
+  const givenKey = values['admin-key'] || process.env.PRESENCE_ADMIN_KEY || undefined;
   const server = await createPresenceServer({
     port,
     host: values.host,
     guests: values.guests,
-    ...(values['admin-key'] ? { adminKey: values['admin-key'] } : {}),
+    ...(givenKey ? { adminKey: givenKey } : {}),
     log: (line) => console.error(`[presence-server] ${line}`),
   });
+  // Terminal output ends up in CI logs and screen shares: a generated key goes to a private file.
+  let keyNote = '(as given)';
+  if (!givenKey) {
+    const file = join(tmpdir(), `presence-server-${server.port}.admin-key`);
+    writeFileSync(file, `${server.adminKey}\n`, { mode: 0o600 });
+    keyNote = `${server.adminKey.slice(0, 4)}… (full key in ${file})`;
+  }
   const stop = count > 0 ? simulateUsers(server, { count }) : () => {};
 
   console.log(`presence server ready
   REST       ${server.httpUrl}/api/v1/   (try ${server.httpUrl}/api/v1/health)
   WebSocket  ${server.wsUrl}   (subprotocol presence.v1)
   simulated  ${count} users
-  admin key  ${values['admin-key'] ? '(as given)' : server.adminKey}
+  admin key  ${keyNote}
   sessions   POST ${server.httpUrl}/api/v1/sessions {"userId": "sim-1"} with Authorization: Bearer <admin key>${
     values.guests ? `\n  guests     POST ${server.httpUrl}/api/v1/guest-sessions` : ''
   }`);

@@ -381,23 +381,28 @@ export class PresenceHub {
           this.refuse(connection, message.rid, 'limit-exceeded', `at most ${this.options.limits.subscriptionsPerConnection} subscriptions per connection`);
           return;
         }
-        for (const id of fresh) {
-          connection.users.add(id);
-          let set = this.watchers.get(id);
-          if (!set) this.watchers.set(id, (set = new Set()));
-          set.add(connection);
-        }
         const wantsOnline = message.online === true && !connection.online;
-        if (wantsOnline) {
-          connection.online = true;
-          this.onlineWatchers.add(connection);
-        }
-        // With a cursor the answer covers the whole scope; without, only what this frame added.
+        // With a cursor the answer covers the whole scope; without, only what this frame adds. The
+        // answer is built (and charged) first: a refused subscribe subscribes to nothing, so its retry
+        // is answered in full.
         const scope =
           message.from !== undefined
-            ? { online: connection.online, users: connection.users }
+            ? { online: connection.online || wantsOnline, users: fresh.length === 0 ? connection.users : new Set([...connection.users, ...fresh]) }
             : { online: wantsOnline, users: new Set(fresh) };
-        this.answerSnapshot(connection, message.rid, this.delta(userId, message.from === undefined ? {} : { seq: message.from }, scope));
+        const delta = this.delta(userId, message.from === undefined ? {} : { seq: message.from }, scope);
+        if (!('retryAfterMs' in delta)) {
+          for (const id of fresh) {
+            connection.users.add(id);
+            let set = this.watchers.get(id);
+            if (!set) this.watchers.set(id, (set = new Set()));
+            set.add(connection);
+          }
+          if (wantsOnline) {
+            connection.online = true;
+            this.onlineWatchers.add(connection);
+          }
+        }
+        this.answerSnapshot(connection, message.rid, delta);
         break;
       }
       case 'unsubscribe':

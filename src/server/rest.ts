@@ -184,7 +184,8 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
 
   app.register(
     async (api) => {
-      api.get('/health', { config: { access: 'anyone' } }, async () => ({ ok: true }));
+      // A liveness probe: constant work, and not counted against the caller's request budget.
+      api.get('/health', { config: { access: 'anyone', rateLimit: false } }, async () => ({ ok: true }));
 
       api.get('/avatars/:id', { config: { access: 'anyone' }, schema: { params: IdParams, querystring: v.object({ v: v.optional(v.pipe(v.string(), v.maxLength(16))) }) } }, async (request, reply) => {
         const { id } = request.params as v.InferOutput<typeof IdParams>;
