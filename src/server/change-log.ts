@@ -7,6 +7,8 @@ interface ChangeEntry {
   onlyFor: string | null;
   /** Viewers never told of it (block partners of a deleted user). */
   hiddenFrom: ReadonlySet<string> | null;
+  /** The user was deleted. */
+  removal: boolean;
 }
 
 /** What changed after a cursor, as one viewer may learn it. */
@@ -14,6 +16,8 @@ export interface ChangedSince {
   ids: Set<string>;
   /** Ids whose relation to the viewer changed: listed even when a block now hides them. */
   relations: Set<string>;
+  /** Ids deleted, of those the viewer may be told of. */
+  removed: Set<string>;
 }
 
 /**
@@ -29,7 +33,7 @@ export interface ChangedSince {
  * ```ts
  * const log = new ChangeLog(600_000, Date.now);
  * const seq = log.record('ada');
- * log.changedSince({ seq: seq - 1 }, 'grace'); // { ids: Set { 'ada' }, relations: Set {} }
+ * log.changedSince({ seq: seq - 1 }, 'grace'); // { ids: Set { 'ada' }, relations: Set {}, removed: Set {} }
  * ```
  */
 export class ChangeLog {
@@ -63,10 +67,10 @@ export class ChangeLog {
     return this.entries.length - this.head;
   }
 
-  record(userId: string, audience: { onlyFor?: string; hiddenFrom?: ReadonlySet<string> } = {}): number {
+  record(userId: string, audience: { onlyFor?: string; hiddenFrom?: ReadonlySet<string>; removal?: boolean } = {}): number {
     const at = this.now();
     this.current += 1;
-    this.entries.push({ seq: this.current, at, userId, onlyFor: audience.onlyFor ?? null, hiddenFrom: audience.hiddenFrom ?? null });
+    this.entries.push({ seq: this.current, at, userId, onlyFor: audience.onlyFor ?? null, hiddenFrom: audience.hiddenFrom ?? null, removal: audience.removal ?? false });
     this.prune(at);
     return this.current;
   }
@@ -99,14 +103,16 @@ export class ChangeLog {
     }
     const ids = new Set<string>();
     const relations = new Set<string>();
+    const removed = new Set<string>();
     for (let i = start; i < this.entries.length; i++) {
       const entry = this.entries[i]!;
       if (entry.onlyFor !== null && entry.onlyFor !== viewerId) continue;
       if (viewerId !== null && entry.hiddenFrom?.has(viewerId)) continue;
       ids.add(entry.userId);
       if (entry.onlyFor !== null) relations.add(entry.userId);
+      if (entry.removal) removed.add(entry.userId);
     }
-    return { ids, relations };
+    return { ids, relations, removed };
   }
 
   private firstIndex(isAfter: (entry: ChangeEntry) => boolean): number {

@@ -180,7 +180,8 @@ export class PresenceHub {
     for (const id of ids) {
       const user = store.getUser(id);
       if (user) users.push(this.viewOf(user, viewerId));
-      else if (changed) removed.push(id);
+      // Gone: said only to those the deletion was not hidden from (the store no longer knows the blocks).
+      else if (changed?.removed.has(id)) removed.push(id);
     }
     return { full: changed === null, users, removed, seq };
   }
@@ -220,7 +221,7 @@ export class PresenceHub {
   /** Call before the store forgets the user: block partners are told nothing, now or in a delta. */
   userRemoved(userId: string): void {
     const partners = hiddenFrom(this.options.store, userId);
-    const seq = this.changes.record(userId, { hiddenFrom: new Set(partners) });
+    const seq = this.changes.record(userId, { hiddenFrom: new Set(partners), removal: true });
     const frame = JSON.stringify({ type: 'user-removed', seq, userId } satisfies ServerMessage);
     for (const connection of this.audienceOf(userId)) if (!partners.has(connection.userId!)) this.sendRaw(connection, frame);
     this.closeUser(userId, CLOSE_CODES.revoked, 'user deleted');
