@@ -13,7 +13,13 @@ const stats = () => {
 };
 
 if (mode === 'kit') {
-  const server = await createPresenceServer({ port: 0, limits: { handshakesPerSecond: 100_000, framesPerSecond: 1_000, subscriptionsPerConnection: 10 } });
+  // Every benchmark client comes from 127.0.0.1 as the same user: lift the per-address and per-user caps
+  // that would (rightly) refuse that many from one client in production.
+  const server = await createPresenceServer({
+    port: 0,
+    maxConnectionsPerIp: 100_000,
+    limits: { handshakesPerSecond: 100_000, framesPerSecond: 1_000, subscriptionsPerConnection: 10, connectionsPerUser: 100_000, snapshotUsersPerSecond: 1e9 },
+  });
   server.controls.createUser({ id: 'watcher', username: 'watcher' });
   for (let i = 0; i < SPEAKERS; i++) {
     server.controls.createUser({ id: `s${i}`, username: `s${i}` });

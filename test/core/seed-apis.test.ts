@@ -62,6 +62,9 @@ describe('ChatKitty: current user', () => {
     await waitForStatus(ada, 'connected');
     expect((await ada.getCurrentUser()).id).toBe('ada');
     expect(seen.at(-1)).toMatchObject({ id: 'ada', presence: { online: true } });
+    // One call per distinct value: null once (before connect), never twice.
+    expect(seen.filter((user) => user === null)).toHaveLength(1);
+    expect(seen[1]).toMatchObject({ id: 'ada' });
 
     const updated = await ada.updateCurrentUser((user) => {
       user.metadata = { ...user.metadata, 'favorite-number': 42 };
@@ -77,7 +80,12 @@ describe('ChatKitty: current user', () => {
     ada.onCurrentUserChanged((user) => late.push(user))();
     expect(late).toEqual([expect.objectContaining({ id: 'ada', displayName: 'Ada Lovelace' })]);
 
+    // An updater may return a partial patch that leaves role alone.
+    const patched = await ada.updateCurrentUser((user) => ({ metadata: { ...user.metadata, plan: 'pro' } }));
+    expect(patched.metadata).toEqual({ 'favorite-number': 42, plan: 'pro' });
     await expect(ada.updateCurrentUser((user) => ({ ...user, role: 'admin' }))).rejects.toMatchObject({ code: 'forbidden' });
+    // A patch naming role is refused as REST refuses it, not silently dropped.
+    await expect(ada.updateCurrentUser({ role: 'admin', displayName: 'Boss' } as never)).rejects.toMatchObject({ code: 'forbidden' });
     await expect(ada.updateCurrentUser({ displayName: '' })).rejects.toMatchObject({ code: 'invalid-input' });
     expect(server.store.getUser('ada')).toMatchObject({ role: 'default', displayName: 'Ada Lovelace' });
     const count = seen.length;

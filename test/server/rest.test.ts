@@ -121,6 +121,34 @@ describe('me', () => {
     expect(server.store.getUser('ada')?.avatarUrl).toBe('https://example.com/jane.png');
   });
 
+  test('an uploaded picture is deleted when replaced; only its versioned URL is cached for good', async () => {
+    const { accessToken } = server.mintTokens('ada');
+    const upload = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, body: PNG, headers: { 'content-type': 'image/png' } });
+    const versioned = await fetch(upload.body.avatarUrl);
+    expect(versioned.headers.get('cache-control')).toContain('immutable');
+    const unversioned = await fetch(`${server.httpUrl}/api/v1/avatars/ada`);
+    expect(unversioned.status).toBe(200);
+    expect(unversioned.headers.get('cache-control')).toBe('no-cache');
+    await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, body: PNG, headers: { 'content-type': 'image/png' } });
+    expect((await fetch(upload.body.avatarUrl)).headers.get('cache-control')).toBe('no-cache');
+    expect(server.store.getAvatar('ada')?.version).toBe(2);
+    // Replaced by an external picture: the stored bytes go.
+    await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { avatarUrl: 'https://example.com/ada.png' } });
+    expect(server.store.getAvatar('ada')).toBeUndefined();
+    expect((await fetch(`${server.httpUrl}/api/v1/avatars/ada`)).status).toBe(404);
+  });
+
+  test('URLs are stored normalized; credentials in them are refused', async () => {
+    const { accessToken } = server.mintTokens('ada');
+    const saved = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { profileUrl: 'HTTPS://Example.COM/a/../ada' } });
+    expect(saved.body.profileUrl).toBe('https://example.com/ada');
+    const creds = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, json: { url: 'https://bank.example@evil.example/a.png' } });
+    expect(creds.body.error.code).toBe('invalid-input');
+    const name = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { displayName: '\u200b\u2060\u3164' } });
+    expect(name.status).toBe(422);
+    expect(name.body.error.message).toContain('displayName');
+  });
+
   test('blocks: list, block, unblock; a blocked pair sees no presence of each other in REST', async () => {
     server.controls.connect('grace');
     const ada = server.mintTokens('ada').accessToken;

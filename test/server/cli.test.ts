@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { expect, test } from 'vitest';
+
+/** Runs the CLI until it is ready; returns what it printed and its REST base URL. */
+async function runCli(env: Record<string, string> = {}, args: string[] = []): Promise<{ output: string; url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PRESENCE_ADMIN_KEY: '', ...env } });
+  const lines: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      const match = /REST\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(line);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+  });
+  // The banner is printed in one write: wait for its last line.
+  while (!lines.some((line) => line.includes('sessions'))) await new Promise((resolve) => child.stdout!.once('data', resolve));
+  return { output: lines.join('\n'), url, stop: () => child.kill('SIGKILL') };
+}
+
+test('the CLI never prints a generated admin key: it names a private file holding it', async () => {
+  const { output, url, stop } = await runCli();
+  try {
+    const file = /full key in (\S+)\)/.exec(output)?.[1];
+    expect(file).toBeDefined();
+    const key = readFileSync(file!, 'utf8').trim();
+    expect(key.length).toBeGreaterThan(20);
+    expect(output).not.toContain(key);
+    const response = await fetch(`${url}/api/v1/users`, { headers: { authorization: `Bearer ${key}` } });
+    expect(response.status).toBe(200);
+  } finally {
+    stop();
+  }
+});
+
+test('the CLI takes the admin key from PRESENCE_ADMIN_KEY and does not echo it', async () => {
+  const { output, url, stop } = await runCli({ PRESENCE_ADMIN_KEY: 'a-key-from-the-environment' });
+  try {
+    expect(output).not.toContain('a-key-from-the-environment');
+    expect(output).toContain('(as given)');
+    expect((await fetch(`${url}/api/v1/users`, { headers: { authorization: 'Bearer a-key-from-the-environment' } })).status).toBe(200);
+  } finally {
+    stop();
+  }
+});
