@@ -3,7 +3,7 @@
 import { WebSocketServer } from 'ws';
 import { createPresenceServer } from '../src/server/index.ts';
 
-const mode = process.argv[2] as 'kit' | 'bare';
+const mode = process.argv[2] as 'kit' | 'bare' | 'defaults';
 const SPEAKERS = 20;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 const stats = () => {
@@ -12,7 +12,15 @@ const stats = () => {
   return { cpu: process.cpuUsage(), heapUsed: memory.heapUsed, rss: memory.rss, external: memory.external + memory.arrayBuffers };
 };
 
-if (mode === 'kit') {
+if (mode === 'defaults') {
+  // The server as deployed, every limit at its default: what bench:attacks throws hostile clients at.
+  const server = await createPresenceServer({ port: 0 });
+  server.controls.createUser({ id: 'mallory', username: 'mallory' });
+  process.on('message', (message: { type: string }) => {
+    if (message.type === 'stats') process.send!({ type: 'stats', ...stats() });
+  });
+  process.send!({ type: 'ready', wsUrl: server.wsUrl, token: server.mintTokens('mallory').accessToken });
+} else if (mode === 'kit') {
   // Every benchmark client comes from 127.0.0.1 as the same user: lift the per-address and per-user caps
   // that would (rightly) refuse that many from one client in production.
   const server = await createPresenceServer({

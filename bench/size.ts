@@ -15,8 +15,13 @@ import { reportFigures } from './report.ts';
 const root = resolve(import.meta.dirname, '..');
 const PEERS = ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', 'zustand', 'zustand/vanilla'];
 const BUDGETS: Record<string, number> = { 'typical app import': 15_000, 'presence-kit/core': 7_000, 'own code (typical import)': 8_000 };
-/** Gzip bytes reached on 2026-11-22 (pk 0.1.0), + 1%: the gate while a budget is not met. Lower them as bundles shrink. */
-const REACHED: Record<string, number> = { 'typical app import': 24_830, 'presence-kit/core': 14_850, 'own code (typical import)': 15_310 };
+/**
+ * Gzip bytes reached, + 1%: the gate while a budget is not met. Lower them as bundles shrink. Raised once,
+ * on 2026-11-23, by what the server-hardening issue put in the client (about 0.5 KB: invisible-on-arrival,
+ * snapshot retry, the stricter text cleaning and URL normalization the client validates with); the
+ * modular-client issue is where the budgets are met.
+ */
+const REACHED: Record<string, number> = { 'typical app import': 25_300, 'presence-kit/core': 15_400, 'own code (typical import)': 15_780 };
 const check = process.argv.includes('--check');
 const PEER_FIGURES = [
   ['Liveblocks react', 68_028],

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { UserIdSchema } from './fields.ts';
+import { hasForbiddenKey } from './json.ts';
 import { LIMITS } from './limits.ts';
 import { RequestId, Seq, parseFrame, type ParseResult } from './parse.ts';
 import { PresencePatchSchema } from './model.ts';
@@ -70,5 +71,15 @@ export type ClientMessageInput = v.InferInput<typeof ClientMessageSchema>;
  * ```
  */
 export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
-  return parseFrame(ClientMessageSchema, raw, CLIENT_TYPES);
+  return parseFrame(ClientMessageSchema, raw, screenClientFrame);
+}
+
+/** What is no message at all, told apart from a message with a refused field (`invalid-input`). */
+function screenClientFrame(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'a frame is a JSON object';
+  // JSON.parse makes "__proto__" an own key, harmless here, but a careless merge downstream would not be.
+  const key = hasForbiddenKey(json);
+  if (key) return `the key "${key}" is not allowed`;
+  const type = (json as { type?: unknown }).type;
+  return typeof type === 'string' && CLIENT_TYPES.has(type) ? undefined : 'unknown frame type';
 }

@@ -1,19 +1,12 @@
 // Characters that make display text lie: bidi overrides/isolates reorder a name in someone else's UI;
 // C0/C1 controls have no business in it; zero-width, tag, filler and other invisible characters make
 // two names look the same or a name look empty.
-const UNSAFE_CHARACTERS = new RegExp(
-  [
-    '[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]', // C0/C1 controls (tab and newline fold to spaces below)
-    '[\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]', // bidi marks, overrides and isolates
-    '[\\u00ad\\u034f\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b\\u200c\\u2060-\\u2064\\u206a-\\u206f\\u3164\\ufeff\\uffa0]', // invisible, fillers
-    '[\\ufff0-\\ufff8]', // unassigned specials
-    '[\\u{e0000}-\\u{e007f}]', // tag characters
-    '[\\ud800-\\udfff]', // in a 'u' regex this matches only a lone surrogate (a pair is one code point)
-    // A zero-width joiner is kept only inside an emoji sequence (👩‍💻), where it is meaningful.
-    '(?<!\\p{Extended_Pictographic}\\ufe0f?)\\u200d|\\u200d(?!\\p{Extended_Pictographic})',
-  ].join('|'),
-  'gu',
-);
+// One class: C0/C1 controls (tab and newline fold to spaces below), bidi marks, overrides and isolates,
+// soft hyphen, invisible operators and fillers, the BOM, unassigned specials, tag characters, and (in a
+// 'u' regex, where a pair is one code point) lone surrogates. A zero-width joiner is kept only inside
+// an emoji sequence (👩‍💻), where it means something.
+const UNSAFE_CHARACTERS =
+  /[\0-\b\v-\x1f\x7f-\x9f\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff0-\ufff8\u{e0000}-\u{e007f}\ud800-\udfff]|(?<!\p{Extended_Pictographic}\ufe0f?)\u200d|\u200d(?!\p{Extended_Pictographic})/gu;
 
 /**
  * Cleans user-supplied display text: removes control, bidi-override, zero-width, tag, filler and other

@@ -1,0 +1,90 @@
+// npm run bench:attacks: the resource attacks of the hardening review, against the server with every
+// limit at its default, in its own process, on loopback. Prints the server's RSS under each (beside its
+// idle RSS in the same run) and how many requests it refused.
+//   held bodies:     2,000 connections each sending a refresh request and holding its body open
+//                    (64 KiB promised, 8,000 bytes when 64 KiB is refused outright);
+//   held uploads:    200 avatar uploads of 1 MiB on one token, each holding its last byte;
+//   header rotation: 2,000 requests, each with a fresh invented bearer token, from one address.
+import { fork } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { ask } from './ipc.ts';
+
+interface Stats {
+  rss: number;
+  heapUsed: number;
+}
+
+const MiB = 1024 * 1024;
+const child = fork(new URL('./server-child.ts', import.meta.url).pathname, ['defaults'], { execArgv: ['--expose-gc', '--import', 'tsx'] });
+const { wsUrl, token } = await new Promise<{ wsUrl: string; token: string }>((resolve) => child.once('message', resolve as never));
+const port = Number(new URL(wsUrl).port);
+const rss = async () => (await ask<Stats>(child, 'stats')).rss / MiB;
+
+function open(head: string, body: Buffer): Promise<{ socket: Socket; answer: Promise<number> }> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    const answer = new Promise<number>((done) => {
+      socket.on('data', (chunk) => {
+        text += chunk.toString('latin1');
+        if (text.includes('\r\n\r\n')) done(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0));
+      });
+      socket.on('close', () => done(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
+    });
+    socket.on('error', () => {});
+    socket.once('connect', () => {
+      socket.write(head);
+      if (body.length > 0) socket.write(body);
+      resolve({ socket, answer });
+    });
+    socket.once('close', () => resolve({ socket, answer }));
+  });
+}
+
+/** Opens `count` held requests; returns their answers (0: none yet, the body is being held) and RSS. */
+async function hold(count: number, head: (i: number) => string, body: Buffer) {
+  const held: Array<{ socket: Socket; answer: Promise<number> }> = [];
+  for (let i = 0; i < count; i += 100) held.push(...(await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, j) => open(head(i + j), body)))));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const during = await rss();
+  const statuses = await Promise.all(held.map((request) => Promise.race([request.answer, Promise.resolve(0)])));
+  for (const request of held) request.socket.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const tally = new Map<number, number>();
+  for (const status of statuses) tally.set(status, (tally.get(status) ?? 0) + 1);
+  return { during, tally: [...tally].map(([status, n]) => `${n}× ${status === 0 ? 'held' : status}`).join(', ') };
+}
+
+const idle = await rss();
+const rows: string[] = [];
+const refreshHead = (length: number) => () => `POST /api/v1/auth/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+for (const length of [64 * 1024, 8000]) {
+  const result = await hold(2000, refreshHead(length), Buffer.alloc(length - 1, 0x20));
+  rows.push(`| 2,000 held refresh bodies of ${length} B | ${idle.toFixed(0)} | ${result.during.toFixed(0)} | +${(result.during - idle).toFixed(0)} | ${result.tally} |`);
+}
+const upload = await hold(
+  200,
+  () => `PUT /api/v1/me/avatar HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: image/png\r\nContent-Length: ${MiB}\r\n\r\n`,
+  Buffer.alloc(MiB - 1, 0x89),
+);
+rows.push(`| 200 held 1 MiB uploads, one token | ${idle.toFixed(0)} | ${upload.during.toFixed(0)} | +${(upload.during - idle).toFixed(0)} | ${upload.tally} |`);
+
+const statuses = new Map<number, number>();
+for (let i = 0; i < 2000; i += 200) {
+  const batch = await Promise.all(
+    Array.from({ length: 200 }, (_, j) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/users.presence`, { headers: { authorization: `Bearer invented-${i + j}-${Math.random()}` } }).then((r) => r.status, () => 0),
+    ),
+  );
+  for (const status of batch) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+}
+
+console.log(`bench:attacks (server at its defaults, own process, loopback)
+
+| attack | idle RSS MiB | RSS under attack MiB | growth MiB | answers |
+|---|---:|---:|---:|---|
+${rows.join('\n')}
+
+header rotation: 2,000 requests with invented bearer tokens from one address → ${[...statuses].map(([status, n]) => `${n}× ${status}`).join(', ')}`);
+child.kill();
+process.exit(0);
