@@ -120,7 +120,8 @@ export class PresenceHub {
     const { store } = this.options;
     const seen = visibility(store, viewerId, user.id);
     const record = this.record(user.id);
-    const profile = seen !== 'self' && record.frozenProfile ? record.frozenProfile : user;
+    // Others see an invisible user's profile as it was; the user and the admin key see what is stored.
+    const profile = seen === 'public' && viewerId !== null && record.frozenProfile ? record.frozenProfile : user;
     const presence: Presence | null = seen === 'hidden' ? null : seen === 'self' ? ownPresence(record) : record.published;
     const blockedByMe = seen === 'hidden' && store.isBlocked(viewerId!, user.id);
     const hasBlockedMe = seen === 'hidden' && store.isBlocked(user.id, viewerId!);
@@ -128,10 +129,10 @@ export class PresenceHub {
   }
 
   /**
-   * Spends `rows` of the snapshot budget of `key` (a user id, or 'admin'); false when it is used up.
-   * Snapshots are the one request whose answer grows with the number of users online.
+   * Spends `rows` of the snapshot budget of `key` (a user id, or 'admin'). Snapshots are the one request
+   * whose answer grows with the number of users online.
    */
-  chargeSnapshot(key: string, rows: number): { ok: true } | { ok: false; retryAfterMs: number } {
+  private chargeSnapshot(key: string, rows: number): { ok: true } | { ok: false; retryAfterMs: number } {
     return this.snapshotBudget.spend(key, rows) ? { ok: true } : { ok: false, retryAfterMs: this.snapshotBudget.retryAfterMs(key) };
   }
 
@@ -149,7 +150,7 @@ export class PresenceHub {
 
   /**
    * Changes since a cursor, as one viewer may see them, charged to the viewer's snapshot budget
-   * (null when it is used up). A full answer lists everyone online in scope plus the explicitly named
+   * (`{ retryAfterMs }` when it is used up). A full answer lists everyone online in scope plus the explicitly named
    * users (the viewer's own state comes with `welcome`); a partial one also carries the viewer's own
    * changes. Someone hidden from the viewer by a block is in neither, except in a partial answer when
    * the block itself is the change, and, as `presence: null`, when named explicitly.
@@ -173,8 +174,10 @@ export class PresenceHub {
       if (scope.online) for (const id of this.publiclyOnline) if (visibility(store, viewerId, id) !== 'hidden') ids.add(id);
       for (const id of scope.users) ids.add(id);
     }
-    const charged = this.chargeSnapshot(viewerId ?? 'admin', ids.size);
-    if (!charged.ok) return charged;
+    if (ids.size > 0) {
+      const charged = this.chargeSnapshot(viewerId ?? 'admin', ids.size);
+      if (!charged.ok) return charged;
+    }
     const users: UserView[] = [];
     const removed: string[] = [];
     for (const id of ids) {

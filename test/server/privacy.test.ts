@@ -123,6 +123,8 @@ describe('an invisible user leaks nothing', () => {
     expect((await rest(server.httpUrl, '/api/v1/users/ada', { token: tokens.grace })).body.displayName).toBe('ada');
     expect((await rest(server.httpUrl, '/api/v1/users?search=incognito', { token: tokens.grace })).body.users).toEqual([]);
     expect((await rest(server.httpUrl, '/api/v1/me', { token: tokens.ada })).body.displayName).toBe('Ada Incognito');
+    // The admin key sees what is stored (an admin's own edit must not look lost).
+    expect((await rest(server.httpUrl, '/api/v1/users/ada', { token: server.adminKey })).body.displayName).toBe('Ada Incognito');
 
     // Visible again: grace gets the presence and the profile edited meanwhile, in one event.
     ada.send({ type: 'set-presence', rid: 3, patch: { status: 'online' } });
