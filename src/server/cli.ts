@@ -12,6 +12,7 @@ const HELP = `presence-server: the presence-kit development server
   --host H        interface to bind (default 127.0.0.1)
   --simulate N    N simulated users who come and go (default 0)
   --guests        allow guest sessions
+  --guest-rate N  guest sessions one address may create per minute (default 10)
   --admin-key K   admin secret (or PRESENCE_ADMIN_KEY; default: random, written to a file
                   readable only by you, whose path is printed — the key itself never is)
   --help`;
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       simulate: { type: 'string', default: '0' },
       guests: { type: 'boolean', default: false },
+      'guest-rate': { type: 'string', default: '10' },
       'admin-key': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -35,12 +37,15 @@ async function main(): Promise<void> {
   const count = Number(values.simulate);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected 0-65535, got ${values.port}`);
   if (!Number.isInteger(count) || count < 0 || count > 100_000) throw new Error(`--simulate: expected 0-100000, got ${values.simulate}`);
+  const guestRate = Number(values['guest-rate']);
+  if (!Number.isInteger(guestRate) || guestRate < 1 || guestRate > 100_000) throw new Error(`--guest-rate: expected 1-100000, got ${values['guest-rate']}`);
 
   const givenKey = values['admin-key'] || process.env.PRESENCE_ADMIN_KEY || undefined;
   const server = await createPresenceServer({
     port,
     host: values.host,
     guests: values.guests,
+    guestSessionsPerMinute: guestRate,
     ...(givenKey ? { adminKey: givenKey } : {}),
     log: (line) => console.error(`[presence-server] ${line}`),
   });
