@@ -57,6 +57,24 @@ console.log('runtime ok: ' + entries.join(', '));
   if (!readFileSync(join(root, 'dist', 'styles.css'), 'utf8').includes('.pk-avatar')) throw new Error('dist/styles.css is missing');
   if (readFileSync(join(root, 'dist', 'server.js'), 'utf8').includes('use client')) throw new Error('dist/server.js must not be a client module');
   console.log('directives ok');
+
+  // What an install of the packed tarball pulls in (a dry run against the registry): a browser app gets
+  // no server dependency. (A server install still gets React, through @tanstack/react-virtual's required
+  // peer: reported, not yet refused — the package layout is the modular-client issue's.)
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const tarball = join(dir, `presence-kit-${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}.tgz`);
+  const planned = (extra) => {
+    const app = mkdtempSync(join(dir, 'app-'));
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+    const out = execFileSync('npm', ['install', '--dry-run', '--no-audit', '--no-fund', tarball, ...extra], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.split('\n').filter((line) => line.startsWith('add ')).map((line) => line.split(' ')[1]);
+  };
+  const SERVER = /^(fastify|@fastify\/|ws$|@redis\/)/;
+  const browser = planned(['react@19', 'react-dom@19', '@tanstack/react-query@5', 'zustand@5']);
+  if (browser.some((name) => SERVER.test(name))) throw new Error(`a browser app would install server packages: ${browser.filter((name) => SERVER.test(name)).join(', ')}`);
+  const server = planned(['fastify@5', '@fastify/websocket@11', '@fastify/rate-limit@11', '@fastify/cors@11', 'ws@8', 'zustand@5']);
+  const react = server.filter((name) => name === 'react' || name === 'react-dom');
+  console.log(`install ok: a browser app adds ${browser.length} packages, none of the server's; a server install adds ${server.length}${react.length ? `, React among them (${react.join(', ')})` : ', no React'}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
