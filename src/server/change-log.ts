@@ -67,6 +67,14 @@ export class ChangeLog {
     return this.entries.length - this.head;
   }
 
+  /**
+   * Makes the next change number at least `base + 1`: on N nodes the log numbers entries, and every node
+   * numbers an entry's changes from its number, so all agree.
+   */
+  advanceTo(base: number): void {
+    if (base > this.current) this.current = base;
+  }
+
   record(userId: string, audience: { onlyFor?: string; hiddenFrom?: ReadonlySet<string>; removal?: boolean } = {}): number {
     const at = this.now();
     this.current += 1;

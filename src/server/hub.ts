@@ -12,7 +12,9 @@ import {
   type User,
   type UserView,
 } from '../core/protocol/index.ts';
+import { randomBytes } from 'node:crypto';
 import { ChangeLog } from './change-log.ts';
+import { createMemoryLog, type LogCommand, type LogEntry, type PresenceLog } from './presence-log.ts';
 import { applyPatch, isNewer, newPresenceRecord, ownPresence, republish, type PresenceRecord } from './presence-state.ts';
 import { KeyedBuckets, TokenBucket } from './rate-limit.ts';
 import type { SessionManager } from './sessions.ts';
@@ -52,6 +54,8 @@ export interface HubLimits {
 }
 
 interface Connection {
+  /** Unique on this node; with the node's id, names the connection in the shared log. */
+  id: string;
   ws: WebSocket;
   userId: string | null;
   sessionId: string | null;
@@ -74,6 +78,8 @@ export interface HubOptions {
   catchUpMaxChanges: number;
   now: () => number;
   log: (line: string) => void;
+  /** Where shared changes are ordered (default: this process alone). */
+  presenceLog?: PresenceLog;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -90,6 +96,20 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export class PresenceHub {
   readonly changes: ChangeLog;
+  /** This node's name in the shared log: new for every start, so a restarted node is a new one. */
+  readonly node = randomBytes(6).toString('base64url');
+  private readonly presenceLog: PresenceLog;
+  /** Live connection keys (`node/connection`) of each user, on every node: online while any is left. */
+  private readonly liveKeys = new Map<string, Set<string>>();
+  /** The same keys by node, so a node that goes down takes exactly its own connections along. */
+  private readonly keysByNode = new Map<string, Map<string, string>>();
+  private readonly downNodes = new Set<string>();
+  /** Connections of this node whose `connect` is on its way through the log. */
+  private readonly authenticating = new Map<string, Connection>();
+  private readonly virtualKeys = new Map<string, string[]>();
+  private nextConnection = 0;
+  /** The log's clock while an entry is applied, so every node stamps the same times. */
+  private applyingAt: number | null = null;
   private readonly records = new Map<string, PresenceRecord>();
   private readonly connectionsByUser = new Map<string, Set<Connection>>();
   private readonly watchers = new Map<string, Set<Connection>>();
@@ -100,7 +120,9 @@ export class PresenceHub {
   private readonly snapshotBudget: KeyedBuckets;
 
   constructor(private readonly options: HubOptions) {
-    this.changes = new ChangeLog(options.catchUpWindowMs, options.now, options.catchUpMaxChanges);
+    this.changes = new ChangeLog(options.catchUpWindowMs, () => this.now(), options.catchUpMaxChanges);
+    this.presenceLog = options.presenceLog ?? createMemoryLog(options.now);
+    this.presenceLog.start((entry) => this.apply(entry));
     const perSecond = options.limits.snapshotUsersPerSecond;
     this.snapshotBudget = new KeyedBuckets(perSecond, perSecond, 10_000, options.now);
     this.heartbeat = setInterval(() => this.checkHeartbeats(), options.limits.heartbeatMs);
@@ -111,8 +133,108 @@ export class PresenceHub {
 
   record(userId: string): PresenceRecord {
     let record = this.records.get(userId);
-    if (!record) this.records.set(userId, (record = newPresenceRecord(this.options.now())));
+    if (!record) this.records.set(userId, (record = newPresenceRecord(this.now())));
     return record;
+  }
+
+  private now(): number {
+    return this.applyingAt ?? this.options.now();
+  }
+
+  /**
+   * Sends a change of shared state through the log; it takes effect when applied, on every node. The
+   * promise settles once this node has applied it (at once on a single node).
+   *
+   * @example
+   * ```ts
+   * await hub.commit({ type: 'relation', blockerId: 'ada', blockedId: 'eve', blocked: true });
+   * ```
+   */
+  commit(command: LogCommand): Promise<void> {
+    return new Promise((resolve, reject) => this.presenceLog.append(command, resolve, reject));
+  }
+
+  /** Applies one entry of the log, in log order: the only place shared state changes. */
+  private apply(entry: LogEntry): void {
+    if (entry.seq > 0) this.changes.advanceTo(entry.seq - 1);
+    this.applyingAt = entry.at;
+    try {
+      const { command } = entry;
+      switch (command.type) {
+        case 'connect':
+          return this.applyConnect(command);
+        case 'disconnect':
+          if (this.removeKey(command.userId, `${command.node}/${command.connection}`)) this.addConnectionCount(command.userId, -1);
+          return;
+        case 'set-presence': {
+          const record = this.record(command.userId);
+          // A stale change (its client already sent a newer one) is dropped on every node alike.
+          const fresh = command.origin === undefined || command.n === undefined || isNewer(record, command.origin, command.n);
+          if (fresh && applyPatch(record, command.patch, this.now())) this.publishPresence(command.userId, record, true);
+          return;
+        }
+        case 'user-put':
+          this.options.store.putUser(command.user);
+          return this.userChanged(command.user, command.previous);
+        case 'user-delete':
+          if (!this.options.store.getUser(command.userId)) return;
+          this.userRemoved(command.userId);
+          this.options.store.deleteUser(command.userId);
+          return;
+        case 'relation':
+          if (this.options.store.isBlocked(command.blockerId, command.blockedId) === command.blocked) return;
+          this.options.store.setBlocked(command.blockerId, command.blockedId, command.blocked);
+          return this.relationChanged(command.blockerId, command.blockedId);
+        case 'node-down':
+          return this.applyNodeDown(command.node);
+      }
+    } finally {
+      this.applyingAt = null;
+    }
+  }
+
+  private applyConnect(command: Extract<LogCommand, { type: 'connect' }>): void {
+    const local = command.node === this.node ? this.authenticating.get(command.connection) : undefined;
+    if (local) this.authenticating.delete(command.connection);
+    // A node declared down is fenced: nothing it says about connections counts any more.
+    if (this.downNodes.has(command.node)) return;
+    const { userId } = command;
+    // The presence the client arrives with applies before the connection counts: someone arriving
+    // invisible is never published as online, not even for a moment.
+    const record = this.record(userId);
+    const patched = command.presence !== undefined && applyPatch(record, command.presence, this.now());
+    if (this.addKey(userId, command.node, `${command.node}/${command.connection}`)) this.addConnectionCount(userId, +1, patched);
+    else if (patched) this.publishPresence(userId, record, true);
+    // Others hear of the new connection first; this one learns its state from the welcome, so the
+    // welcome is the first frame it gets and its cursor starts clean.
+    if (local && !local.closing && local.userId === userId) this.welcome(local, userId);
+  }
+
+  private applyNodeDown(node: string): void {
+    this.downNodes.add(node);
+    const keys = this.keysByNode.get(node);
+    if (!keys) return;
+    for (const [key, userId] of [...keys]) if (this.removeKey(userId, key)) this.addConnectionCount(userId, -1);
+    this.keysByNode.delete(node);
+  }
+
+  private addKey(userId: string, node: string, key: string): boolean {
+    let keys = this.liveKeys.get(userId);
+    if (!keys) this.liveKeys.set(userId, (keys = new Set()));
+    if (keys.has(key)) return false;
+    keys.add(key);
+    let byNode = this.keysByNode.get(node);
+    if (!byNode) this.keysByNode.set(node, (byNode = new Map()));
+    byNode.set(key, userId);
+    return true;
+  }
+
+  private removeKey(userId: string, key: string): boolean {
+    const keys = this.liveKeys.get(userId);
+    if (!keys?.delete(key)) return false;
+    if (keys.size === 0) this.liveKeys.delete(userId);
+    this.keysByNode.get(key.slice(0, key.indexOf('/')))?.delete(key);
+    return true;
   }
 
   /** `viewer` null: an admin, who sees everyone's public presence and no relation. */
@@ -192,24 +314,28 @@ export class PresenceHub {
   // ---- changes from outside the socket (REST, controls, simulation) ---------------------------
 
   setPresence(userId: string, patch: Parameters<typeof applyPatch>[1]): void {
-    const record = this.record(userId);
-    if (applyPatch(record, patch, this.options.now())) this.publishPresence(userId, record, true);
+    void this.commit({ type: 'set-presence', userId, patch });
   }
 
   /** A connection that has no socket: simulated users and tests. */
   connectVirtual(userId: string): void {
-    this.addConnectionCount(userId, +1);
+    const connection = `v${this.nextConnection++}`;
+    const mine = this.virtualKeys.get(userId) ?? [];
+    mine.push(connection);
+    this.virtualKeys.set(userId, mine);
+    void this.commit({ type: 'connect', node: this.node, connection, userId });
   }
 
   disconnectVirtual(userId: string): void {
-    if (this.connectionCount(userId) > 0) this.addConnectionCount(userId, -1);
+    const connection = this.virtualKeys.get(userId)?.pop();
+    if (connection !== undefined) void this.commit({ type: 'disconnect', node: this.node, connection, userId });
   }
 
   /**
    * A profile was created or changed (`previous` is what it was). Edits to an invisible user's profile
    * reach only the user; everyone else keeps seeing the profile as it was until they are visible again.
    */
-  userChanged(user: User, previous?: User): void {
+  private userChanged(user: User, previous?: User): void {
     const record = this.records.get(user.id);
     if (record?.chosen === 'invisible' && previous) {
       record.frozenProfile ??= previous;
@@ -221,8 +347,8 @@ export class PresenceHub {
     this.fanOut(user.id, (viewer) => ({ type: 'user', seq, user: this.viewOf(user, viewer) }), true);
   }
 
-  /** Call before the store forgets the user: block partners are told nothing, now or in a delta. */
-  userRemoved(userId: string): void {
+  /** Before the store forgets the user: block partners are told nothing, now or in a delta. */
+  private userRemoved(userId: string): void {
     const partners = hiddenFrom(this.options.store, userId);
     const seq = this.changes.record(userId, { hiddenFrom: new Set(partners), removal: true });
     const frame = JSON.stringify({ type: 'user-removed', seq, userId } satisfies ServerMessage);
@@ -231,13 +357,16 @@ export class PresenceHub {
     this.records.delete(userId);
     this.publiclyOnline.delete(userId);
     this.watchers.delete(userId);
+    for (const key of this.liveKeys.get(userId) ?? []) this.keysByNode.get(key.slice(0, key.indexOf('/')))?.delete(key);
+    this.liveKeys.delete(userId);
+    this.virtualKeys.delete(userId);
   }
 
   /**
    * After a block or unblock, both sides get each other's new view (presence hidden or shown). The
    * change is logged for those two only, so a party who was offline learns of it in their catch-up.
    */
-  relationChanged(a: string, b: string): void {
+  private relationChanged(a: string, b: string): void {
     const { store } = this.options;
     const userA = store.getUser(a);
     const userB = store.getUser(b);
@@ -267,12 +396,14 @@ export class PresenceHub {
 
   close(): void {
     clearInterval(this.heartbeat);
+    this.presenceLog.close();
     for (const connection of this.all) this.closeConnection(connection, CLOSE_CODES.goingAway, 'server shutting down');
   }
 
   /** Stops at once with no close frames, as a crashed process would. */
   kill(): void {
     clearInterval(this.heartbeat);
+    this.presenceLog.close();
     for (const connection of this.all) connection.ws.terminate();
   }
 
@@ -281,6 +412,7 @@ export class PresenceHub {
   accept(ws: WebSocket, _request: IncomingMessage): void {
     const { limits } = this.options;
     const connection: Connection = {
+      id: String(this.nextConnection++),
       ws,
       userId: null,
       sessionId: null,
@@ -342,27 +474,29 @@ export class PresenceHub {
     }
     clearTimeout(connection.authTimer);
     const { userId, id: sessionId } = verdict.session;
-    const user = this.options.store.getUser(userId)!;
-    if ((this.connectionsByUser.get(userId)?.size ?? 0) >= this.options.limits.connectionsPerUser) {
+    // Counted over every node: the log holds all of a user's connections.
+    if ((this.liveKeys.get(userId)?.size ?? 0) >= this.options.limits.connectionsPerUser) {
       this.closeConnection(connection, CLOSE_CODES.tooManyConnections, `at most ${this.options.limits.connectionsPerUser} connections per user`);
       return;
     }
     connection.userId = userId;
     connection.sessionId = sessionId;
-    // The presence the client arrives with applies before the connection counts: someone arriving
-    // invisible is never published as online, not even for a moment.
-    const record = this.record(userId);
-    const patched = presence !== undefined && applyPatch(record, presence, this.options.now());
-    // Others hear of the new connection first; this one learns its state from the welcome, so the
-    // welcome is the first frame it gets and its cursor starts clean.
-    this.addConnectionCount(userId, +1, patched);
+    this.authenticating.set(connection.id, connection);
+    this.presenceLog.append({ type: 'connect', node: this.node, connection: connection.id, userId, ...(presence === undefined ? {} : { presence }) }, undefined, () =>
+      this.closeConnection(connection, CLOSE_CODES.goingAway, 'presence is unavailable: retry shortly'),
+    );
+  }
+
+  private welcome(connection: Connection, userId: string): void {
+    const user = this.options.store.getUser(userId);
+    if (!user) return this.closeConnection(connection, CLOSE_CODES.revoked, 'user deleted');
     let mine = this.connectionsByUser.get(userId);
     if (!mine) this.connectionsByUser.set(userId, (mine = new Set()));
     mine.add(connection);
     this.send(connection, {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
-      sessionId,
+      sessionId: connection.sessionId!,
       me: this.viewOf(user, userId),
       seq: this.changes.seq,
       serverTime: iso(this.options.now()),
@@ -433,10 +567,17 @@ export class PresenceHub {
           this.refuse(connection, message.rid, 'rate-limited', 'too many status updates', connection.statusUpdates.retryAfterMs());
           return;
         }
-        // A stale frame is acknowledged but not applied: its sender has already sent something newer.
-        const fresh = message.origin === undefined || message.n === undefined || isNewer(this.record(userId), message.origin, message.n);
-        if (fresh) this.setPresence(userId, message.patch);
-        if (message.rid !== undefined) this.send(connection, { type: 'ack', rid: message.rid });
+        // Acknowledged once applied. A stale frame (its sender already sent something newer) is
+        // acknowledged too, and not applied.
+        const { rid } = message;
+        const command: LogCommand = { type: 'set-presence', userId, patch: message.patch };
+        if (message.origin !== undefined && message.n !== undefined) Object.assign(command, { origin: message.origin, n: message.n });
+        // Callbacks, not a promise: on one node the ack goes out in the same turn, before the next frame.
+        this.presenceLog.append(
+          command,
+          () => rid !== undefined && this.send(connection, { type: 'ack', rid }),
+          () => this.refuse(connection, rid, 'server-error', 'the change could not be stored: send it again'),
+        );
         break;
       }
     }
@@ -474,10 +615,11 @@ export class PresenceHub {
     }
     const { userId } = connection;
     if (userId === null) return;
+    this.authenticating.delete(connection.id);
     const mine = this.connectionsByUser.get(userId);
     mine?.delete(connection);
     if (mine?.size === 0) this.connectionsByUser.delete(userId);
-    if (this.records.has(userId)) this.addConnectionCount(userId, -1);
+    void this.commit({ type: 'disconnect', node: this.node, connection: connection.id, userId }).catch(() => {});
   }
 
   private checkHeartbeats(): void {
@@ -519,7 +661,7 @@ export class PresenceHub {
    * `ownerChanged` says the owner's own view changed even if the public one did not (invisible edits).
    */
   private publishPresence(userId: string, record: PresenceRecord, ownerChanged: boolean): void {
-    const now = this.options.now();
+    const now = this.now();
     const wasOnline = record.published.online;
     const publicChanged = republish(record, now);
     if (!publicChanged) {

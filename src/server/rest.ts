@@ -62,7 +62,7 @@ export interface RestActions {
   /** Validates and creates a user, as `POST /api/v1/users` does. */
   createUser(input: unknown): User;
   /** Deletes a user with everything they own (sessions, picture), as `DELETE /api/v1/users/:id` does. */
-  deleteUser(id: string): void;
+  deleteUser(id: string): Promise<void>;
 }
 
 /**
@@ -104,7 +104,8 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     return `${options.publicUrl()}/api/v1/avatars/${encodeURIComponent(userId)}?v=`;
   }
 
-  function saveProfile(previous: User, changes: Partial<User>): User {
+  /** Saves a profile through the shared log; resolves once applied here (at once on one node). */
+  async function saveProfile(previous: User, changes: Partial<User>): Promise<User> {
     if (changes.username !== undefined && changes.username !== previous.username) {
       const owner = store.getUserByUsername(changes.username);
       if (owner && owner.id !== previous.id) throw new HttpError('conflict', `username "${changes.username}" is taken`);
@@ -112,12 +113,12 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     const next: User = { ...previous, ...stripUndefined(changes), updatedAt: iso() };
     // A picture the server stored is deleted once the profile no longer points at it.
     if (previous.avatarUrl !== next.avatarUrl && !next.avatarUrl?.startsWith(ownUploadUrl(previous.id))) store.deleteAvatar(previous.id);
-    store.putUser(next);
-    hub.userChanged(next, previous);
+    await hub.commit({ type: 'user-put', user: next, previous });
     return next;
   }
 
-  function createUser(input: v.InferOutput<typeof CreateUserInputSchema>, isGuest = input.isGuest ?? false): User {
+  /** Creates a user; `committed` settles once the log has applied it. */
+  function createUser(input: v.InferOutput<typeof CreateUserInputSchema>, isGuest = input.isGuest ?? false): { user: User; committed: Promise<void> } {
     checkUrls(input);
     const id = input.id ?? randomUUID();
     if (store.getUser(id)) throw new HttpError('conflict', `user "${id}" exists`);
@@ -138,17 +139,13 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
       updatedAt: at,
       blockedAt: null,
     };
-    store.putUser(user);
-    hub.userChanged(user);
-    return user;
+    return { user, committed: hub.commit({ type: 'user-put', user }) };
   }
 
-  function deleteUser(id: string): void {
+  function deleteUser(id: string): Promise<void> {
     mustGetUser(id);
     sessions.revokeAllOf(id);
-    // The hub is told first: it needs the user's blocks to keep the removal from their block partners.
-    hub.userRemoved(id);
-    store.deleteUser(id);
+    return hub.commit({ type: 'user-delete', userId: id });
   }
 
   function listUsers(caller: Caller, query: v.InferOutput<typeof ListQuery>) {
@@ -232,7 +229,8 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
           if (!options.guests) throw new HttpError('disabled', 'guest sessions are disabled on this server');
           const body = request.body as v.InferOutput<typeof GuestBody>;
           const id = `guest-${randomUUID()}`;
-          const user = createUser(parseInput(CreateUserInputSchema, { id, username: id, displayName: body.displayName ?? 'Guest' }), true);
+          const { user, committed } = createUser(parseInput(CreateUserInputSchema, { id, username: id, displayName: body.displayName ?? 'Guest' }), true);
+          await committed;
           return { user: hub.viewOf(user, user.id), tokens: sessions.mint(user.id) };
         },
       );
@@ -270,7 +268,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
           const me = userOf(request);
           const input = request.body as v.InferOutput<typeof UpdateMeInputSchema>;
           checkUrls(input);
-          return hub.viewOf(saveProfile(me, input), me.id);
+          return hub.viewOf(await saveProfile(me, input), me.id);
         },
       );
 
@@ -281,14 +279,14 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
           const input = parseInput(AvatarUrlBody, request.body);
           const url = normalizeUrl(input.url, options.requireHttps);
           if (url === null) throw new HttpError('invalid-input', `url: must be an absolute ${options.requireHttps ? 'https' : 'http(s)'} URL without credentials`);
-          return hub.viewOf(saveProfile(me, { avatarUrl: url }), me.id);
+          return hub.viewOf(await saveProfile(me, { avatarUrl: url }), me.id);
         }
         const bytes = request.body as Buffer;
         const isImage = IMAGE_SIGNATURES[type]!;
         if (bytes.byteLength < 12 || !isImage(bytes)) throw new HttpError('invalid-input', `the body is not a ${type} image`);
         const version = (store.getAvatar(me.id)?.version ?? 0) + 1;
         store.putAvatar(me.id, { bytes: new Uint8Array(bytes), contentType: type, version });
-        return hub.viewOf(saveProfile(me, { avatarUrl: `${ownUploadUrl(me.id)}${version}` }), me.id);
+        return hub.viewOf(await saveProfile(me, { avatarUrl: `${ownUploadUrl(me.id)}${version}` }), me.id);
       };
       for (const method of ['PUT', 'POST'] as const) {
         api.route({ method, url: '/me/avatar', config: { access: 'user' }, bodyLimit: LIMITS.avatarBytes, handler: setAvatar });
@@ -310,17 +308,15 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
             const other = mustGetUser((request.params as v.InferOutput<typeof IdParams>).id);
             if (other.id === me.id) throw new HttpError('invalid-input', 'you cannot block yourself');
             const blocked = method === 'PUT';
-            if (store.isBlocked(me.id, other.id) !== blocked) {
-              store.setBlocked(me.id, other.id, blocked);
-              hub.relationChanged(me.id, other.id);
-            }
+            if (store.isBlocked(me.id, other.id) !== blocked) await hub.commit({ type: 'relation', blockerId: me.id, blockedId: other.id, blocked });
             return hub.viewOf(other, me.id);
           },
         });
       }
 
       api.post('/users', { config: { access: 'admin' }, schema: { body: CreateUserInputSchema } }, async (request, reply) => {
-        const user = createUser(request.body as v.InferOutput<typeof CreateUserInputSchema>);
+        const { user, committed } = createUser(request.body as v.InferOutput<typeof CreateUserInputSchema>);
+        await committed;
         return reply.code(201).send(hub.viewOf(user, null));
       });
 
@@ -339,7 +335,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
         checkUrls(input);
         const { blocked, ...profile } = input;
         const blockedAt = blocked === undefined ? user.blockedAt : blocked ? (user.blockedAt ?? iso()) : null;
-        const next = saveProfile(user, { ...profile, blockedAt });
+        const next = await saveProfile(user, { ...profile, blockedAt });
         if (next.blockedAt) {
           sessions.revokeAllOf(id);
           hub.closeUser(id, CLOSE_CODES.revoked, 'account blocked');
@@ -348,7 +344,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
       });
 
       api.delete('/users/:id', { config: { access: 'admin' }, schema: { params: IdParams } }, async (request) => {
-        deleteUser((request.params as v.InferOutput<typeof IdParams>).id);
+        await deleteUser((request.params as v.InferOutput<typeof IdParams>).id);
         return { ok: true };
       });
     },
@@ -356,7 +352,12 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
   );
 
   return {
-    createUser: (input) => createUser(parseInput(CreateUserInputSchema, input)),
+    createUser(input) {
+      const { user, committed } = createUser(parseInput(CreateUserInputSchema, input));
+      // Synchronous for controls and tests on one node; on N nodes a failure is the log's to report.
+      committed.catch(() => {});
+      return user;
+    },
     deleteUser,
   };
 }

@@ -191,7 +191,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
       if (!user.isGuest || hub.connectionCount(user.id) > 0) continue;
       const lastSeen = Date.parse(hub.record(user.id).published.lastOnline ?? user.createdAt);
       if (lastSeen > cutoff) continue;
-      rest.deleteUser(user.id);
+      rest.deleteUser(user.id).catch((error: Error) => log(`guest expiry: ${error.message}`));
       expired.push(user.id);
     }
     return expired;
@@ -215,10 +215,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     },
     connectionCount: (userId) => hub.connectionCount(userId),
     presenceOf: (userId) => hub.record(userId).published,
-    block(blockerId, blockedId) {
-      store.setBlocked(blockerId, blockedId, true);
-      hub.relationChanged(blockerId, blockedId);
-    },
+    block: (blockerId, blockedId) => void hub.commit({ type: 'relation', blockerId, blockedId, blocked: true }),
     expireGuests,
   };
 

@@ -1,0 +1,74 @@
+import type { PresencePatchSchema, User } from '../core/protocol/index.ts';
+import type * as v from 'valibot';
+
+type Patch = v.InferOutput<typeof PresencePatchSchema>;
+
+/**
+ * A change to the state every server node shares. Nodes never change that state directly: they append a
+ * command to the log, and every node — the one that appended it included — applies the commands in log
+ * order. So every node holds the same presence, blocks and profiles, gives each change the same sequence
+ * number, and a client's cursor means the same on any node.
+ */
+export type LogCommand =
+  /** A connection authenticated on node `node`; `presence` applies before it counts (invisible on arrival). */
+  | { type: 'connect'; node: string; connection: string; userId: string; presence?: Patch }
+  | { type: 'disconnect'; node: string; connection: string; userId: string }
+  | { type: 'set-presence'; userId: string; patch: Patch; origin?: string; n?: number }
+  | { type: 'user-put'; user: User; previous?: User }
+  | { type: 'user-delete'; userId: string }
+  | { type: 'relation'; blockerId: string; blockedId: string; blocked: boolean }
+  /** A node stopped without saying so (its lease ran out): every connection it held is gone. */
+  | { type: 'node-down'; node: string };
+
+/** A command as the log ordered it. */
+export interface LogEntry {
+  /** The entry's place in the one global order; the changes it makes are numbered from here. */
+  seq: number;
+  /** The log's clock when it was appended: every node stamps times (`lastOnline`) with it. */
+  at: number;
+  command: LogCommand;
+}
+
+/**
+ * Where commands are ordered. The in-memory log (one node) applies each at once; the Redis log (N nodes)
+ * appends it to a stream every node reads.
+ *
+ * @example
+ * ```ts
+ * const log = createMemoryLog(Date.now);
+ * log.start((entry) => hub.apply(entry));
+ * log.append({ type: 'set-presence', userId: 'ada', patch: { status: 'busy' } }, () => ack());
+ * ```
+ */
+export interface PresenceLog {
+  /** Starts delivering entries, in order, to `apply`. */
+  start(apply: (entry: LogEntry) => void): void;
+  /**
+   * Appends a command; `applied` runs on this node right after the entry is applied here (to answer the
+   * client that asked). A command the log refuses or loses is reported to `failed`.
+   */
+  append(command: LogCommand, applied?: () => void, failed?: (error: Error) => void): void;
+  close(): void;
+}
+
+/**
+ * The embedded log of a single node: commands apply at once, in call order.
+ *
+ * @example
+ * ```ts
+ * const log = createMemoryLog(Date.now);
+ * ```
+ */
+export function createMemoryLog(now: () => number): PresenceLog {
+  let apply: ((entry: LogEntry) => void) | null = null;
+  return {
+    start: (handler) => void (apply = handler),
+    append(command, applied) {
+      if (!apply) throw new Error('the presence log is not started');
+      // seq 0: the single node numbers its changes itself.
+      apply({ seq: 0, at: now(), command });
+      applied?.();
+    },
+    close: () => void (apply = null),
+  };
+}
