@@ -49,7 +49,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.{ts,tsx}'],
-          exclude: ['test/e2e/**'],
+          exclude: ['test/e2e/**', 'test/cluster/**'],
           environment: 'node',
           // Type tests (*.test-d.tsx) run with the suite: tsc checks them, and a wrong type fails the run.
           typecheck: { enabled: true, include: ['test/**/*.test-d.{ts,tsx}'], tsconfig: './tsconfig.json' },
@@ -67,6 +67,17 @@ export default defineConfig({
             provider: playwright({ launchOptions: chromium }),
             instances: [{ browser: 'chromium' }],
           },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // N server nodes over a private redis-server (Debian's): its own project, run by .ci/run.
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -51,9 +51,11 @@ export class ChangeLog {
     private readonly windowMs: number,
     private readonly now: () => number,
     private readonly maxEntries = 100_000,
+    /** On N nodes the shared log numbers the changes: every node starts from 0 and follows it. */
+    shared = false,
   ) {
     this.startedAt = this.now();
-    this.initialSeq = this.startedAt * 1000;
+    this.initialSeq = shared ? 0 : this.startedAt * 1000;
     this.current = this.initialSeq;
     this.coveredFrom = this.current;
   }

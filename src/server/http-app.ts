@@ -35,6 +35,8 @@ export interface HttpAppOptions {
   /** Browser Origins allowed; null allows any. */
   allowedOrigins: readonly string[] | null;
   log: (line: string) => void;
+  /** On N nodes: waits until this node holds what the others wrote (a session minted elsewhere). */
+  sync?: () => Promise<void>;
 }
 
 /**
@@ -96,6 +98,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       throw new HttpError('forbidden', 'this Origin is not allowed');
     }
     request.caller = identify(request, options.sessions, options.adminKey);
+    if (request.caller.kind === 'anonymous' && request.caller.refused?.code === 'unauthorized' && options.sync) {
+      await options.sync();
+      request.caller = identify(request, options.sessions, options.adminKey);
+    }
   });
   // Bearer tokens, not cookies: answering an allowed origin exposes nothing a token does not already grant.
   await app.register(cors, {

@@ -80,6 +80,10 @@ export interface HubOptions {
   log: (line: string) => void;
   /** Where shared changes are ordered (default: this process alone). */
   presenceLog?: PresenceLog;
+  /** True when `presenceLog` is shared by several nodes and numbers the changes. */
+  sharedLog?: boolean;
+  /** This node's name in the log (default: random). */
+  node?: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -97,7 +101,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class PresenceHub {
   readonly changes: ChangeLog;
   /** This node's name in the shared log: new for every start, so a restarted node is a new one. */
-  readonly node = randomBytes(6).toString('base64url');
+  private nodeName: string;
   private readonly presenceLog: PresenceLog;
   /** Live connection keys (`node/connection`) of each user, on every node: online while any is left. */
   private readonly liveKeys = new Map<string, Set<string>>();
@@ -120,7 +124,8 @@ export class PresenceHub {
   private readonly snapshotBudget: KeyedBuckets;
 
   constructor(private readonly options: HubOptions) {
-    this.changes = new ChangeLog(options.catchUpWindowMs, () => this.now(), options.catchUpMaxChanges);
+    this.nodeName = options.node ?? newNodeName();
+    this.changes = new ChangeLog(options.catchUpWindowMs, () => this.now(), options.catchUpMaxChanges, options.sharedLog ?? false);
     this.presenceLog = options.presenceLog ?? createMemoryLog(options.now);
     this.presenceLog.start((entry) => this.apply(entry));
     const perSecond = options.limits.snapshotUsersPerSecond;
@@ -152,6 +157,29 @@ export class PresenceHub {
    */
   commit(command: LogCommand): Promise<void> {
     return new Promise((resolve, reject) => this.presenceLog.append(command, resolve, reject));
+  }
+
+  /** Commits with nobody waiting for the outcome: a failure is logged, never left unhandled. */
+  private fire(command: LogCommand): void {
+    this.presenceLog.append(command, undefined, (error) => this.options.log(`${command.type} for ${'userId' in command ? command.userId : '?'} was not stored: ${error.message}`));
+  }
+
+  /** This node's name in the log. */
+  get node(): string {
+    return this.nodeName;
+  }
+
+  /**
+   * The log declared this node down while it was alive (cut off from the others too long): its
+   * connections no longer count anywhere. It takes a new name and closes its sockets so their clients
+   * reconnect and register again; nothing it said under the old name can resurrect them.
+   */
+  fence(): string {
+    this.nodeName = newNodeName();
+    this.authenticating.clear();
+    this.virtualKeys.clear();
+    for (const connection of this.all) this.closeConnection(connection, 1012, 'server restarting: reconnect');
+    return this.nodeName;
   }
 
   /** Applies one entry of the log, in log order: the only place shared state changes. */
@@ -187,6 +215,8 @@ export class PresenceHub {
           return this.relationChanged(command.blockerId, command.blockedId);
         case 'node-down':
           return this.applyNodeDown(command.node);
+        case 'session-put':
+          return this.options.store.putSession(command.session);
       }
     } finally {
       this.applyingAt = null;
@@ -194,7 +224,7 @@ export class PresenceHub {
   }
 
   private applyConnect(command: Extract<LogCommand, { type: 'connect' }>): void {
-    const local = command.node === this.node ? this.authenticating.get(command.connection) : undefined;
+    const local = command.node === this.nodeName ? this.authenticating.get(command.connection) : undefined;
     if (local) this.authenticating.delete(command.connection);
     // A node declared down is fenced: nothing it says about connections counts any more.
     if (this.downNodes.has(command.node)) return;
@@ -314,7 +344,7 @@ export class PresenceHub {
   // ---- changes from outside the socket (REST, controls, simulation) ---------------------------
 
   setPresence(userId: string, patch: Parameters<typeof applyPatch>[1]): void {
-    void this.commit({ type: 'set-presence', userId, patch });
+    this.fire({ type: 'set-presence', userId, patch });
   }
 
   /** A connection that has no socket: simulated users and tests. */
@@ -323,12 +353,12 @@ export class PresenceHub {
     const mine = this.virtualKeys.get(userId) ?? [];
     mine.push(connection);
     this.virtualKeys.set(userId, mine);
-    void this.commit({ type: 'connect', node: this.node, connection, userId });
+    this.fire({ type: 'connect', node: this.nodeName, connection, userId });
   }
 
   disconnectVirtual(userId: string): void {
     const connection = this.virtualKeys.get(userId)?.pop();
-    if (connection !== undefined) void this.commit({ type: 'disconnect', node: this.node, connection, userId });
+    if (connection !== undefined) this.fire({ type: 'disconnect', node: this.nodeName, connection, userId });
   }
 
   /**
@@ -460,8 +490,16 @@ export class PresenceHub {
     this.handle(connection, connection.userId, message);
   }
 
-  private authenticate(connection: Connection, token: string, presence: Parameters<typeof applyPatch>[1] | undefined): void {
+  private authenticate(connection: Connection, token: string, presence: Parameters<typeof applyPatch>[1] | undefined, synced = false): void {
     const verdict = this.options.sessions.verifyAccessToken(token);
+    if (!verdict.ok && verdict.code === 'unauthorized' && !synced && this.options.sharedLog) {
+      // A session minted on another node a moment ago may not have reached this one yet.
+      this.presenceLog.sync().then(
+        () => !connection.closing && this.authenticate(connection, token, presence, true),
+        () => this.closeConnection(connection, CLOSE_CODES.goingAway, 'presence is unavailable: retry shortly'),
+      );
+      return;
+    }
     if (!verdict.ok) {
       const code =
         verdict.code === 'token-expired'
@@ -482,7 +520,7 @@ export class PresenceHub {
     connection.userId = userId;
     connection.sessionId = sessionId;
     this.authenticating.set(connection.id, connection);
-    this.presenceLog.append({ type: 'connect', node: this.node, connection: connection.id, userId, ...(presence === undefined ? {} : { presence }) }, undefined, () =>
+    this.presenceLog.append({ type: 'connect', node: this.nodeName, connection: connection.id, userId, ...(presence === undefined ? {} : { presence }) }, undefined, () =>
       this.closeConnection(connection, CLOSE_CODES.goingAway, 'presence is unavailable: retry shortly'),
     );
   }
@@ -619,7 +657,7 @@ export class PresenceHub {
     const mine = this.connectionsByUser.get(userId);
     mine?.delete(connection);
     if (mine?.size === 0) this.connectionsByUser.delete(userId);
-    void this.commit({ type: 'disconnect', node: this.node, connection: connection.id, userId }).catch(() => {});
+    this.fire({ type: 'disconnect', node: this.nodeName, connection: connection.id, userId });
   }
 
   private checkHeartbeats(): void {
@@ -747,6 +785,10 @@ export class PresenceHub {
     cutOff.unref?.();
     connection.ws.once('close', () => clearTimeout(cutOff));
   }
+}
+
+function newNodeName(): string {
+  return randomBytes(6).toString('base64url');
 }
 
 function ridField(rid: number | undefined): { rid?: number } {

@@ -1,4 +1,5 @@
 import type { PresencePatchSchema, User } from '../core/protocol/index.ts';
+import type { StoredSession } from './store.ts';
 import type * as v from 'valibot';
 
 type Patch = v.InferOutput<typeof PresencePatchSchema>;
@@ -17,6 +18,8 @@ export type LogCommand =
   | { type: 'user-put'; user: User; previous?: User }
   | { type: 'user-delete'; userId: string }
   | { type: 'relation'; blockerId: string; blockedId: string; blocked: boolean }
+  /** A session minted, rotated or revoked (token hashes only). */
+  | { type: 'session-put'; session: StoredSession }
   /** A node stopped without saying so (its lease ran out): every connection it held is gone. */
   | { type: 'node-down'; node: string };
 
@@ -48,6 +51,8 @@ export interface PresenceLog {
    * client that asked). A command the log refuses or loses is reported to `failed`.
    */
   append(command: LogCommand, applied?: () => void, failed?: (error: Error) => void): void;
+  /** Resolves once this node has applied everything appended anywhere before the call. */
+  sync(): Promise<void>;
   close(): void;
 }
 
@@ -69,6 +74,7 @@ export function createMemoryLog(now: () => number): PresenceLog {
       apply({ seq: 0, at: now(), command });
       applied?.();
     },
+    sync: () => Promise.resolve(),
     close: () => void (apply = null),
   };
 }

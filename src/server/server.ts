@@ -16,6 +16,7 @@ import { PresenceHub, type HubLimits } from './hub.ts';
 import { registerRestRoutes } from './rest.ts';
 import { createSessionManager } from './sessions.ts';
 import { createMemoryStore, type PresenceStore } from './store.ts';
+import type { RedisLog } from './redis-log.ts';
 import { registerWebSocketRoute } from './websocket-route.ts';
 
 /** Options of {@link createPresenceServer}; every one has a default. */
@@ -65,6 +66,14 @@ export interface PresenceServerOptions {
   log?: (line: string) => void;
   /** The clock; tests may pass a fake one. */
   now?: () => number;
+  /**
+   * `redis://host:port`: run as one of N nodes sharing presence, profiles, blocks and sessions through
+   * this Redis (Debian's redis-server 7.0 works; install `@redis/client`). Without it, the server keeps
+   * everything in this process.
+   */
+  redis?: string;
+  /** Timings of N nodes: a node silent for `leaseMs` (default 5 s) is declared down; leases renew every `renewMs` (1 s). */
+  cluster?: { leaseMs?: number; renewMs?: number; prefix?: string };
 }
 
 /** What tests and demos drive directly, without a socket. */
@@ -139,13 +148,32 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
   const store = options.store ?? createMemoryStore();
   const adminKey = options.adminKey ?? randomBytes(24).toString('base64url');
   const limits: HubLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const node = randomBytes(6).toString('base64url');
+  // Declared before it exists: the Redis log's fencing callback and the sessions' writer reach it later.
+  let hub: PresenceHub;
+  let redisLog: RedisLog | undefined;
+  if (options.redis !== undefined) {
+    const { createRedisLog } = await import('./redis-log.ts');
+    redisLog = await createRedisLog({
+      url: options.redis,
+      node,
+      ...options.cluster,
+      log,
+      onFenced: () => {
+        log('this node was declared down while alive: its clients reconnect under a new name');
+        redisLog!.rename(hub.fence());
+      },
+    });
+  }
   const sessions = createSessionManager({
     store,
     accessTokenTtlMs: options.accessTokenTtlMs ?? 15 * 60_000,
     refreshTokenTtlMs: options.refreshTokenTtlMs ?? 30 * 24 * 60 * 60_000,
     now,
+    // Through the log, so a session minted on one node works on every node.
+    save: (session) => void hub.commit({ type: 'session-put', session }).catch((error: Error) => log(`session not stored: ${error.message}`)),
   });
-  const hub = new PresenceHub({
+  hub = new PresenceHub({
     store,
     sessions,
     limits,
@@ -153,7 +181,11 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     catchUpMaxChanges: options.catchUpMaxChanges ?? 100_000,
     now,
     log,
+    node,
+    ...(redisLog ? { presenceLog: redisLog, sharedLog: true } : {}),
   });
+  // A node serves only once it holds everything the others know.
+  await redisLog?.caughtUp;
   const edge: EdgeLimits = {
     maxConnections: options.maxConnections ?? 20_000,
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? 1_000,
@@ -164,7 +196,14 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     rateLimitKeys: 10_000,
     bodyBytesInFlight: { perCaller: options.bodyBytesInFlightPerCaller ?? 2 * 1024 * 1024, total: options.bodyBytesInFlight ?? 64 * 1024 * 1024 },
   };
-  const app = await createHttpApp({ limits: edge, sessions, adminKey, allowedOrigins: options.allowedOrigins ?? null, log });
+  const app = await createHttpApp({
+    limits: edge,
+    sessions,
+    adminKey,
+    allowedOrigins: options.allowedOrigins ?? null,
+    log,
+    ...(redisLog ? { sync: () => redisLog.sync() } : {}),
+  });
   let httpUrl = '';
   const rest = registerRestRoutes(app, {
     store,

@@ -12,6 +12,8 @@ const RETIRED_KEPT = 16;
 
 export interface SessionManagerOptions {
   store: PresenceStore;
+  /** Where a new or changed session is written (default: the store; on N nodes, the shared log). */
+  save?: (session: StoredSession) => void;
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
   now: () => number;
@@ -49,7 +51,7 @@ export function secretsEqual(given: string, expected: string): boolean {
  * const tokens = sessions.mint('ada');
  * ```
  */
-export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlMs, now }: SessionManagerOptions) {
+export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlMs, now, save = (session) => store.putSession(session) }: SessionManagerOptions) {
   /** How long a replaced refresh token still works (its answer may have been lost in transit). */
   const REUSE_WINDOW_MS = 60_000;
 
@@ -61,7 +63,7 @@ export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlM
     const accessToken = newToken();
     const refreshToken = newToken();
     const at = now();
-    store.putSession({
+    save({
       id: sessionId,
       userId,
       accessTokenHash: hashToken(accessToken),
@@ -112,16 +114,16 @@ export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlM
         // Used once: both it and the token whose answer was lost are spent; no window is opened again.
         return { ...verdict, tokens: issue(session.userId, session.id, session, { grace: null, retire: [hash, session.refreshTokenHash] }) };
       }
-      store.putSession({ ...session, revokedAt: now() });
+      save({ ...session, revokedAt: now() });
       return { ok: false, code: 'revoked', revokedSessionId: session.id };
     },
     revoke(sessionId: string): void {
       const session = store.getSession(sessionId);
-      if (session && session.revokedAt === null) store.putSession({ ...session, revokedAt: now() });
+      if (session && session.revokedAt === null) save({ ...session, revokedAt: now() });
     },
     revokeAllOf(userId: string): void {
       for (const session of store.sessionsOfUser(userId)) {
-        if (session.revokedAt === null) store.putSession({ ...session, revokedAt: now() });
+        if (session.revokedAt === null) save({ ...session, revokedAt: now() });
       }
     },
   };

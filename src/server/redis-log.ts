@@ -1,0 +1,214 @@
+import { createClient } from '@redis/client';
+import type { LogCommand, LogEntry, PresenceLog } from './presence-log.ts';
+
+/** Options of {@link createRedisLog}. */
+export interface RedisLogOptions {
+  /** `redis://host:port` of the Redis every node shares. */
+  url: string;
+  /** This node's name (new for every start). */
+  node: string;
+  /** Key prefix (default `pk`). */
+  prefix?: string;
+  /** A node whose lease is this old is declared down and its connections removed (default 5 s). */
+  leaseMs?: number;
+  /** How often a node renews its lease and looks for expired ones (default 1 s). */
+  renewMs?: number;
+  /** This node was declared down while alive (cut from Redis too long): it must re-register. */
+  onFenced: () => void;
+  log: (line: string) => void;
+}
+
+/** The Redis log, with what the server needs beyond {@link PresenceLog}. */
+export interface RedisLog extends PresenceLog {
+  /** Resolves once every entry that existed at start has been applied (call after `start`). */
+  readonly caughtUp: Promise<void>;
+  /** Re-registers under a new node name (after being fenced). */
+  rename(node: string): void;
+  /** Whether Redis answered the last lease renewal. */
+  healthy(): boolean;
+}
+
+// Every entry takes the next number of one hybrid clock: above the last one by the entry's width (the
+// changes it may number), and never below Redis' time in µs, so a number is never reused — not even after
+// Redis loses data — and a cursor from before is always older. Lua prints big numbers as 1.7e+15
+// unless formatted.
+const NEXT_SEQ = `
+local function append(json)
+  local t = redis.call('TIME')
+  local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+  local seq = math.max(last + 2, nowUs)
+  local id = string.format('%.0f', seq)
+  redis.call('SET', KEYS[1], id)
+  redis.call('XADD', KEYS[2], id .. '-0', 'c', json, 't', string.format('%.0f', math.floor(nowUs / 1000)))
+  return id
+end
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/** KEYS: seq, log. ARGV: entry JSON. */
+const APPEND = `${NEXT_SEQ}
+return append(ARGV[1])`;
+
+/**
+ * KEYS: seq, log, nodes. ARGV: node, leaseMs, first (1 when registering).
+ * Renews this node's lease (-1: it was declared down meanwhile, it is fenced), then declares every node
+ * whose lease ran out down, once: the ZREM that removes it is what appends the `node-down` entry.
+ */
+const LEASE = `${NEXT_SEQ}
+local now = nowMs()
+if ARGV[3] ~= '1' and redis.call('ZSCORE', KEYS[3], ARGV[1]) == false then return -1 end
+redis.call('ZADD', KEYS[3], string.format('%.0f', now + tonumber(ARGV[2])), ARGV[1])
+local dead = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', string.format('%.0f', now), 'LIMIT', 0, 16)
+for _, node in ipairs(dead) do
+  if redis.call('ZREM', KEYS[3], node) == 1 then
+    append(cjson.encode({ token = '', command = { type = 'node-down', node = node } }))
+  end
+end
+return #dead`;
+
+/**
+ * The presence log of N nodes: one Redis Stream, appended by a Lua script that numbers each entry, read
+ * by every node in order. Node liveness is a lease in a sorted set; any node declares an expired one
+ * down (in the log, so all nodes drop its connections at the same point of the order).
+ *
+ * @example
+ * ```ts
+ * const log = await createRedisLog({ url: 'redis://127.0.0.1:6379', node: 'n1', onFenced, log: console.error });
+ * const hub = new PresenceHub({ ..., presenceLog: log, node: 'n1' });
+ * await log.caughtUp;
+ * ```
+ */
+export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog> {
+  const prefix = options.prefix ?? 'pk';
+  const keys = { seq: `${prefix}:seq`, log: `${prefix}:log`, nodes: `${prefix}:nodes` };
+  const leaseMs = options.leaseMs ?? 5_000;
+  const renewMs = options.renewMs ?? 1_000;
+  let node = options.node;
+  // Fail fast at start when Redis is not there; afterwards, keep trying (a restart is survivable).
+  let started = false;
+  const reconnectStrategy = (retries: number) => (started ? Math.min(100 * 2 ** retries, 2_000) : new Error('Redis is unreachable'));
+  const writer = createClient({ url: options.url, RESP: 2, socket: { connectTimeout: 3_000, reconnectStrategy } });
+  // The blocking reader waits on the stream: its own connection, its own (longer) timeout.
+  const reader = writer.duplicate();
+  for (const client of [writer, reader]) client.on('error', (error: Error) => options.log(`redis: ${error.message}`));
+  try {
+    await Promise.all([writer.connect(), reader.connect()]);
+  } catch (cause) {
+    await Promise.allSettled([writer.destroy(), reader.destroy()]);
+    throw new Error(`cannot reach Redis at ${redact(options.url)}: ${(cause as Error).message}`, { cause });
+  }
+  started = true;
+
+  let closed = false;
+  let healthy = true;
+  let counter = 0;
+  const pending = new Map<string, { applied?: (() => void) | undefined; failed?: ((error: Error) => void) | undefined }>();
+  const newest = (await writer.sendCommand<Array<[string, string[]]>>(['XREVRANGE', keys.log, '+', '-', 'COUNT', '1']))[0]?.[0] ?? '0-0';
+  let applied = '0-0';
+  const syncWaiters: Array<{ id: string; resolve: () => void }> = [];
+  let resolveCaughtUp: () => void = () => {};
+  const caughtUp = new Promise<void>((resolve) => (resolveCaughtUp = resolve));
+
+  const lease = async (first: boolean) => {
+    try {
+      const result = await writer.sendCommand<number>(['EVAL', LEASE, '3', keys.seq, keys.log, keys.nodes, node, String(leaseMs), first ? '1' : '0']);
+      healthy = true;
+      if (result === -1) options.onFenced();
+    } catch (error) {
+      healthy = false;
+      options.log(`redis lease: ${(error as Error).message}`);
+    }
+  };
+  await lease(true);
+  const timer = setInterval(() => void lease(false), renewMs);
+  timer.unref();
+
+  async function read(apply: (entry: LogEntry) => void): Promise<void> {
+    let last = '0-0';
+    if (compareIds(last, newest) >= 0) resolveCaughtUp();
+    while (!closed) {
+      let reply: Array<[string, Array<[string, string[]]>]> | null;
+      try {
+        reply = await reader.sendCommand(['XREAD', 'COUNT', '500', 'BLOCK', '1000', 'STREAMS', keys.log, last], { timeout: 5_000 } as never);
+      } catch (error) {
+        if (closed) return;
+        options.log(`redis read: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+        last = id;
+        const field = (name: string) => fields[fields.indexOf(name) + 1]!;
+        let parsed: { token: string; command: LogCommand };
+        try {
+          parsed = JSON.parse(field('c')) as { token: string; command: LogCommand };
+        } catch {
+          options.log(`redis log: unreadable entry ${id}`);
+          continue;
+        }
+        apply({ seq: Number(id.slice(0, id.indexOf('-'))), at: Number(field('t')), command: parsed.command });
+        const waiting = pending.get(parsed.token);
+        if (waiting) {
+          pending.delete(parsed.token);
+          waiting.applied?.();
+        }
+      }
+      applied = last;
+      if (compareIds(last, newest) >= 0) resolveCaughtUp();
+      for (let i = syncWaiters.length - 1; i >= 0; i--) {
+        if (compareIds(applied, syncWaiters[i]!.id) >= 0) syncWaiters.splice(i, 1)[0]!.resolve();
+      }
+    }
+  }
+
+  return {
+    caughtUp,
+    start(apply) {
+      void read(apply);
+    },
+    append(command, applied, failed) {
+      if (closed) {
+        failed?.(new Error('the presence log is closed'));
+        return;
+      }
+      const token = `${node}:${counter++}`;
+      pending.set(token, { applied, failed });
+      writer.sendCommand(['EVAL', APPEND, '2', keys.seq, keys.log, JSON.stringify({ token, command })]).catch((error: Error) => {
+        pending.delete(token);
+        failed?.(error);
+      });
+    },
+    rename(next) {
+      node = next;
+      void lease(true);
+    },
+    healthy: () => healthy,
+    async sync() {
+      const id = (await writer.sendCommand<Array<[string, string[]]>>(['XREVRANGE', keys.log, '+', '-', 'COUNT', '1']))[0]?.[0] ?? '0-0';
+      if (compareIds(applied, id) >= 0) return;
+      await new Promise<void>((resolve) => syncWaiters.push({ id, resolve }));
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      for (const waiting of pending.values()) waiting.failed?.(new Error('the presence log is closed'));
+      pending.clear();
+      void Promise.allSettled([writer.destroy(), reader.destroy()]);
+    },
+  };
+}
+
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number) as [number, number];
+  const [bm, bs] = b.split('-').map(Number) as [number, number];
+  return am === bm ? as - bs : am - bm;
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
