@@ -15,6 +15,10 @@ const HELP = `presence-server: the presence-kit development server
   --guest-rate N  guest sessions one address may create per minute (default 10)
   --admin-key K   admin secret (or PRESENCE_ADMIN_KEY; default: random, written to a file
                   readable only by you, whose path is printed — the key itself never is)
+  --redis URL     run as one of N nodes sharing everything through this Redis
+                  (or PRESENCE_REDIS_URL; needs @redis/client installed)
+  --lease-ms N    with --redis: a node silent this long is declared down and its users
+                  go offline everywhere (default 5000; leases renew every fifth of it)
   --help`;
 
 async function main(): Promise<void> {
@@ -26,6 +30,8 @@ async function main(): Promise<void> {
       guests: { type: 'boolean', default: false },
       'guest-rate': { type: 'string', default: '10' },
       'admin-key': { type: 'string' },
+      redis: { type: 'string' },
+      'lease-ms': { type: 'string', default: '5000' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -40,12 +46,16 @@ async function main(): Promise<void> {
   const guestRate = Number(values['guest-rate']);
   if (!Number.isInteger(guestRate) || guestRate < 1 || guestRate > 100_000) throw new Error(`--guest-rate: expected 1-100000, got ${values['guest-rate']}`);
 
+  const leaseMs = Number(values['lease-ms']);
+  if (!Number.isInteger(leaseMs) || leaseMs < 200 || leaseMs > 600_000) throw new Error(`--lease-ms: expected 200-600000, got ${values['lease-ms']}`);
+  const redis = values.redis || process.env.PRESENCE_REDIS_URL || undefined;
   const givenKey = values['admin-key'] || process.env.PRESENCE_ADMIN_KEY || undefined;
   const server = await createPresenceServer({
     port,
     host: values.host,
     guests: values.guests,
     guestSessionsPerMinute: guestRate,
+    ...(redis ? { redis, cluster: { leaseMs, renewMs: Math.max(50, Math.floor(leaseMs / 5)) } } : {}),
     ...(givenKey ? { adminKey: givenKey } : {}),
     log: (line) => console.error(`[presence-server] ${line}`),
   });
@@ -61,7 +71,7 @@ async function main(): Promise<void> {
   console.log(`presence server ready
   REST       ${server.httpUrl}/api/v1/   (try ${server.httpUrl}/api/v1/health)
   WebSocket  ${server.wsUrl}   (subprotocol presence.v1)
-  simulated  ${count} users
+  simulated  ${count} users${redis ? `\n  cluster    node of the Redis at ${redis.replace(/\/\/[^@/]*@/, '//***@')}` : ''}
   admin key  ${keyNote}
   sessions   POST ${server.httpUrl}/api/v1/sessions {"userId": "sim-1"} with Authorization: Bearer <admin key>${
     values.guests ? `\n  guests     POST ${server.httpUrl}/api/v1/guest-sessions` : ''

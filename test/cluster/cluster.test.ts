@@ -45,3 +45,50 @@ test('two nodes share users, sessions and presence, in one order', async () => {
   expect(seen.seq).toBe(own.seq);
   expect((await rest(b.httpUrl, '/api/v1/users/ada', { token: ADMIN })).body.presence).toMatchObject({ status: 'busy', statusMessage: 'on node a' });
 });
+
+test('a client that moves to another node catches up by delta from its cursor', async () => {
+  const [a, b] = [await node('t2'), await node('t2')];
+  const ada = await user(a, 'ada');
+  const grace = await user(a, 'grace');
+  const onA = await openRawSocket(a.wsUrl, grace);
+  onA.send({ type: 'subscribe', rid: 1, online: true, users: ['ada'] });
+  const first = await onA.next('snapshot');
+  onA.ws.close();
+  await onA.closed;
+  const adaSocket = await openRawSocket(b.wsUrl, ada);
+  adaSocket.send({ type: 'set-presence', rid: 2, patch: { statusMessage: 'while grace moved' } });
+  await adaSocket.next('ack');
+  const onB = await openRawSocket(b.wsUrl, grace);
+  onB.send({ type: 'subscribe', rid: 3, online: true, users: ['ada'], from: first.seq });
+  const delta = await onB.next('snapshot');
+  expect(delta.full).toBe(false);
+  expect(delta.users.map((view) => view.id).sort()).toEqual(['ada', 'grace']);
+  expect(delta.users.find((view) => view.id === 'ada')?.presence).toMatchObject({ online: true, statusMessage: 'while grace moved' });
+});
+
+test('blocks and invisibility hold across nodes', async () => {
+  const [a, b] = [await node('t3'), await node('t3')];
+  const ada = await user(a, 'ada');
+  const eve = await user(b, 'eve');
+  const adaSocket = await openRawSocket(a.wsUrl, ada);
+  const eveSocket = await openRawSocket(b.wsUrl, eve);
+  eveSocket.send({ type: 'subscribe', rid: 1, online: true });
+  await eveSocket.next('snapshot');
+  expect((await rest(a.httpUrl, '/api/v1/me/blocks/eve', { method: 'PUT', token: ada })).status).toBe(200);
+  expect(await eveSocket.next('user', (m) => m.user.id === 'ada')).toMatchObject({ user: { presence: null, hasBlockedMe: true } });
+  eveSocket.received.length = 0;
+  adaSocket.send({ type: 'set-presence', rid: 2, patch: { status: 'busy' } });
+  await adaSocket.next('ack');
+  adaSocket.send({ type: 'set-presence', rid: 3, patch: { status: 'invisible' } });
+  await adaSocket.next('ack');
+  const t = 7;
+  eveSocket.send({ type: 'ping', t });
+  await eveSocket.next('pong', (m) => m.t === t);
+  expect(eveSocket.received.filter((m) => JSON.stringify(m).includes('"ada"'))).toEqual([]);
+  expect((await rest(b.httpUrl, '/api/v1/users/ada', { token: eve })).body.presence).toBeNull();
+  expect((await rest(b.httpUrl, '/api/v1/users/ada', { token: ADMIN })).body.presence).toMatchObject({ online: false, status: 'offline' });
+});
+
+test('Redis unreachable at start is a clear error', async () => {
+  await expect(createPresenceServer({ redis: 'redis://127.0.0.1:1', adminKey: ADMIN })).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+});

@@ -59,7 +59,7 @@ export async function startRedis(options: { aof?: boolean } = {}): Promise<TestR
   const halt = async (signal: NodeJS.Signals) => {
     const running = child;
     child = null;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
       running.kill(signal);

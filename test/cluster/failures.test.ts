@@ -1,0 +1,91 @@
+import { afterEach, expect, test } from 'vitest';
+import type { ServerMessage } from '../../src/core/protocol/index.ts';
+import { createPresenceServer, type PresenceServer } from '../../src/server/index.ts';
+import { openRawSocket, rest } from '../helpers.ts';
+import { startNodeProcess, type NodeProcess } from './process-node.ts';
+import { startRedis, type TestRedis } from './redis-server.ts';
+
+const ADMIN = 'cluster-failure-admin-key';
+const LEASE_MS = 1_000;
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function redisServer(options: { aof?: boolean } = {}): Promise<TestRedis> {
+  const redis = await startRedis(options);
+  cleanup.push(() => redis.stop());
+  return redis;
+}
+
+async function inProcess(redis: TestRedis): Promise<PresenceServer> {
+  const server = await createPresenceServer({ redis: redis.url, adminKey: ADMIN, cluster: { leaseMs: LEASE_MS, renewMs: 200 } });
+  cleanup.push(() => server.close());
+  return server;
+}
+
+async function inChild(redis: TestRedis): Promise<NodeProcess> {
+  const node = await startNodeProcess(redis.url, { adminKey: ADMIN, leaseMs: LEASE_MS });
+  cleanup.push(() => node.kill());
+  return node;
+}
+
+async function user(httpUrl: string, id: string): Promise<string> {
+  await rest(httpUrl, '/api/v1/users', { method: 'POST', token: ADMIN, json: { id, username: id } });
+  return (await rest(httpUrl, '/api/v1/sessions', { method: 'POST', token: ADMIN, json: { userId: id } })).body.accessToken;
+}
+
+const presenceOf = (messages: ServerMessage[], userId: string) =>
+  messages.flatMap((message) => (message.type === 'presence' && message.userId === userId ? [message.presence?.online] : []));
+
+test('kill -9 of a node: its users go offline everywhere within the lease bound, once; a user who moved first never flickers', async () => {
+  const redis = await redisServer();
+  const a = await inProcess(redis);
+  const doomed = await inChild(redis);
+  const [ada, linus, grace] = [await user(a.httpUrl, 'ada'), await user(a.httpUrl, 'linus'), await user(a.httpUrl, 'grace')];
+  const observer = await openRawSocket(a.wsUrl, grace);
+  observer.send({ type: 'subscribe', rid: 1, online: true });
+  await observer.next('snapshot');
+  await openRawSocket(doomed.wsUrl, ada);
+  await openRawSocket(doomed.wsUrl, linus);
+  await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.online === true);
+  await observer.next('presence', (m) => m.userId === 'linus' && m.presence?.online === true);
+  // linus's client reconnects to node a before the dead node's lease runs out.
+  const linusMoved = await openRawSocket(a.wsUrl, linus);
+
+  await doomed.kill();
+  const killedAt = Date.now();
+  await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.online === false);
+  const elapsed = Date.now() - killedAt;
+  // Lease (1 s) + a renewal period (200 ms) + slack for a loaded 2-core machine.
+  expect(elapsed).toBeLessThan(LEASE_MS + 200 + 1_500);
+  const t = 1;
+  observer.send({ type: 'ping', t });
+  await observer.next('pong', (m) => m.t === t);
+  expect(presenceOf(observer.received, 'ada')).toEqual([]);
+  expect(presenceOf(observer.received, 'linus')).toEqual([]);
+  expect((await rest(a.httpUrl, '/api/v1/users.presence', { token: ADMIN })).body.users.map((view: { id: string }) => view.id).sort()).toEqual(['grace', 'linus']);
+  linusMoved.send({ type: 'ping', t: 2 });
+  await linusMoved.next('pong');
+});
+
+test('restart of every node (Redis with AOF): users, sessions, blocks and statuses acknowledged before are all there', async () => {
+  const redis = await redisServer({ aof: true });
+  const first = await inProcess(redis);
+  const ada = await user(first.httpUrl, 'ada');
+  await user(first.httpUrl, 'eve');
+  await rest(first.httpUrl, '/api/v1/me/blocks/eve', { method: 'PUT', token: ada });
+  const socket = await openRawSocket(first.wsUrl, ada);
+  socket.send({ type: 'set-presence', rid: 1, patch: { status: 'busy', statusMessage: 'before the restart' } });
+  await socket.next('ack');
+  await first.kill();
+  // Redis itself crashes and comes back from its append-only file.
+  await redis.kill();
+  await redis.restart();
+
+  const second = await inProcess(redis);
+  expect((await rest(second.httpUrl, '/api/v1/me', { token: ada })).body).toMatchObject({ id: 'ada' });
+  expect((await rest(second.httpUrl, '/api/v1/me/blocks', { token: ada })).body.users.map((view: { id: string }) => view.id)).toEqual(['eve']);
+  await openRawSocket(second.wsUrl, ada);
+  expect((await rest(second.httpUrl, '/api/v1/me', { token: ada })).body.presence).toMatchObject({ online: true, status: 'busy', statusMessage: 'before the restart' });
+});
