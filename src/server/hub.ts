@@ -159,9 +159,12 @@ export class PresenceHub {
     return new Promise((resolve, reject) => this.presenceLog.append(command, resolve, reject));
   }
 
-  /** Commits with nobody waiting for the outcome: a failure is logged, never left unhandled. */
-  private fire(command: LogCommand): void {
-    this.presenceLog.append(command, undefined, (error) => this.options.log(`${command.type} for ${'userId' in command ? command.userId : '?'} was not stored: ${error.message}`));
+  /**
+   * Commits with nobody waiting for the outcome (a socket closed, a session saved): the log keeps
+   * trying until it is stored, so an outage never loses it.
+   */
+  fire(command: LogCommand): void {
+    this.presenceLog.append(command);
   }
 
   /** This node's name in the log. */
@@ -217,6 +220,10 @@ export class PresenceHub {
           return this.applyNodeDown(command.node);
         case 'session-put':
           return this.options.store.putSession(command.session);
+        case 'avatar-put':
+          return this.options.store.putAvatar(command.userId, { bytes: new Uint8Array(Buffer.from(command.data, 'base64')), contentType: command.contentType, version: command.version });
+        case 'avatar-delete':
+          return this.options.store.deleteAvatar(command.userId);
       }
     } finally {
       this.applyingAt = null;

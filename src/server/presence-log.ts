@@ -20,6 +20,9 @@ export type LogCommand =
   | { type: 'relation'; blockerId: string; blockedId: string; blocked: boolean }
   /** A session minted, rotated or revoked (token hashes only). */
   | { type: 'session-put'; session: StoredSession }
+  /** An uploaded picture (base64), so every node serves it. */
+  | { type: 'avatar-put'; userId: string; contentType: string; version: number; data: string }
+  | { type: 'avatar-delete'; userId: string }
   /** A node stopped without saying so (its lease ran out): every connection it held is gone. */
   | { type: 'node-down'; node: string };
 

@@ -54,7 +54,7 @@ const APPEND = `${NEXT_SEQ}
 return append(ARGV[1])`;
 
 /**
- * KEYS: seq, log, nodes. ARGV: node, leaseMs, first (1 when registering).
+ * KEYS: seq, log, nodes. ARGV: node, leaseMs, first (1 when registering), reap (1 when this node may).
  * Renews this node's lease (-1: it was declared down meanwhile, it is fenced), then declares every node
  * whose lease ran out down, once: the ZREM that removes it is what appends the `node-down` entry.
  */
@@ -62,6 +62,7 @@ const LEASE = `${NEXT_SEQ}
 local now = nowMs()
 if ARGV[3] ~= '1' and redis.call('ZSCORE', KEYS[3], ARGV[1]) == false then return -1 end
 redis.call('ZADD', KEYS[3], string.format('%.0f', now + tonumber(ARGV[2])), ARGV[1])
+if ARGV[4] ~= '1' then return 0 end
 local dead = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', string.format('%.0f', now), 'LIMIT', 0, 16)
 for _, node in ipairs(dead) do
   if redis.call('ZREM', KEYS[3], node) == 1 then
@@ -113,13 +114,24 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   let resolveCaughtUp: () => void = () => {};
   const caughtUp = new Promise<void>((resolve) => (resolveCaughtUp = resolve));
 
+  // A node reaps others only once it has itself been in touch with Redis for a whole lease: after a
+  // Redis restart every live node renews first, so none is declared down for Redis' own outage.
+  let healthySince: number | null = null;
   const lease = async (first: boolean) => {
+    if (!writer.isReady) {
+      healthy = false;
+      healthySince = null;
+      return;
+    }
+    const mayReap = healthySince !== null && Date.now() - healthySince >= leaseMs;
     try {
-      const result = await writer.sendCommand<number>(['EVAL', LEASE, '3', keys.seq, keys.log, keys.nodes, node, String(leaseMs), first ? '1' : '0']);
+      const result = await writer.sendCommand<number>(['EVAL', LEASE, '3', keys.seq, keys.log, keys.nodes, node, String(leaseMs), first ? '1' : '0', mayReap ? '1' : '0']);
       healthy = true;
+      healthySince ??= Date.now();
       if (result === -1) options.onFenced();
     } catch (error) {
       healthy = false;
+      healthySince = null;
       options.log(`redis lease: ${(error as Error).message}`);
     }
   };
@@ -177,16 +189,28 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
       }
       const token = `${node}:${counter++}`;
       pending.set(token, { applied, failed });
-      writer.sendCommand(['EVAL', APPEND, '2', keys.seq, keys.log, JSON.stringify({ token, command })]).catch((error: Error) => {
-        pending.delete(token);
-        failed?.(error);
-      });
+      const entry = JSON.stringify({ token, command });
+      // Nobody waiting (a socket closed, a session saved): keep trying until Redis is back, so a
+      // disconnect is never lost to an outage (no ghosts). Applying a command twice changes nothing.
+      const send = (attempt: number): void => {
+        writer.sendCommand(['EVAL', APPEND, '2', keys.seq, keys.log, entry]).catch((error: Error) => {
+          if (closed) return;
+          if (failed) {
+            pending.delete(token);
+            failed(error);
+            return;
+          }
+          setTimeout(() => send(attempt + 1), Math.min(100 * 2 ** attempt, 2_000)).unref();
+        });
+      };
+      send(0);
     },
     rename(next) {
       node = next;
       void lease(true);
     },
-    healthy: () => healthy,
+    // Not connected now, or the last lease renewal failed.
+    healthy: () => writer.isReady && healthy,
     async sync() {
       const id = (await writer.sendCommand<Array<[string, string[]]>>(['XREVRANGE', keys.log, '+', '-', 'COUNT', '1']))[0]?.[0] ?? '0-0';
       if (compareIds(applied, id) >= 0) return;

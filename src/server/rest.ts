@@ -17,6 +17,7 @@ import type { Caller } from './caller.ts';
 import { tokenMessage } from './caller.ts';
 import { HttpError } from './http-error.ts';
 import type { PresenceHub } from './hub.ts';
+import type { LogCommand } from './presence-log.ts';
 import type { SessionManager } from './sessions.ts';
 import type { PresenceStore } from './store.ts';
 
@@ -55,6 +56,8 @@ export interface RestOptions {
   requireHttps: boolean;
   publicUrl: () => string;
   now: () => number;
+  /** On N nodes: whether Redis answers (`degraded` when not: sockets stay up, changes wait). */
+  health?: () => { redis: 'up' | 'down' };
 }
 
 /** What the rest of the server calls directly (controls, guest expiry). */
@@ -79,6 +82,11 @@ export interface RestActions {
 export function registerRestRoutes(app: FastifyInstance, options: RestOptions): RestActions {
   const { store, hub, sessions } = options;
   const iso = () => new Date(options.now()).toISOString();
+  /** A shared change, as a typed 503 when the shared log cannot take it (Redis down). */
+  const commit = (command: LogCommand) =>
+    hub.commit(command).catch((error: Error) => {
+      throw new HttpError('server-error', `the change could not be stored (${error.message}): retry shortly`, 1000, 503);
+    });
   const viewerOf = (caller: Caller) => (caller.kind === 'user' ? caller.userId : null);
   const userOf = (request: FastifyRequest) => {
     const caller = request.caller;
@@ -112,8 +120,10 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     }
     const next: User = { ...previous, ...stripUndefined(changes), updatedAt: iso() };
     // A picture the server stored is deleted once the profile no longer points at it.
-    if (previous.avatarUrl !== next.avatarUrl && !next.avatarUrl?.startsWith(ownUploadUrl(previous.id))) store.deleteAvatar(previous.id);
-    await hub.commit({ type: 'user-put', user: next, previous });
+    if (previous.avatarUrl !== next.avatarUrl && !next.avatarUrl?.startsWith(ownUploadUrl(previous.id)) && store.getAvatar(previous.id)) {
+      await commit({ type: 'avatar-delete', userId: previous.id });
+    }
+    await commit({ type: 'user-put', user: next, previous });
     return next;
   }
 
@@ -139,13 +149,13 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
       updatedAt: at,
       blockedAt: null,
     };
-    return { user, committed: hub.commit({ type: 'user-put', user }) };
+    return { user, committed: commit({ type: 'user-put', user }) };
   }
 
   function deleteUser(id: string): Promise<void> {
     mustGetUser(id);
     sessions.revokeAllOf(id);
-    return hub.commit({ type: 'user-delete', userId: id });
+    return commit({ type: 'user-delete', userId: id });
   }
 
   function listUsers(caller: Caller, query: v.InferOutput<typeof ListQuery>) {
@@ -182,7 +192,10 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
   app.register(
     async (api) => {
       // A liveness probe: constant work, and not counted against the caller's request budget.
-      api.get('/health', { config: { access: 'anyone', rateLimit: false } }, async () => ({ ok: true }));
+      api.get('/health', { config: { access: 'anyone', rateLimit: false } }, async () => {
+        const cluster = options.health?.();
+        return cluster ? { ok: true, degraded: cluster.redis === 'down', ...cluster } : { ok: true };
+      });
 
       api.get('/avatars/:id', { config: { access: 'anyone' }, schema: { params: IdParams, querystring: v.object({ v: v.optional(v.pipe(v.string(), v.maxLength(16))) }) } }, async (request, reply) => {
         const { id } = request.params as v.InferOutput<typeof IdParams>;
@@ -285,7 +298,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
         const isImage = IMAGE_SIGNATURES[type]!;
         if (bytes.byteLength < 12 || !isImage(bytes)) throw new HttpError('invalid-input', `the body is not a ${type} image`);
         const version = (store.getAvatar(me.id)?.version ?? 0) + 1;
-        store.putAvatar(me.id, { bytes: new Uint8Array(bytes), contentType: type, version });
+        await commit({ type: 'avatar-put', userId: me.id, contentType: type, version, data: bytes.toString('base64') });
         return hub.viewOf(await saveProfile(me, { avatarUrl: `${ownUploadUrl(me.id)}${version}` }), me.id);
       };
       for (const method of ['PUT', 'POST'] as const) {
@@ -308,7 +321,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
             const other = mustGetUser((request.params as v.InferOutput<typeof IdParams>).id);
             if (other.id === me.id) throw new HttpError('invalid-input', 'you cannot block yourself');
             const blocked = method === 'PUT';
-            if (store.isBlocked(me.id, other.id) !== blocked) await hub.commit({ type: 'relation', blockerId: me.id, blockedId: other.id, blocked });
+            if (store.isBlocked(me.id, other.id) !== blocked) await commit({ type: 'relation', blockerId: me.id, blockedId: other.id, blocked });
             return hub.viewOf(other, me.id);
           },
         });

@@ -171,7 +171,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     refreshTokenTtlMs: options.refreshTokenTtlMs ?? 30 * 24 * 60 * 60_000,
     now,
     // Through the log, so a session minted on one node works on every node.
-    save: (session) => void hub.commit({ type: 'session-put', session }).catch((error: Error) => log(`session not stored: ${error.message}`)),
+    save: (session) => hub.fire({ type: 'session-put', session }),
   });
   hub = new PresenceHub({
     store,
@@ -214,6 +214,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     requireHttps: options.requireHttps ?? false,
     publicUrl: () => options.publicUrl ?? httpUrl,
     now,
+    ...(redisLog ? { health: () => ({ redis: redisLog.healthy() ? ('up' as const) : ('down' as const) }) } : {}),
   });
   await registerWebSocketRoute(app, { hub, maxFrameBytes: options.maxFrameBytes ?? LIMITS.frameBytes, handshakesPerSecond: limits.handshakesPerSecond });
 

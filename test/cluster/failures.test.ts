@@ -89,3 +89,30 @@ test('restart of every node (Redis with AOF): users, sessions, blocks and status
   await openRawSocket(second.wsUrl, ada);
   expect((await rest(second.httpUrl, '/api/v1/me', { token: ada })).body.presence).toMatchObject({ online: true, status: 'busy', statusMessage: 'before the restart' });
 });
+
+test('Redis killed and restarted under live nodes: sockets stay up, health says degraded, a disconnect made meanwhile lands (no ghost)', async () => {
+  const redis = await redisServer({ aof: true });
+  const [a, b] = [await inProcess(redis), await inProcess(redis)];
+  const [ada, grace] = [await user(a.httpUrl, 'ada'), await user(a.httpUrl, 'grace')];
+  const observer = await openRawSocket(b.wsUrl, grace);
+  observer.send({ type: 'subscribe', rid: 1, online: true });
+  await observer.next('snapshot');
+  const adaSocket = await openRawSocket(a.wsUrl, ada);
+  await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.online === true);
+
+  await redis.kill();
+  // The lease loop notices within a renewal period or two.
+  for (let i = 0; i < 50 && !(await rest(a.httpUrl, '/api/v1/health')).body.degraded; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect((await rest(a.httpUrl, '/api/v1/health')).body).toMatchObject({ ok: true, degraded: true, redis: 'down' });
+  // Ada leaves during the outage; the observer's socket on the other node stays up.
+  adaSocket.ws.close();
+  await adaSocket.closed;
+  observer.send({ type: 'ping', t: 5 });
+  await observer.next('pong', (m) => m.t === 5);
+
+  await redis.restart();
+  await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.online === false);
+  expect((await rest(b.httpUrl, '/api/v1/users.presence', { token: ADMIN })).body.users.map((view: { id: string }) => view.id)).toEqual(['grace']);
+  for (let i = 0; i < 50 && (await rest(a.httpUrl, '/api/v1/health')).body.degraded; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect((await rest(a.httpUrl, '/api/v1/health')).body).toMatchObject({ degraded: false, redis: 'up' });
+});
