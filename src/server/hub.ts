@@ -431,10 +431,15 @@ export class PresenceHub {
     for (const connection of [...(this.connectionsByUser.get(userId) ?? [])]) connection.ws.terminate();
   }
 
+  /** Closes every socket with 1001; their disconnects still go through the log (see {@link shutdown}). */
   close(): void {
     clearInterval(this.heartbeat);
-    this.presenceLog.close();
     for (const connection of this.all) this.closeConnection(connection, CLOSE_CODES.goingAway, 'server shutting down');
+  }
+
+  /** Stops using the log, once the sockets closed by {@link close} are gone. */
+  shutdown(): void {
+    this.presenceLog.close();
   }
 
   /** Stops at once with no close frames, as a crashed process would. */

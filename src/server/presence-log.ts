@@ -71,8 +71,12 @@ export function createMemoryLog(now: () => number): PresenceLog {
   let apply: ((entry: LogEntry) => void) | null = null;
   return {
     start: (handler) => void (apply = handler),
-    append(command, applied) {
-      if (!apply) throw new Error('the presence log is not started');
+    append(command, applied, failed) {
+      // Before start or after close (a socket closing during shutdown): nothing to apply it to.
+      if (!apply) {
+        failed?.(new Error('the presence log is closed'));
+        return;
+      }
       // seq 0: the single node numbers its changes itself.
       apply({ seq: 0, at: now(), command });
       applied?.();

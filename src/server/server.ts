@@ -275,6 +275,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     for (const client of app.websocketServer.clients) client.terminate();
     app.server.closeAllConnections();
     await app.close();
+    hub.shutdown();
   };
 
   return {
