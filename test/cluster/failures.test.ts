@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
 import type { ServerMessage } from '../../src/core/protocol/index.ts';
 import { createPresenceServer, type PresenceServer } from '../../src/server/index.ts';
+import { startFaultProxy } from '../../src/testing/index.ts';
 import { openRawSocket, rest } from '../helpers.ts';
 import { startNodeProcess, type NodeProcess } from './process-node.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
@@ -115,4 +116,38 @@ test('Redis killed and restarted under live nodes: sockets stay up, health says 
   expect((await rest(b.httpUrl, '/api/v1/users.presence', { token: ADMIN })).body.users.map((view: { id: string }) => view.id)).toEqual(['grace']);
   for (let i = 0; i < 50 && (await rest(a.httpUrl, '/api/v1/health')).body.degraded; i++) await new Promise((resolve) => setTimeout(resolve, 100));
   expect((await rest(a.httpUrl, '/api/v1/health')).body).toMatchObject({ degraded: false, redis: 'up' });
+});
+
+test('a node cut from Redis is declared down; when it comes back it is fenced and cannot resurrect its old connections', async () => {
+  const redis = await redisServer();
+  const proxy = await startFaultProxy({ host: '127.0.0.1', port: redis.port });
+  cleanup.push(() => proxy.close());
+  const a = await inProcess(redis);
+  const cutOff = await createPresenceServer({ redis: `redis://127.0.0.1:${proxy.port}`, adminKey: ADMIN, cluster: { leaseMs: LEASE_MS, renewMs: 200 } });
+  cleanup.push(() => cutOff.close());
+  const [ada, grace] = [await user(a.httpUrl, 'ada'), await user(a.httpUrl, 'grace')];
+  const observer = await openRawSocket(a.wsUrl, grace);
+  observer.send({ type: 'subscribe', rid: 1, online: true });
+  await observer.next('snapshot');
+  const adaSocket = await openRawSocket(cutOff.wsUrl, ada);
+  await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.online === true);
+
+  // The partition: the node's Redis traffic vanishes silently. The others declare it down.
+  proxy.drop();
+  await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.online === false);
+  // The partition heals: the node learns it was declared down, takes a new name and closes its sockets
+  // (1012) so their clients register again; nothing from its old name counts any more.
+  proxy.cut();
+  proxy.pass();
+  expect((await adaSocket.closed).code).toBe(1012);
+  const t = 3;
+  observer.send({ type: 'ping', t });
+  await observer.next('pong', (m) => m.t === t);
+  expect(presenceOf(observer.received, 'ada')).toEqual([]);
+  // The client comes back (to the same node, under its new name): online again, once.
+  await openRawSocket(cutOff.wsUrl, ada);
+  await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.online === true);
+  observer.send({ type: 'ping', t: 4 });
+  await observer.next('pong', (m) => m.t === 4);
+  expect(presenceOf(observer.received, 'ada')).toEqual([]);
 });
