@@ -151,3 +151,27 @@ test('a node cut from Redis is declared down; when it comes back it is fenced an
   await observer.next('pong', (m) => m.t === 4);
   expect(presenceOf(observer.received, 'ada')).toEqual([]);
 });
+
+test('three node processes: everyone sees the same changes in the same order, whichever node they are on', async () => {
+  const redis = await redisServer();
+  const [n1, n2, n3] = await Promise.all([inChild(redis), inChild(redis), inChild(redis)]);
+  const [ada, grace, linus] = [await user(n1.httpUrl, 'ada'), await user(n2.httpUrl, 'grace'), await user(n3.httpUrl, 'linus')];
+  const observers = [await openRawSocket(n2.wsUrl, grace), await openRawSocket(n3.wsUrl, linus)];
+  for (const observer of observers) {
+    observer.send({ type: 'subscribe', rid: 1, online: true });
+    await observer.next('snapshot');
+  }
+  const adaSocket = await openRawSocket(n1.wsUrl, ada);
+  // Ten: the burst one connection may send (5 a second, burst 10).
+  for (let i = 0; i < 10; i++) adaSocket.send({ type: 'set-presence', rid: 10 + i, patch: { statusMessage: `change ${i}` } });
+  for (let i = 0; i < 10; i++) await adaSocket.next('ack');
+  const orders = await Promise.all(
+    observers.map(async (observer) => {
+      await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.statusMessage === 'change 9');
+      return observer.received.filter((m) => m.type === 'presence' && m.userId === 'ada').map((m) => (m.type === 'presence' ? `${m.seq}:${m.presence?.statusMessage}` : ''));
+    }),
+  );
+  expect(orders[0]).toEqual(orders[1]);
+  // Ada coming online (no message yet), then her changes, in the order she made them.
+  expect(orders[0]!.map((item) => item.split(':')[1])).toEqual(['null', ...Array.from({ length: 9 }, (_, i) => `change ${i}`)]);
+});
