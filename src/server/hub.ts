@@ -185,6 +185,31 @@ export class PresenceHub {
     return this.nodeName;
   }
 
+  /**
+   * The presence part of the shared state as of the last applied entry, as JSON (N nodes snapshot it
+   * so the log can be trimmed). Local things — sockets, subscriptions — are not in it.
+   */
+  exportShared(): SharedPresenceState {
+    return {
+      seq: this.changes.seq,
+      records: [...this.records].map(([id, record]) => [id, { ...record, applied: [...record.applied] }]),
+      liveKeys: [...this.liveKeys].map(([id, keys]) => [id, [...keys]]),
+      // The newest ones are enough: a node is declared down long before a thousand others are.
+      downNodes: [...this.downNodes].slice(-1_000),
+    };
+  }
+
+  /** Takes over a snapshot's presence state (a node starting up, before it reads the log on from it). */
+  restoreShared(state: SharedPresenceState): void {
+    for (const [id, record] of state.records) {
+      this.records.set(id, { ...record, applied: new Map(record.applied) });
+      if (record.published.online) this.publiclyOnline.add(id);
+    }
+    for (const [id, keys] of state.liveKeys) for (const key of keys) this.addKey(id, key.slice(0, key.indexOf('/')), key);
+    for (const node of state.downNodes) this.downNodes.add(node);
+    this.changes.advanceTo(state.seq);
+  }
+
   /** Applies one entry of the log, in log order: the only place shared state changes. */
   private apply(entry: LogEntry): void {
     if (entry.seq > 0) this.changes.advanceTo(entry.seq - 1);
@@ -797,6 +822,14 @@ export class PresenceHub {
     cutOff.unref?.();
     connection.ws.once('close', () => clearTimeout(cutOff));
   }
+}
+
+/** The shared presence state, as JSON (see {@link PresenceHub.exportShared}). */
+export interface SharedPresenceState {
+  seq: number;
+  records: Array<[string, Omit<PresenceRecord, 'applied'> & { applied: Array<[string, number]> }]>;
+  liveKeys: Array<[string, string[]]>;
+  downNodes: string[];
 }
 
 function newNodeName(): string {

@@ -15,6 +15,12 @@ export interface RedisLogOptions {
   renewMs?: number;
   /** This node was declared down while alive (cut from Redis too long): it must re-register. */
   onFenced: () => void;
+  /**
+   * Snapshots of the shared state, so the stream can be trimmed: every `every` entries (default 10,000)
+   * one node stores `take()`; a starting node `restore`s the newest before reading the entries after it.
+   * Entries newer than `retainMs` (default 10 minutes) are kept whatever the snapshot.
+   */
+  snapshot?: { take: () => unknown; restore: (state: unknown) => void; every?: number; retainMs?: number };
   log: (line: string) => void;
 }
 
@@ -85,7 +91,7 @@ return #dead`;
  */
 export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog> {
   const prefix = options.prefix ?? 'pk';
-  const keys = { seq: `${prefix}:seq`, log: `${prefix}:log`, nodes: `${prefix}:nodes` };
+  const keys = { seq: `${prefix}:seq`, log: `${prefix}:log`, nodes: `${prefix}:nodes`, snapshot: `${prefix}:snapshot`, snapshotLock: `${prefix}:snapshot:lock` };
   const leaseMs = options.leaseMs ?? 5_000;
   const renewMs = options.renewMs ?? 1_000;
   let node = options.node;
@@ -139,8 +145,36 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   const timer = setInterval(() => void lease(false), renewMs);
   timer.unref();
 
+  // The newest snapshot, if any: the state as of entry `id`; reading goes on after it.
+  let fromSnapshot = '0-0';
+  const stored = await writer.sendCommand<string | null>(['GET', keys.snapshot]);
+  let restoreSnapshot: (() => void) | null = null;
+  if (stored !== null && options.snapshot) {
+    const parsed = JSON.parse(stored) as { id: string; state: unknown };
+    fromSnapshot = parsed.id;
+    restoreSnapshot = () => options.snapshot!.restore(parsed.state);
+  }
+  const snapshotEvery = options.snapshot?.every ?? 10_000;
+  let sinceSnapshot = 0;
+
+  /** Stores the state as of `id` (one node at a time), then trims what no node needs any more. */
+  async function snapshot(id: string): Promise<void> {
+    const take = options.snapshot?.take;
+    if (!take) return;
+    const state = take();
+    const locked = await writer.sendCommand<string | null>(['SET', keys.snapshotLock, node, 'NX', 'PX', '10000']);
+    if (locked !== 'OK') return;
+    await writer.sendCommand(['SET', keys.snapshot, JSON.stringify({ id, state })]);
+    const retainFrom = (Date.now() - (options.snapshot?.retainMs ?? 600_000)) * 1000;
+    const floor = Math.min(Number(id.slice(0, id.indexOf('-'))), retainFrom);
+    await writer.sendCommand(['XTRIM', keys.log, 'MINID', String(Math.max(0, Math.floor(floor)))]);
+  }
+
   async function read(apply: (entry: LogEntry) => void): Promise<void> {
-    let last = '0-0';
+    // Not within start(): the hub calling it is still being constructed.
+    await null;
+    restoreSnapshot?.();
+    let last = fromSnapshot;
     if (compareIds(last, newest) >= 0) resolveCaughtUp();
     while (!closed) {
       let reply: Array<[string, Array<[string, string[]]>]> | null;
@@ -170,6 +204,12 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
         }
       }
       applied = last;
+      sinceSnapshot += reply?.[0]?.[1]?.length ?? 0;
+      if (sinceSnapshot >= snapshotEvery) {
+        sinceSnapshot = 0;
+        // Taken now, between entries: the state is exactly that of `last`.
+        snapshot(last).catch((error: Error) => options.log(`redis snapshot: ${error.message}`));
+      }
       if (compareIds(last, newest) >= 0) resolveCaughtUp();
       for (let i = syncWaiters.length - 1; i >= 0; i--) {
         if (compareIds(applied, syncWaiters[i]!.id) >= 0) syncWaiters.splice(i, 1)[0]!.resolve();

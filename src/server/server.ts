@@ -12,7 +12,8 @@ import {
 } from '../core/protocol/index.ts';
 import { HttpError } from './http-error.ts';
 import { createHttpApp, type EdgeLimits } from './http-app.ts';
-import { PresenceHub, type HubLimits } from './hub.ts';
+import { exportStore, importStore, type StoreSnapshot } from './cluster-snapshot.ts';
+import { PresenceHub, type HubLimits, type SharedPresenceState } from './hub.ts';
 import { registerRestRoutes } from './rest.ts';
 import { createSessionManager } from './sessions.ts';
 import { createMemoryStore, type PresenceStore } from './store.ts';
@@ -72,8 +73,12 @@ export interface PresenceServerOptions {
    * everything in this process.
    */
   redis?: string;
-  /** Timings of N nodes: a node silent for `leaseMs` (default 5 s) is declared down; leases renew every `renewMs` (1 s). */
-  cluster?: { leaseMs?: number; renewMs?: number; prefix?: string };
+  /**
+   * N nodes: a node silent for `leaseMs` (default 5 s) is declared down; leases renew every `renewMs`
+   * (1 s); every `snapshotEvery` log entries (10,000) a snapshot lets the log be trimmed of entries older
+   * than it and than `retainMs` (the catch-up window); `prefix` names the Redis keys (`pk`).
+   */
+  cluster?: { leaseMs?: number; renewMs?: number; prefix?: string; snapshotEvery?: number; retainMs?: number };
 }
 
 /** What tests and demos drive directly, without a socket. */
@@ -154,11 +159,22 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
   let redisLog: RedisLog | undefined;
   if (options.redis !== undefined) {
     const { createRedisLog } = await import('./redis-log.ts');
+    const { snapshotEvery, retainMs, ...timings } = options.cluster ?? {};
     redisLog = await createRedisLog({
       url: options.redis,
       node,
-      ...options.cluster,
+      ...timings,
       log,
+      snapshot: {
+        take: () => ({ store: exportStore(store), presence: hub.exportShared() }),
+        restore: (state) => {
+          const snapshot = state as { store: StoreSnapshot; presence: SharedPresenceState };
+          importStore(store, snapshot.store);
+          hub.restoreShared(snapshot.presence);
+        },
+        ...(snapshotEvery === undefined ? {} : { every: snapshotEvery }),
+        retainMs: retainMs ?? options.catchUpWindowMs ?? 10 * 60_000,
+      },
       onFenced: () => {
         log('this node was declared down while alive: its clients reconnect under a new name');
         redisLog!.rename(hub.fence());

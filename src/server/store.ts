@@ -92,6 +92,7 @@ export function createMemoryStore(): PresenceStore {
   const sessions = new Map<string, StoredSession>();
   const sessionIdByAccess = new Map<string, string>();
   const sessionIdByRefresh = new Map<string, string>();
+  const sessionIdsByUser = new Map<string, Set<string>>();
 
   function sorted(): string[] {
     sortedIds ??= [...users.keys()].sort();
@@ -112,6 +113,9 @@ export function createMemoryStore(): PresenceStore {
 
   function dropSession(session: StoredSession): void {
     sessions.delete(session.id);
+    const mine = sessionIdsByUser.get(session.userId);
+    mine?.delete(session.id);
+    if (mine?.size === 0) sessionIdsByUser.delete(session.userId);
     sessionIdByAccess.delete(session.accessTokenHash);
     for (const hash of refreshHashesOf(session)) sessionIdByRefresh.delete(hash);
   }
@@ -180,6 +184,7 @@ export function createMemoryStore(): PresenceStore {
       const previous = sessions.get(session.id);
       if (previous) dropSession(previous);
       sessions.set(session.id, session);
+      addToIndex(sessionIdsByUser, session.userId, session.id);
       sessionIdByAccess.set(session.accessTokenHash, session.id);
       for (const hash of refreshHashesOf(session)) sessionIdByRefresh.set(hash, session.id);
     },
@@ -192,7 +197,7 @@ export function createMemoryStore(): PresenceStore {
       const id = sessionIdByRefresh.get(hash);
       return id === undefined ? undefined : sessions.get(id);
     },
-    sessionsOfUser: (userId) => [...sessions.values()].filter((session) => session.userId === userId),
+    sessionsOfUser: (userId) => [...(sessionIdsByUser.get(userId) ?? [])].map((id) => sessions.get(id)!),
     deleteSession(id) {
       const session = sessions.get(id);
       if (session) dropSession(session);

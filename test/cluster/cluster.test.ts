@@ -92,3 +92,37 @@ test('blocks and invisibility hold across nodes', async () => {
 test('Redis unreachable at start is a clear error', async () => {
   await expect(createPresenceServer({ redis: 'redis://127.0.0.1:1', adminKey: ADMIN })).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
 });
+
+test('snapshots let the log be trimmed; a node that starts later restores the newest and reads on from it', async () => {
+  const options = { redis: redis.url, adminKey: ADMIN, cluster: { ...FAST, prefix: 't4', snapshotEvery: 5, retainMs: 0 } };
+  const a = await createPresenceServer(options);
+  nodes.push(a);
+  const ada = await user(a, 'ada');
+  await user(a, 'eve');
+  await rest(a.httpUrl, '/api/v1/me/blocks/eve', { method: 'PUT', token: ada });
+  const socket = await openRawSocket(a.wsUrl, ada);
+  // Eight changes: within one connection's burst of status updates.
+  for (let i = 0; i < 8; i++) {
+    socket.send({ type: 'set-presence', rid: i, patch: { statusMessage: `m${i}` } });
+    await socket.next('ack');
+  }
+  const { createClient } = await import('@redis/client');
+  const probe = createClient({ url: redis.url });
+  await probe.connect();
+  // Let the snapshot land (written right after its entry is applied).
+  for (let i = 0; i < 50 && (await probe.sendCommand(['EXISTS', 't4:snapshot'])) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  const length = Number(await probe.sendCommand(['XLEN', 't4:log']));
+  await probe.destroy();
+  // 14 entries were appended (2 users, 2 sessions, a block, a connection, 8 changes); fewer are left.
+  expect(length).toBeLessThan(14);
+
+  const b = await createPresenceServer(options);
+  nodes.push(b);
+  expect((await rest(b.httpUrl, '/api/v1/users/ada', { token: ADMIN })).body.presence).toMatchObject({ online: true, statusMessage: 'm7' });
+  expect((await rest(b.httpUrl, '/api/v1/me/blocks', { token: ada })).body.users.map((view: { id: string }) => view.id)).toEqual(['eve']);
+  // The state carries on from there: a change made through the new node shows on the old one.
+  const again = await openRawSocket(b.wsUrl, ada);
+  again.send({ type: 'set-presence', rid: 99, patch: { statusMessage: 'from b' } });
+  await again.next('ack');
+  await socket.next('presence', (m) => m.userId === 'ada' && m.presence?.statusMessage === 'from b');
+});
