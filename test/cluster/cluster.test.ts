@@ -110,7 +110,7 @@ test('snapshots let the log be trimmed; a node that starts later restores the ne
   const probe = createClient({ url: redis.url });
   await probe.connect();
   // Let the snapshot land (written right after its entry is applied).
-  for (let i = 0; i < 50 && (await probe.sendCommand(['EXISTS', 't4:snapshot'])) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let i = 0; i < 50 && Number(await probe.sendCommand(['EXISTS', 't4:snapshot'])) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
   const length = Number(await probe.sendCommand(['XLEN', 't4:log']));
   await probe.destroy();
   // 14 entries were appended (2 users, 2 sessions, a block, a connection, 8 changes); fewer are left.
