@@ -37,6 +37,8 @@ export interface HttpAppOptions {
   log: (line: string) => void;
   /** On N nodes: waits until this node holds what the others wrote (a session minted elsewhere). */
   sync?: () => Promise<void>;
+  /** On N nodes: where request counts live, so a caller's budget is one for all nodes. */
+  rateLimitStore?: new (params: unknown) => unknown;
 }
 
 /**
@@ -118,6 +120,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     cache: limits.rateLimitKeys,
     keyGenerator: (request) => request.caller.key,
     errorResponseBuilder: (_request, context) => new HttpError('rate-limited', 'too many requests', context.ttl),
+    // Shared counts when clustered; while Redis is out of reach, requests pass rather than all failing.
+    ...(options.rateLimitStore ? { store: options.rateLimitStore as never, skipOnError: true } : {}),
   });
 
   const bodies = new BodyBudget(limits.bodyBytesInFlight);

@@ -32,7 +32,18 @@ export interface RedisLog extends PresenceLog {
   rename(node: string): void;
   /** Whether Redis answered the last lease renewal. */
   healthy(): boolean;
+  /**
+   * A store for @fastify/rate-limit that counts in Redis, so a caller's budget is one for all nodes
+   * rather than one per node.
+   */
+  readonly rateLimitStore: new (params: unknown) => unknown;
 }
+
+/** KEYS: counter. ARGV: window ms. A fixed window: the first hit sets its expiry. */
+const COUNT_HIT = `
+local current = redis.call('INCR', KEYS[1])
+if current == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return { current, redis.call('PTTL', KEYS[1]) }`;
 
 // Every entry takes the next number of one hybrid clock: above the last one by the entry's width (the
 // changes it may number), and never below Redis' time in µs, so a number is never reused — not even after
@@ -217,8 +228,28 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     }
   }
 
+  type Hit = (error: Error | null, result?: { current: number; ttl: number }) => void;
+  class RedisRateLimitStore {
+    constructor(
+      _params: unknown,
+      private readonly scope = 'all',
+    ) {}
+
+    incr(key: string, done: Hit, timeWindow: number): void {
+      writer
+        .sendCommand<[number, number]>(['EVAL', COUNT_HIT, '1', `${prefix}:rate:${this.scope}:${key}`, String(timeWindow)])
+        .then(([current, ttl]) => done(null, { current, ttl: Math.max(0, ttl) }), done);
+    }
+
+    child(routeOptions: { routeInfo?: { method?: string | string[]; url?: string } }): RedisRateLimitStore {
+      const route = routeOptions.routeInfo;
+      return new RedisRateLimitStore(routeOptions, `${String(route?.method ?? '')}${route?.url ?? ''}`);
+    }
+  }
+
   return {
     caughtUp,
+    rateLimitStore: RedisRateLimitStore,
     start(apply) {
       void read(apply);
     },

@@ -218,7 +218,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     adminKey,
     allowedOrigins: options.allowedOrigins ?? null,
     log,
-    ...(redisLog ? { sync: () => redisLog.sync() } : {}),
+    ...(redisLog ? { sync: () => redisLog.sync(), rateLimitStore: redisLog.rateLimitStore } : {}),
   });
   let httpUrl = '';
   const rest = registerRestRoutes(app, {

@@ -126,3 +126,26 @@ test('snapshots let the log be trimmed; a node that starts later restores the ne
   await again.next('ack');
   await socket.next('presence', (m) => m.userId === 'ada' && m.presence?.statusMessage === 'from b');
 });
+
+test('request budgets and handshake admission are one for all nodes, not one per node', async () => {
+  const options = { redis: redis.url, adminKey: ADMIN, requestsPerSecond: 5, limits: { handshakesPerSecond: 3 }, cluster: { ...FAST, prefix: 't5' } };
+  const [a, b] = [await createPresenceServer(options), await createPresenceServer(options)];
+  nodes.push(a, b);
+  await rest(a.httpUrl, '/api/v1/users', { method: 'POST', token: ADMIN, json: { id: 'ada', username: 'ada' } });
+  const ada = (await rest(a.httpUrl, '/api/v1/sessions', { method: 'POST', token: ADMIN, json: { userId: 'ada' } })).body.accessToken;
+  const statuses = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => rest((i % 2 ? a : b).httpUrl, '/api/v1/me', { token: ada }).then((response) => response.status)),
+  );
+  // Bursts of twice the rate, over both nodes together.
+  expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+  const { WebSocket } = await import('ws');
+  const upgrade = (url: string) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(url, 'presence.v1');
+      ws.on('open', () => (ws.terminate(), resolve(101)));
+      ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      ws.on('error', () => resolve(0));
+    });
+  const handshakes = await Promise.all(Array.from({ length: 8 }, (_, i) => upgrade((i % 2 ? a : b).wsUrl)));
+  expect(handshakes.filter((status) => status === 101)).toHaveLength(3);
+});
