@@ -15,6 +15,8 @@ const BENCHES: Array<{ name: string; script: string; args?: string[] }> = [
   { name: 'bench:browser', script: 'bench:browser' },
   { name: 'bench:server', script: 'bench:server' },
   { name: 'bench:catchup', script: 'bench:catchup' },
+  { name: 'bench:cluster', script: 'bench:cluster' },
+  { name: 'bench:attacks', script: 'bench:attacks' },
   { name: 'soak', script: 'soak', args: ['--clients', '1000', '--minutes', soakMinutes] },
 ];
 
