@@ -142,6 +142,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     }
     const mayReap = healthySince !== null && Date.now() - healthySince >= leaseMs;
     try {
+      if (compareIds(applied, '0-0') > 0 && Number(await writer.sendCommand(['EXISTS', keys.seq])) === 0) await reseed();
       const result = await writer.sendCommand<number>(['EVAL', LEASE, '3', keys.seq, keys.log, keys.nodes, node, String(leaseMs), first ? '1' : '0', mayReap ? '1' : '0']);
       healthy = true;
       healthySince ??= Date.now();
@@ -152,6 +153,21 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
       options.log(`redis lease: ${(error as Error).message}`);
     }
   };
+  /**
+   * Redis came back without its data (no AOF, a lost disk): the log is gone but this node still holds
+   * the shared state. One node stores it as the new starting snapshot and the numbering goes on from
+   * there; every node then finds its lease gone, is fenced and has its clients register again.
+   */
+  async function reseed(): Promise<void> {
+    const take = options.snapshot?.take;
+    if (!take) return;
+    const id = applied;
+    const state = take();
+    if ((await writer.sendCommand<string | null>(['SET', keys.snapshotLock, node, 'NX', 'PX', '10000'])) !== 'OK') return;
+    options.log('redis lost its data: storing this node\'s copy of the shared state as its new start');
+    await writer.sendCommand(['SET', keys.snapshot, JSON.stringify({ id, state })]);
+    await writer.sendCommand(['SET', keys.seq, id.slice(0, id.indexOf('-')), 'NX']);
+  }
   await lease(true);
   const timer = setInterval(() => void lease(false), renewMs);
   timer.unref();
@@ -247,7 +263,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     }
   }
 
-  return {
+  const log: RedisLog = {
     caughtUp,
     rateLimitStore: RedisRateLimitStore,
     start(apply) {
@@ -277,7 +293,10 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
       send(0);
     },
     rename(next) {
+      // The old name's connections go (idempotent when the others already declared it down).
+      const old = node;
       node = next;
+      log.append({ type: 'node-down', node: old });
       void lease(true);
     },
     // Not connected now, or the last lease renewal failed.
@@ -296,6 +315,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
       void Promise.allSettled([writer.destroy(), reader.destroy()]);
     },
   };
+  return log;
 }
 
 function compareIds(a: string, b: string): number {

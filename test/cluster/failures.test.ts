@@ -175,3 +175,32 @@ test('three node processes: everyone sees the same changes in the same order, wh
   // Ada coming online (no message yet), then her changes, in the order she made them.
   expect(orders[0]!.map((item) => item.split(':')[1])).toEqual(['null', ...Array.from({ length: 9 }, (_, i) => `change ${i}`)]);
 });
+
+test('Redis restarted without its data: a node re-seeds it from its copy, nodes are fenced, clients register again, no ghosts', async () => {
+  const redis = await redisServer();
+  const [a, b] = [await inProcess(redis), await inProcess(redis)];
+  const [ada, grace] = [await user(a.httpUrl, 'ada'), await user(a.httpUrl, 'grace')];
+  const adaSocket = await openRawSocket(a.wsUrl, ada);
+  const observer = await openRawSocket(b.wsUrl, grace);
+  observer.send({ type: 'subscribe', rid: 1, online: true });
+  await observer.next('snapshot');
+
+  await redis.kill();
+  await redis.restart();
+  // Every node learns it lost its lease: sockets close (1012) and their clients come back.
+  expect((await adaSocket.closed).code).toBe(1012);
+  expect((await observer.closed).code).toBe(1012);
+  const back = await openRawSocket(a.wsUrl, ada);
+  const watcher = await openRawSocket(b.wsUrl, grace);
+  watcher.send({ type: 'subscribe', rid: 2, online: true });
+  const snapshot = await watcher.next('snapshot');
+  expect(snapshot.users.map((view) => view.id).sort()).toEqual(['ada', 'grace']);
+  // A node that starts now finds users and sessions (the re-seeded snapshot) and only live connections.
+  const c = await inProcess(redis);
+  expect((await rest(c.httpUrl, '/api/v1/me', { token: ada })).body.id).toBe('ada');
+  const online = (await rest(c.httpUrl, '/api/v1/users.presence', { token: ADMIN })).body.users.map((view: { id: string }) => view.id).sort();
+  expect(online).toEqual(['ada', 'grace']);
+  back.ws.close();
+  await back.closed;
+  await watcher.next('presence', (m) => m.userId === 'ada' && m.presence?.online === false);
+});
