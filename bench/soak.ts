@@ -1,9 +1,12 @@
-// npm run soak -- --clients 1000 --minutes 10
+// npm run soak -- --clients 1000 --minutes 10 [--nodes 3 --kill-every 60]
 // Clients connect, set statuses, disconnect and come back at random, through fault-injecting proxies
 // (pauses, silent drops, resets). At the end everything settles and the run checks, against an observer
 // that watched from outside the proxies: ghosts (shown online with no live connection), lost updates
 // (an acknowledged status the observer does not show), and the server's heap at start and end.
-import { fork } from 'node:child_process';
+// With --nodes N the server runs as N nodes over a private redis-server (clients spread over them, the
+// observer on the first), and every --kill-every seconds one of the others is killed with SIGKILL and
+// started again on its port.
+import { fork, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { ask } from './ipc.ts';
@@ -11,8 +14,19 @@ import { createPresenceClient, type PresenceClient } from '../src/core/index.ts'
 import type { WebSocketLike } from '../src/core/connection.ts';
 import { startFaultProxy, type FaultProxy } from '../src/testing/fault-proxy.ts';
 import { reportFigures } from './report.ts';
+import { startRedis } from '../test/cluster/redis-server.ts';
 
-const { values } = parseArgs({ options: { clients: { type: 'string', default: '1000' }, minutes: { type: 'string', default: '10' }, proxies: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '1000' },
+    minutes: { type: 'string', default: '10' },
+    proxies: { type: 'string', default: '10' },
+    nodes: { type: 'string', default: '1' },
+    'kill-every': { type: 'string', default: '60' },
+  },
+});
+const NODES = Number(values.nodes);
+const KILL_EVERY_MS = Number(values['kill-every']) * 1000;
 const CLIENTS = Number(values.clients);
 const DURATION_MS = Number(values.minutes) * 60_000;
 const PROXIES = Number(values.proxies);
@@ -21,8 +35,16 @@ const random = (() => {
   return () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
 })();
 
-const child = fork(new URL('./soak-server.ts', import.meta.url).pathname, [String(CLIENTS)], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-const { port, adminKey } = await new Promise<{ port: number; adminKey: string }>((resolve) => child.once('message', resolve as never));
+const redis = NODES > 1 ? await startRedis() : null;
+async function startNode(port: number, create: boolean): Promise<{ child: ChildProcess; port: number; adminKey: string }> {
+  const args = [String(CLIENTS), redis?.url ?? '', String(port), create ? 'users' : 'no-users'];
+  const child = fork(new URL('./soak-server.ts', import.meta.url).pathname, args, { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await new Promise<{ port: number; adminKey: string }>((resolve) => child.once('message', resolve as never));
+  return { child, ...ready };
+}
+const nodes = [await startNode(0, true)];
+for (let i = 1; i < NODES; i++) nodes.push(await startNode(0, false));
+const { child, port, adminKey } = nodes[0]!;
 const httpUrl = `http://127.0.0.1:${port}`;
 
 /** Mints a session as a backend would, honouring the server's rate limit. */
@@ -36,7 +58,8 @@ async function mint(userId: string) {
 }
 
 const proxies: FaultProxy[] = [];
-for (let i = 0; i < PROXIES; i++) proxies.push(await startFaultProxy({ host: '127.0.0.1', port }));
+// Proxies spread over the nodes; the observer talks to the first node directly, which is never killed.
+for (let i = 0; i < PROXIES; i++) proxies.push(await startFaultProxy({ host: '127.0.0.1', port: nodes[i % NODES]!.port }));
 
 const options = { WebSocket: WebSocket as unknown as WebSocketLike, environment: null, autoAway: false as const, heartbeat: { intervalMs: 5_000, timeoutMs: 3_000 } };
 const observer = createPresenceClient({ url: httpUrl, session: await mint('observer'), ...options, offlineGraceMs: 0 });
@@ -125,11 +148,24 @@ const chaos = setInterval(() => {
     setTimeout(() => proxy.pass(), 2_000 + random() * 6_000);
   }
 }, 5_000);
-const progress = setInterval(() => console.log(`  ${Math.round((Date.now() - started) / 1000)} s: sent ${sent}, acknowledged ${acked}, observer events ${received}, faults ${faults}`), 30_000);
+let kills = 0;
+const killer =
+  NODES > 1
+    ? setInterval(() => {
+        const index = 1 + Math.floor(random() * (NODES - 1));
+        const victim = nodes[index]!;
+        kills++;
+        victim.child.kill('SIGKILL');
+        // Back on the same port a moment later: its clients reconnect to it through their proxies.
+        setTimeout(() => void startNode(victim.port, false).then((node) => (nodes[index] = node)), 2_000);
+      }, KILL_EVERY_MS)
+    : undefined;
+const progress = setInterval(() => console.log(`  ${Math.round((Date.now() - started) / 1000)} s: sent ${sent}, acknowledged ${acked}, observer events ${received}, faults ${faults}, node kills ${kills}`), 30_000);
 
 await new Promise((resolve) => setTimeout(resolve, DURATION_MS));
 clearInterval(actions);
 clearInterval(chaos);
+clearInterval(killer);
 clearInterval(progress);
 for (const proxy of proxies) proxy.pass();
 
@@ -162,13 +198,14 @@ console.log(`
 | status updates sent / acknowledged | ${sent} / ${acked} | |
 | presence events the observer received | ${received} | |
 | network faults injected | ${faults} | |
+| nodes / node kills (SIGKILL) | ${NODES} / ${kills} | |
 | ghosts (shown online, not connected) | ${ghosts.length} | 0 |
 | connected but shown offline | ${missing.length} | 0 |
 | lost updates (acknowledged, not shown) | ${lost.length} | 0 |
 | updates with an unknown outcome (client stopped before the answer) | ${unknownOutcomes} | |
 | server heap start / end | ${(heapStart / 2 ** 20).toFixed(1)} MB / ${(heapEnd / 2 ** 20).toFixed(1)} MB (${(growth * 100).toFixed(1)}%) | within 10% |`);
 reportFigures('soak', [
-  { figure: `soak, ${CLIENTS} clients, ${values.minutes} min, ${faults} faults: ghosts (shown online, not connected)`, value: ghosts.length, unit: 'users', goal: '0', met: ghosts.length === 0 },
+  { figure: `soak, ${CLIENTS} clients, ${NODES} node(s), ${values.minutes} min, ${faults} faults, ${kills} node kills: ghosts (shown online, not connected)`, value: ghosts.length, unit: 'users', goal: '0', met: ghosts.length === 0 },
   { figure: `soak: connected but shown offline`, value: missing.length, unit: 'users', goal: '0', met: missing.length === 0 },
   { figure: `soak: lost updates (acknowledged, not shown) of ${acked}`, value: lost.length, unit: 'updates', goal: '0', met: lost.length === 0 },
   { figure: 'soak: server heap at the end vs at the start', value: heapEnd / 2 ** 20, baseline: heapStart / 2 ** 20, unit: 'MB', ratio: heapEnd / heapStart, goal: 'within 10%', met: Math.abs(growth) <= 0.1 },
@@ -193,4 +230,6 @@ for (const entry of clients) entry.client.disconnect();
 observer.disconnect();
 for (const proxy of proxies) await proxy.close();
 child.send({ type: 'stop' });
+for (const node of nodes.slice(1)) node.child.kill('SIGKILL');
+await redis?.stop();
 process.exitCode = ghosts.length || missing.length || lost.length || Math.abs(growth) > 0.1 ? 1 : 0;
