@@ -14,6 +14,7 @@ import {
 } from '../core/protocol/index.ts';
 import { randomBytes } from 'node:crypto';
 import { ChangeLog } from './change-log.ts';
+import { ConnectionRegistry } from './connection-registry.ts';
 import { createMemoryLog, type LogCommand, type LogEntry, type PresenceLog } from './presence-log.ts';
 import { applyPatch, isNewer, newPresenceRecord, ownPresence, republish, type PresenceRecord } from './presence-state.ts';
 import { KeyedBuckets, TokenBucket } from './rate-limit.ts';
@@ -103,11 +104,8 @@ export class PresenceHub {
   /** This node's name in the shared log: new for every start, so a restarted node is a new one. */
   private nodeName: string;
   private readonly presenceLog: PresenceLog;
-  /** Live connection keys (`node/connection`) of each user, on every node: online while any is left. */
-  private readonly liveKeys = new Map<string, Set<string>>();
-  /** The same keys by node, so a node that goes down takes exactly its own connections along. */
-  private readonly keysByNode = new Map<string, Map<string, string>>();
-  private readonly downNodes = new Set<string>();
+  /** Every live connection on every node, as the log says (local sockets are `connectionsByUser`). */
+  private readonly registry = new ConnectionRegistry();
   /** Connections of this node whose `connect` is on its way through the log. */
   private readonly authenticating = new Map<string, Connection>();
   private readonly virtualKeys = new Map<string, string[]>();
@@ -193,9 +191,7 @@ export class PresenceHub {
     return {
       seq: this.changes.seq,
       records: [...this.records].map(([id, record]) => [id, { ...record, applied: [...record.applied] }]),
-      liveKeys: [...this.liveKeys].map(([id, keys]) => [id, [...keys]]),
-      // The newest ones are enough: a node is declared down long before a thousand others are.
-      downNodes: [...this.downNodes].slice(-1_000),
+      connections: this.registry.export(),
     };
   }
 
@@ -205,8 +201,7 @@ export class PresenceHub {
       this.records.set(id, { ...record, applied: new Map(record.applied) });
       if (record.published.online) this.publiclyOnline.add(id);
     }
-    for (const [id, keys] of state.liveKeys) for (const key of keys) this.addKey(id, key.slice(0, key.indexOf('/')), key);
-    for (const node of state.downNodes) this.downNodes.add(node);
+    this.registry.restore(state.connections);
     this.changes.advanceTo(state.seq);
   }
 
@@ -220,7 +215,7 @@ export class PresenceHub {
         case 'connect':
           return this.applyConnect(command);
         case 'disconnect':
-          if (this.removeKey(command.userId, `${command.node}/${command.connection}`)) this.addConnectionCount(command.userId, -1);
+          if (this.registry.remove(command.userId, command.node, command.connection)) this.addConnectionCount(command.userId, -1);
           return;
         case 'set-presence': {
           const record = this.record(command.userId);
@@ -259,13 +254,13 @@ export class PresenceHub {
     const local = command.node === this.nodeName ? this.authenticating.get(command.connection) : undefined;
     if (local) this.authenticating.delete(command.connection);
     // A node declared down is fenced: nothing it says about connections counts any more.
-    if (this.downNodes.has(command.node)) return;
+    if (this.registry.isDown(command.node)) return;
     const { userId } = command;
     // The presence the client arrives with applies before the connection counts: someone arriving
     // invisible is never published as online, not even for a moment.
     const record = this.record(userId);
     const patched = command.presence !== undefined && applyPatch(record, command.presence, this.now());
-    if (this.addKey(userId, command.node, `${command.node}/${command.connection}`)) this.addConnectionCount(userId, +1, patched);
+    if (this.registry.add(userId, command.node, command.connection)) this.addConnectionCount(userId, +1, patched);
     else if (patched) this.publishPresence(userId, record, true);
     // Others hear of the new connection first; this one learns its state from the welcome, so the
     // welcome is the first frame it gets and its cursor starts clean.
@@ -273,30 +268,7 @@ export class PresenceHub {
   }
 
   private applyNodeDown(node: string): void {
-    this.downNodes.add(node);
-    const keys = this.keysByNode.get(node);
-    if (!keys) return;
-    for (const [key, userId] of [...keys]) if (this.removeKey(userId, key)) this.addConnectionCount(userId, -1);
-    this.keysByNode.delete(node);
-  }
-
-  private addKey(userId: string, node: string, key: string): boolean {
-    let keys = this.liveKeys.get(userId);
-    if (!keys) this.liveKeys.set(userId, (keys = new Set()));
-    if (keys.has(key)) return false;
-    keys.add(key);
-    let byNode = this.keysByNode.get(node);
-    if (!byNode) this.keysByNode.set(node, (byNode = new Map()));
-    byNode.set(key, userId);
-    return true;
-  }
-
-  private removeKey(userId: string, key: string): boolean {
-    const keys = this.liveKeys.get(userId);
-    if (!keys?.delete(key)) return false;
-    if (keys.size === 0) this.liveKeys.delete(userId);
-    this.keysByNode.get(key.slice(0, key.indexOf('/')))?.delete(key);
-    return true;
+    for (const userId of this.registry.dropNode(node)) this.addConnectionCount(userId, -1);
   }
 
   /** `viewer` null: an admin, who sees everyone's public presence and no relation. */
@@ -419,8 +391,7 @@ export class PresenceHub {
     this.records.delete(userId);
     this.publiclyOnline.delete(userId);
     this.watchers.delete(userId);
-    for (const key of this.liveKeys.get(userId) ?? []) this.keysByNode.get(key.slice(0, key.indexOf('/')))?.delete(key);
-    this.liveKeys.delete(userId);
+    this.registry.forgetUser(userId);
     this.virtualKeys.delete(userId);
   }
 
@@ -550,7 +521,7 @@ export class PresenceHub {
     clearTimeout(connection.authTimer);
     const { userId, id: sessionId } = verdict.session;
     // Counted over every node: the log holds all of a user's connections.
-    if ((this.liveKeys.get(userId)?.size ?? 0) >= this.options.limits.connectionsPerUser) {
+    if (this.registry.count(userId) >= this.options.limits.connectionsPerUser) {
       this.closeConnection(connection, CLOSE_CODES.tooManyConnections, `at most ${this.options.limits.connectionsPerUser} connections per user`);
       return;
     }
@@ -828,8 +799,7 @@ export class PresenceHub {
 export interface SharedPresenceState {
   seq: number;
   records: Array<[string, Omit<PresenceRecord, 'applied'> & { applied: Array<[string, number]> }]>;
-  liveKeys: Array<[string, string[]]>;
-  downNodes: string[];
+  connections: ReturnType<ConnectionRegistry['export']>;
 }
 
 function newNodeName(): string {

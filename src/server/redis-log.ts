@@ -66,6 +66,9 @@ local function nowMs()
 end
 `;
 
+/** Bumped whenever what a snapshot holds changes shape: nodes of another version refuse to start on it. */
+const SNAPSHOT_FORMAT = 1;
+
 /** KEYS: seq, log. ARGV: entry JSON. */
 const APPEND = `${NEXT_SEQ}
 return append(ARGV[1])`;
@@ -121,6 +124,19 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   }
   started = true;
 
+  // The newest snapshot, if any: the state as of entry `id`; reading goes on after it.
+  let fromSnapshot = '0-0';
+  const stored = await writer.sendCommand<string | null>(['GET', keys.snapshot]);
+  let restoreSnapshot: (() => void) | null = null;
+  if (stored !== null && options.snapshot) {
+    const parsed = JSON.parse(stored) as { id: string; format?: number; state: unknown };
+    if (parsed.format !== SNAPSHOT_FORMAT) {
+      await Promise.allSettled([writer.destroy(), reader.destroy()]);
+      throw new Error(`the shared state in Redis is snapshot format ${parsed.format ?? 0}, this node reads ${SNAPSHOT_FORMAT}: run one version of presence-kit on all nodes`);
+    }
+    fromSnapshot = parsed.id;
+    restoreSnapshot = () => options.snapshot!.restore(parsed.state);
+  }
   let closed = false;
   let healthy = true;
   let counter = 0;
@@ -129,7 +145,8 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   let applied = '0-0';
   const syncWaiters: Array<{ id: string; resolve: () => void }> = [];
   let resolveCaughtUp: () => void = () => {};
-  const caughtUp = new Promise<void>((resolve) => (resolveCaughtUp = resolve));
+  let failCaughtUp: (error: Error) => void = () => {};
+  const caughtUp = new Promise<void>((resolve, reject) => ((resolveCaughtUp = resolve), (failCaughtUp = reject)));
 
   // A node reaps others only once it has itself been in touch with Redis for a whole lease: after a
   // Redis restart every live node renews first, so none is declared down for Redis' own outage.
@@ -165,22 +182,13 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     const state = take();
     if ((await writer.sendCommand<string | null>(['SET', keys.snapshotLock, node, 'NX', 'PX', '10000'])) !== 'OK') return;
     options.log('redis lost its data: storing this node\'s copy of the shared state as its new start');
-    await writer.sendCommand(['SET', keys.snapshot, JSON.stringify({ id, state })]);
+    await writer.sendCommand(['SET', keys.snapshot, JSON.stringify({ id, format: SNAPSHOT_FORMAT, state })]);
     await writer.sendCommand(['SET', keys.seq, id.slice(0, id.indexOf('-')), 'NX']);
   }
   await lease(true);
   const timer = setInterval(() => void lease(false), renewMs);
   timer.unref();
 
-  // The newest snapshot, if any: the state as of entry `id`; reading goes on after it.
-  let fromSnapshot = '0-0';
-  const stored = await writer.sendCommand<string | null>(['GET', keys.snapshot]);
-  let restoreSnapshot: (() => void) | null = null;
-  if (stored !== null && options.snapshot) {
-    const parsed = JSON.parse(stored) as { id: string; state: unknown };
-    fromSnapshot = parsed.id;
-    restoreSnapshot = () => options.snapshot!.restore(parsed.state);
-  }
   const snapshotEvery = options.snapshot?.every ?? 10_000;
   let sinceSnapshot = 0;
 
@@ -191,7 +199,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     const state = take();
     const locked = await writer.sendCommand<string | null>(['SET', keys.snapshotLock, node, 'NX', 'PX', '10000']);
     if (locked !== 'OK') return;
-    await writer.sendCommand(['SET', keys.snapshot, JSON.stringify({ id, state })]);
+    await writer.sendCommand(['SET', keys.snapshot, JSON.stringify({ id, format: SNAPSHOT_FORMAT, state })]);
     const retainFrom = (Date.now() - (options.snapshot?.retainMs ?? 600_000)) * 1000;
     const floor = Math.min(Number(id.slice(0, id.indexOf('-'))), retainFrom);
     await writer.sendCommand(['XTRIM', keys.log, 'MINID', String(Math.max(0, Math.floor(floor)))]);
@@ -267,7 +275,12 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     caughtUp,
     rateLimitStore: RedisRateLimitStore,
     start(apply) {
-      void read(apply);
+      // A node that cannot take the shared state over (an unreadable snapshot) must not serve.
+      read(apply).catch((error: Error) => {
+        options.log(`redis log: ${error.message}`);
+        failCaughtUp(error);
+        log.close();
+      });
     },
     append(command, applied, failed) {
       if (closed) {

@@ -149,3 +149,12 @@ test('request budgets and handshake admission are one for all nodes, not one per
   const handshakes = await Promise.all(Array.from({ length: 8 }, (_, i) => upgrade((i % 2 ? a : b).wsUrl)));
   expect(handshakes.filter((status) => status === 101)).toHaveLength(3);
 });
+
+test('a node refuses to start on shared state written by another snapshot format, with a clear error', async () => {
+  const { createClient } = await import('@redis/client');
+  const probe = createClient({ url: redis.url });
+  await probe.connect();
+  await probe.sendCommand(['SET', 't6:snapshot', JSON.stringify({ id: '1-0', state: { legacy: true } })]);
+  await probe.destroy();
+  await expect(createPresenceServer({ redis: redis.url, adminKey: ADMIN, cluster: { ...FAST, prefix: 't6' } })).rejects.toThrow(/snapshot format 0, this node reads 1/);
+});
