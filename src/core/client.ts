@@ -232,6 +232,11 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
   } catch (cause) {
     throw new PresenceError('invalid-input', `url: "${options.url}" is not an absolute URL`, { cause });
   }
+  const scheme = new URL(options.url).protocol;
+  if (scheme !== 'http:' && scheme !== 'https:') {
+    // A common slip: the socket's URL where the server's base URL belongs. Say what to pass instead.
+    throw new PresenceError('invalid-input', `url: "${options.url}" is a ${scheme} URL; pass the presence server's http(s) base URL (e.g. http://127.0.0.1:8787): the client opens /ws itself`);
+  }
   if (options.session !== undefined) {
     const parsed = parseWith(SessionTokensSchema, options.session);
     if (!parsed.ok) throw new PresenceError('invalid-input', `session: ${parsed.reason}`);

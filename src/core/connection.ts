@@ -262,7 +262,7 @@ export class Connection {
         return true;
       default:
         this.#lastError =
-          this.#failure ?? (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `connection lost (close code ${code})`) : null);
+          this.#failure ?? (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `the connection to ${this.#options.wsUrl} was lost; retrying`) : null);
         this.#failure = null;
         return true;
     }

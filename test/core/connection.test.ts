@@ -165,7 +165,8 @@ describe('connection state machine', () => {
       expect(waited).toBeGreaterThanOrEqual(delay);
       expect(waited).toBeLessThanOrEqual(delay + 10);
     }
-    expect(c.state.getState().error).toMatchObject({ code: 'network' });
+    // Says what was lost, never a bare close code.
+    expect(c.state.getState().error).toMatchObject({ code: 'network', message: expect.stringMatching(/^the connection to ws:\/\/.+ was lost; retrying$/) });
   });
 
   test("an 'online' event skips the rest of the backoff", async () => {
@@ -290,5 +291,9 @@ describe('misuse', () => {
   test('a bad URL or session fails at once with a typed error', () => {
     expect(() => createPresenceClient({ url: 'not a url', token: 't' })).toThrow(expect.objectContaining({ code: 'invalid-input' }));
     expect(() => createPresenceClient({ url: 'http://x', session: { error: 'rate limited' } as never })).toThrow(/session: /);
+    // The socket's URL where the server's base URL belongs: the error names it and says what to pass.
+    expect(() => createPresenceClient({ url: 'ws://127.0.0.1:8787/ws', token: 't' })).toThrow(
+      expect.objectContaining({ code: 'invalid-input', message: expect.stringMatching(/"ws:\/\/127\.0\.0\.1:8787\/ws" is a ws: URL; pass the presence server's http\(s\) base URL/) }),
+    );
   });
 });
