@@ -292,14 +292,6 @@ export class PresenceHub {
     return this.snapshotBudget.spend(key, rows) ? { ok: true } : { ok: false, retryAfterMs: this.snapshotBudget.retryAfterMs(key) };
   }
 
-  isOnline(userId: string): boolean {
-    return this.publiclyOnline.has(userId);
-  }
-
-  onlineUserIds(): ReadonlySet<string> {
-    return this.publiclyOnline;
-  }
-
   connectionCount(userId: string): number {
     return this.records.get(userId)?.connections ?? 0;
   }

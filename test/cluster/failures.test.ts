@@ -36,6 +36,14 @@ async function user(httpUrl: string, id: string): Promise<string> {
   return (await rest(httpUrl, '/api/v1/sessions', { method: 'POST', token: ADMIN, json: { userId: id } })).body.accessToken;
 }
 
+/** A client on `wsUrl` watching everyone's presence, past its first snapshot. */
+async function watchOnline(wsUrl: string, token: string) {
+  const observer = await openRawSocket(wsUrl, token);
+  observer.send({ type: 'subscribe', rid: 1, online: true });
+  await observer.next('snapshot');
+  return observer;
+}
+
 const presenceOf = (messages: ServerMessage[], userId: string) =>
   messages.flatMap((message) => (message.type === 'presence' && message.userId === userId ? [message.presence?.online] : []));
 
@@ -44,9 +52,7 @@ test('kill -9 of a node: its users go offline everywhere within the lease bound,
   const a = await inProcess(redis);
   const doomed = await inChild(redis);
   const [ada, linus, grace] = [await user(a.httpUrl, 'ada'), await user(a.httpUrl, 'linus'), await user(a.httpUrl, 'grace')];
-  const observer = await openRawSocket(a.wsUrl, grace);
-  observer.send({ type: 'subscribe', rid: 1, online: true });
-  await observer.next('snapshot');
+  const observer = await watchOnline(a.wsUrl, grace);
   await openRawSocket(doomed.wsUrl, ada);
   await openRawSocket(doomed.wsUrl, linus);
   await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.online === true);
@@ -95,9 +101,7 @@ test('Redis killed and restarted under live nodes: sockets stay up, health says 
   const redis = await redisServer({ aof: true });
   const [a, b] = [await inProcess(redis), await inProcess(redis)];
   const [ada, grace] = [await user(a.httpUrl, 'ada'), await user(a.httpUrl, 'grace')];
-  const observer = await openRawSocket(b.wsUrl, grace);
-  observer.send({ type: 'subscribe', rid: 1, online: true });
-  await observer.next('snapshot');
+  const observer = await watchOnline(b.wsUrl, grace);
   const adaSocket = await openRawSocket(a.wsUrl, ada);
   await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.online === true);
 
@@ -126,9 +130,7 @@ test('a node cut from Redis is declared down; when it comes back it is fenced an
   const cutOff = await createPresenceServer({ redis: `redis://127.0.0.1:${proxy.port}`, adminKey: ADMIN, cluster: { leaseMs: LEASE_MS, renewMs: 200 } });
   cleanup.push(() => cutOff.close());
   const [ada, grace] = [await user(a.httpUrl, 'ada'), await user(a.httpUrl, 'grace')];
-  const observer = await openRawSocket(a.wsUrl, grace);
-  observer.send({ type: 'subscribe', rid: 1, online: true });
-  await observer.next('snapshot');
+  const observer = await watchOnline(a.wsUrl, grace);
   const adaSocket = await openRawSocket(cutOff.wsUrl, ada);
   await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.online === true);
 
@@ -181,9 +183,7 @@ test('Redis restarted without its data: a node re-seeds it from its copy, nodes 
   const [a, b] = [await inProcess(redis), await inProcess(redis)];
   const [ada, grace] = [await user(a.httpUrl, 'ada'), await user(a.httpUrl, 'grace')];
   const adaSocket = await openRawSocket(a.wsUrl, ada);
-  const observer = await openRawSocket(b.wsUrl, grace);
-  observer.send({ type: 'subscribe', rid: 1, online: true });
-  await observer.next('snapshot');
+  const observer = await watchOnline(b.wsUrl, grace);
 
   await redis.kill();
   await redis.restart();
