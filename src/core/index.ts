@@ -1,29 +1,42 @@
+// presence-kit/core: what an app calls, nothing it does not. The modular style is the core client
+// plus the functions an app uses (a bundler drops the rest); `createPresenceClient` has them all as methods.
+export { createPresenceCore } from './presence-core.ts';
+export type { PresenceClientOptions, PresenceCore } from './presence-core.ts';
 export { createPresenceClient } from './client.ts';
-export type {
-  PresenceChange,
-  PresenceClient,
-  PresenceClientOptions,
-  PresenceSession,
-  PresenceUser,
-  SessionEvent,
-  StatusUpdate,
-  Unsubscribe,
-  UserFilters,
-} from './client.ts';
+export type { PresenceClient } from './client.ts';
+export { getUser, onUserChanged, onUserPresenceChanged, watchUser } from './user-events.ts';
+export type { PresenceChange, PresenceUser, StatusUpdate } from './user-events.ts';
+export { fetchUser, getPresence, listUsers } from './users.ts';
+export type { UserFilters } from './users.ts';
+export { getCurrentUser, onCurrentUserChanged, updateCurrentUser, updateCurrentUserDisplayPicture } from './current-user.ts';
+export { blockUser, getBlockedUsers, unblockUser } from './blocks.ts';
+export type { PresenceSession, SessionEvent } from './session.ts';
+export type { Unsubscribe } from './kernel.ts';
 export { PresenceError, isPresenceError } from './errors.ts';
-export { backoffDelay } from './backoff.ts';
 export type { BackoffOptions } from './backoff.ts';
 export type { EnvironmentEvents, HeartbeatOptions, TokenReason, WebSocketLike } from './connection.ts';
-export { createPresenceStore } from './store.ts';
 export type { PresenceConnectionStatus, PresenceState, PresenceStore, SessionState, UserEntry } from './store.ts';
-// The protocol as a client sees it. What only a server validates (client frames, admin inputs) is
-// exported by presence-kit/server, so a client bundle never carries those schemas.
-export * from './protocol/codes.ts';
-export * from './protocol/json.ts';
-export * from './protocol/limits.ts';
-export * from './protocol/messages.ts';
-export * from './protocol/model.ts';
-export { parseWith, type ParseResult } from './protocol/parse.ts';
-export * from './protocol/text.ts';
+// The protocol as an app sees it: its types, codes and limits. Schemas and validation helpers stay
+// inside (the server entry exports them for servers).
+export { CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION } from './protocol/codes.ts';
+export type { CloseCode, ErrorCode } from './protocol/codes.ts';
+export type { JsonValue } from './protocol/json.ts';
+export { LIMITS } from './protocol/limits.ts';
+export type { ServerMessage } from './protocol/messages.ts';
+export { CALL_STATUSES, CHOSEN_STATUSES, PUBLIC_STATUSES, STATUSES, USER_KINDS } from './protocol/model.ts';
+export type {
+  CallStatus,
+  ChosenStatus,
+  Presence,
+  PresenceDelta,
+  PresencePatch,
+  PresenceStatus,
+  SessionTokens,
+  UpdateMeInput,
+  User,
+  UserKind,
+  UserPage,
+  UserView,
+} from './protocol/model.ts';
 export type { ClientMessage, ClientMessageInput } from './protocol/client-messages.ts';
 export type { CreateUserInput, UpdateUserInput } from './protocol/admin.ts';

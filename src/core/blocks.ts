@@ -1,0 +1,44 @@
+import * as v from 'valibot';
+import { kernelOf } from './kernel.ts';
+import type { PresenceCore } from './presence-core.ts';
+import { UserViewSchema, type UserView } from './protocol/index.ts';
+import { requestView, userPath } from './users.ts';
+
+/**
+ * The users you blocked (CometChat's BlockedUsersRequest).
+ *
+ * @example
+ * ```ts
+ * const blocked = await getBlockedUsers(client);
+ * ```
+ */
+export async function getBlockedUsers(client: PresenceCore): Promise<UserView[]> {
+  const kernel = kernelOf(client);
+  const { users } = await kernel.api.request('/api/v1/me/blocks', { schema: v.object({ users: v.array(UserViewSchema) }) });
+  for (const view of users) kernel.applyView(view);
+  return users;
+}
+
+/**
+ * Blocks a user: neither of you sees the other's presence any more, on any path.
+ *
+ * @example
+ * ```ts
+ * await blockUser(client, 'mallory');
+ * ```
+ */
+export function blockUser(client: PresenceCore, id: string): Promise<UserView> {
+  return requestView(client, userPath(id, '/api/v1/me/blocks/'), { method: 'PUT' });
+}
+
+/**
+ * Unblocks a user.
+ *
+ * @example
+ * ```ts
+ * await unblockUser(client, 'mallory');
+ * ```
+ */
+export function unblockUser(client: PresenceCore, id: string): Promise<UserView> {
+  return requestView(client, userPath(id, '/api/v1/me/blocks/'), { method: 'DELETE' });
+}

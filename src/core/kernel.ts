@@ -1,0 +1,92 @@
+import type { Api } from './api.ts';
+import type { PresenceError } from './errors.ts';
+import type { UserView } from './protocol/index.ts';
+import type { PresenceStore, UserEntry } from './store.ts';
+
+/** One change of a user's entry, as the store applied it. */
+export interface EntryChange {
+  previous: UserEntry;
+  next: UserEntry;
+}
+
+/**
+ * Hears every change the client applies. `live` marks a real-time event; state loaded from a snapshot
+ * or REST only counts as news when it differs from something already known.
+ */
+export type ChangeListener = (id: string, change: EntryChange, live: boolean) => void;
+
+/**
+ * What feature functions (`getUser`, `listUsers`, `onUserPresenceChanged`, ...) need from a client and
+ * users do not: kept off the public object so the surface stays what users call, and reached through
+ * {@link kernelOf} so a bundler keeps only the features an app imports.
+ */
+export interface Kernel {
+  readonly store: PresenceStore;
+  readonly api: Api;
+  /** Listeners of every applied change (see {@link ChangeListener}). */
+  readonly changes: Set<ChangeListener>;
+  /** Applies a view from REST or a snapshot at `seq` (default: the seq already held, so it never goes back). */
+  applyView(view: UserView, seq?: number, live?: boolean): void;
+  markMissing(id: string, seq: number): void;
+  /** Reconciles a full answer: whoever we hold online in scope and is not listed went offline. */
+  applyFull(seq: number, listed: Set<string>, scope: { users: readonly string[]; online: boolean }): void;
+  /** Delivers an error to `onError` listeners (or throws it asynchronously when there are none). */
+  report(error: PresenceError): void;
+  /** Runs a user callback so that its exception is reported, never breaking the client's bookkeeping. */
+  safely(run: () => void): void;
+}
+
+const kernels = new WeakMap<object, Kernel>();
+
+/** Links a client object to its kernel (done once, by `createPresenceCore`). */
+export function attachKernel<T extends object>(client: T, kernel: Kernel): T {
+  kernels.set(client, kernel);
+  return client;
+}
+
+/**
+ * The kernel of a client made by `createPresenceCore` or `createPresenceClient`.
+ *
+ * @example
+ * ```ts
+ * const { api } = kernelOf(client);
+ * ```
+ */
+export function kernelOf(client: object): Kernel {
+  const kernel = kernels.get(client);
+  if (!kernel) throw new TypeError('not a presence client: make one with createPresenceCore or createPresenceClient');
+  return kernel;
+}
+
+/**
+ * The public view of an entry: profile, presence and relation, or null while the profile is unknown.
+ *
+ * @example
+ * ```ts
+ * const view = viewOf(store.peek('ada'));
+ * ```
+ */
+export function viewOf(entry: UserEntry | undefined): UserView | null {
+  if (!entry?.user) return null;
+  return { ...entry.user, presence: entry.presence ?? null, blockedByMe: entry.blockedByMe, hasBlockedMe: entry.hasBlockedMe };
+}
+
+/** A function that stops what it was returned by. */
+export type Unsubscribe = () => void;
+
+/**
+ * A release function that does its work the first time only, however often it is called.
+ *
+ * @example
+ * ```ts
+ * return once(() => refs.delete(id));
+ * ```
+ */
+export function once(release: () => void): Unsubscribe {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    release();
+  };
+}

@@ -1,0 +1,177 @@
+import * as v from 'valibot';
+import { createApi, type Api } from './api.ts';
+import type { TokenReason } from './connection.ts';
+import { PresenceError } from './errors.ts';
+import { SessionTokensSchema, UserViewSchema, parseWith, type JsonValue, type SessionTokens, type UserView } from './protocol/index.ts';
+import type { PresenceStore, SessionState } from './store.ts';
+
+/** What Realm-style session listeners receive. */
+export type SessionEvent =
+  | { type: 'token-refreshed' }
+  | { type: 'custom-data-refreshed'; customData: Record<string, JsonValue> }
+  | { type: 'logged-out' }
+  | { type: 'removed' };
+
+/** Realm.User's session surface. */
+export interface PresenceSession {
+  readonly state: SessionState;
+  readonly userId: string | null;
+  /** The current access token, when the client manages a session (never logged by the kit). */
+  readonly accessToken: string | null;
+  readonly refreshToken: string | null;
+  /** The current user's metadata (Realm customData). */
+  readonly customData: Record<string, JsonValue> | null;
+  refreshCustomData(): Promise<Record<string, JsonValue>>;
+  logOut(): Promise<void>;
+  addListener(callback: (event: SessionEvent) => void): void;
+  removeListener(callback: (event: SessionEvent) => void): void;
+  removeAllListeners(): void;
+}
+
+/** How the client authenticates: a fixed token, a getter, or session tokens it refreshes itself. */
+export interface CredentialOptions {
+  /** The presence server's http(s) base URL. */
+  url: string;
+  token?: string | ((reason: TokenReason) => string | Promise<string>);
+  session?: SessionTokens;
+  fetch?: typeof fetch;
+}
+
+interface SessionDeps {
+  store: PresenceStore;
+  /** Applies the current user's view read over REST. */
+  applyView: (view: UserView) => void;
+  /** Stops everything live and fails what waits on the connection; the session state is already set. */
+  onEnd: (next: Exclude<SessionState, 'logged-in'>, error: PresenceError | null) => void;
+  safely: (run: () => void) => void;
+}
+
+/** The session's control surface inside the client. */
+export interface SessionControl {
+  readonly api: Api;
+  readonly facade: PresenceSession;
+  /** Whether asking for a token again can help after a refusal (false for a fixed token). */
+  readonly canRenewToken: boolean;
+  getToken(reason: TokenReason): Promise<string>;
+  /** Ends the session once (later calls do nothing): logged out, revoked, or the user was deleted. */
+  end(next: Exclude<SessionState, 'logged-in'>, error: PresenceError | null): void;
+}
+
+const MISSING_TOKEN = 'no credentials: pass `token` or `session` to createPresenceClient';
+
+/**
+ * Tokens and the session: hands the connection and REST a token (a fixed one, the app's getter with a
+ * cached value, or session tokens refreshed once however many callers wait), rotates refresh tokens,
+ * and ends the session when the server revokes it. Realm's `User` surface is the facade.
+ *
+ * @example
+ * ```ts
+ * const session = createSession(options, { store, applyView, onEnd, safely });
+ * const token = await session.getToken('connect');
+ * ```
+ */
+export function createSession(options: CredentialOptions, deps: SessionDeps): SessionControl {
+  if (options.session !== undefined) {
+    const parsed = parseWith(SessionTokensSchema, options.session);
+    if (!parsed.ok) throw new PresenceError('invalid-input', `session: ${parsed.reason}`);
+  }
+  const { state } = deps.store;
+  let tokens: SessionTokens | null = options.session ?? null;
+  let cachedToken: string | null = null;
+  let refreshing: Promise<void> | null = null;
+  const listeners = new Set<(event: SessionEvent) => void>();
+
+  function emit(event: SessionEvent): void {
+    for (const listener of [...listeners]) deps.safely(() => listener(event));
+  }
+
+  function end(next: Exclude<SessionState, 'logged-in'>, error: PresenceError | null): void {
+    if (state.getState().session !== 'logged-in') return;
+    state.setState({ session: next });
+    deps.onEnd(next, error);
+    emit(next === 'removed' ? { type: 'removed' } : { type: 'logged-out' });
+  }
+
+  function refreshTokens(): Promise<void> {
+    refreshing ??= (async () => {
+      try {
+        const current = tokens;
+        if (!current) throw new PresenceError('unauthorized', MISSING_TOKEN);
+        tokens = await api.request('/api/v1/auth/refresh', {
+          method: 'POST',
+          json: { refreshToken: current.refreshToken },
+          schema: SessionTokensSchema,
+          anonymous: true,
+        });
+        emit({ type: 'token-refreshed' });
+      } catch (error) {
+        if (error instanceof PresenceError && ['revoked', 'unauthorized', 'token-expired'].includes(error.code)) end('logged-out', error);
+        throw error;
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  }
+
+  async function getToken(reason: TokenReason): Promise<string> {
+    if (state.getState().session !== 'logged-in') throw new PresenceError('revoked', 'the session has ended');
+    const { token } = options;
+    if (typeof token === 'string') return token;
+    if (typeof token === 'function') {
+      if (reason === 'connect' && cachedToken !== null) return cachedToken;
+      cachedToken = await token(reason);
+      return cachedToken;
+    }
+    if (tokens) {
+      if (reason === 'expired') await refreshTokens();
+      return tokens!.accessToken;
+    }
+    throw new PresenceError('unauthorized', MISSING_TOKEN);
+  }
+
+  const api = createApi({ baseUrl: options.url, fetch: options.fetch ?? globalThis.fetch.bind(globalThis), getToken });
+
+  async function readMe(): Promise<UserView> {
+    const me = await api.request('/api/v1/me', { schema: UserViewSchema });
+    deps.applyView(me);
+    return me;
+  }
+
+  const facade: PresenceSession = {
+    get state() {
+      return state.getState().session;
+    },
+    get userId() {
+      return state.getState().currentUserId ?? tokens?.userId ?? null;
+    },
+    get accessToken() {
+      return tokens?.accessToken ?? null;
+    },
+    get refreshToken() {
+      return tokens?.refreshToken ?? null;
+    },
+    get customData() {
+      const id = state.getState().currentUserId;
+      return (id === null ? undefined : deps.store.peek(id)?.user?.metadata) ?? null;
+    },
+    async refreshCustomData() {
+      const me = await readMe();
+      emit({ type: 'custom-data-refreshed', customData: me.metadata });
+      return me.metadata;
+    },
+    async logOut() {
+      if (state.getState().session !== 'logged-in') return;
+      try {
+        await api.request('/api/v1/auth/logout', { method: 'POST', schema: v.object({ ok: v.literal(true) }) });
+      } finally {
+        end('logged-out', null);
+      }
+    },
+    addListener: (callback) => void listeners.add(callback),
+    removeListener: (callback) => void listeners.delete(callback),
+    removeAllListeners: () => listeners.clear(),
+  };
+
+  return { api, facade, canRenewToken: typeof options.token === 'function' || options.session !== undefined, getToken, end };
+}
