@@ -1,5 +1,4 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { forwardRef, memo, useDeferredValue, useEffect, useId, useMemo, useRef, useState, type HTMLAttributes, type KeyboardEvent } from 'react';
+import { Suspense, forwardRef, lazy, memo, useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState, type HTMLAttributes, type KeyboardEvent } from 'react';
 import { useConnectionState } from '../react/useConnectionState.ts';
 import { useOnlineUsers } from '../react/useOnlineUsers.ts';
 import { useSession } from '../react/useSession.ts';
@@ -8,7 +7,12 @@ import { useUser } from '../react/useUser.ts';
 import { useUsers } from '../react/useUsers.ts';
 import { LastSeen } from './LastSeen.tsx';
 import { cx, displayStatus, STATUS_LABELS } from './labels.ts';
+import { AllRows } from './AllRows.tsx';
+import { VIRTUALIZE_ABOVE, type RowWindowHandle, type RowWindowProps } from './row-window.ts';
 import { UserAvatar } from './UserAvatar.tsx';
+
+// Long lists only: an app whose lists stay short never downloads the virtualizer.
+const VirtualRows = /* @__PURE__ */ lazy(() => import('./VirtualRows.tsx'));
 
 /** Props of {@link OnlineList}: native div props pass through to the outer element. */
 export interface OnlineListProps extends Omit<HTMLAttributes<HTMLDivElement>, 'children' | 'onSelect'> {
@@ -30,7 +34,8 @@ const NO_USERS: string[] = [];
 
 /**
  * Everyone online first (by name), then everyone else, with avatar, name, status message and last seen.
- * Virtualized (10,000 people scroll smoothly), searchable, and keyboard navigable as a listbox (arrows,
+ * Virtualized above 150 rows (10,000 people scroll smoothly; the virtualizer is loaded then, on demand),
+ * every row in the DOM below (so rows render in jsdom tests), searchable, and keyboard navigable as a listbox (arrows,
  * Home/End, Page Up/Down, Enter). `data-state` is 'loading', 'error', 'empty' or 'ready'.
  *
  * @example
@@ -69,14 +74,18 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   }, [online, onlineIds, offline.users, showOffline, hideCurrentUser, me]);
 
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => rowHeight, overscan: 6 });
-  const items = virtualizer.getVirtualItems();
+  const windowHandle = useRef<RowWindowHandle>(null);
+  /** Rows in the DOM (first, last) and the last one in view. */
+  const [[firstRendered, lastRendered, lastVisible], setRange] = useState([0, -1, 0]);
+  const onRange = useCallback(
+    (first: number, last: number, visible: number) => setRange((held) => (held[0] === first && held[1] === last && held[2] === visible ? held : [first, last, visible])),
+    [],
+  );
   const [active, setActive] = useState(0);
   const listId = useId();
   const activeIndex = Math.min(active, rows.length - 1);
 
   // Fetch the next page of the directory when the end comes into view.
-  const lastVisible = items.at(-1)?.index ?? 0;
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = offline;
   useEffect(() => {
     if (showOffline && hasNextPage && !isFetchingNextPage && lastVisible >= rows.length - 10) void fetchNextPage();
@@ -85,7 +94,7 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const move = (index: number) => {
     const next = Math.max(0, Math.min(rows.length - 1, index));
     setActive(next);
-    virtualizer.scrollToIndex(next, { align: 'auto' });
+    windowHandle.current?.scrollToIndex(next);
   };
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? rowHeight * 8) / rowHeight));
@@ -107,6 +116,25 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const loading = rows.length === 0 && (connection === 'connecting' || connection === 'idle' || (showOffline && offline.status === 'loading'));
   const state = offline.error && rows.length === 0 ? 'error' : loading ? 'loading' : rows.length === 0 ? 'empty' : 'ready';
   const optionId = (index: number) => `${listId}-option-${index}`;
+  const windowProps: RowWindowProps = {
+    count: rows.length,
+    rowHeight,
+    scrollRef,
+    handle: windowHandle,
+    onRange,
+    renderRow: (index, top) => (
+      <OnlineListRow
+        key={rows[index]}
+        id={optionId(index)}
+        userId={rows[index]!}
+        active={index === activeIndex}
+        top={top}
+        height={rowHeight}
+        onSelect={onSelect}
+        onPointerEnter={() => setActive(index)}
+      />
+    ),
+  };
 
   return (
     <div ref={ref} className={cx('pk-online-list', className)} data-state={state} {...rest}>
@@ -136,23 +164,16 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
           aria-label={label}
           tabIndex={0}
           // Only an option that is in the DOM can be the active descendant; virtualized ones come and go.
-          aria-activedescendant={items.some((item) => item.index === activeIndex) ? optionId(activeIndex) : undefined}
+          aria-activedescendant={activeIndex >= firstRendered && activeIndex <= lastRendered ? optionId(activeIndex) : undefined}
           onKeyDown={onKeyDown}
         >
-          <div className="pk-online-list-inner" style={{ height: virtualizer.getTotalSize() }}>
-            {items.map((item) => (
-              <OnlineListRow
-                key={rows[item.index]}
-                id={optionId(item.index)}
-                userId={rows[item.index]!}
-                active={item.index === activeIndex}
-                top={item.start}
-                height={rowHeight}
-                onSelect={onSelect}
-                onPointerEnter={() => setActive(item.index)}
-              />
-            ))}
-          </div>
+          {rows.length > VIRTUALIZE_ABOVE ? (
+            <Suspense fallback={<AllRows {...windowProps} limit={20} />}>
+              <VirtualRows {...windowProps} />
+            </Suspense>
+          ) : (
+            <AllRows {...windowProps} />
+          )}
         </div>
       ) : (
         // No listbox without options: the state is told as a status message instead.

@@ -1,4 +1,3 @@
-import ReconnectingWebSocket from 'partysocket/ws';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { PresenceError } from './errors.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION, parseServerMessage, type ClientMessageInput, type PresencePatch, type ServerMessage } from './protocol/index.ts';
@@ -46,10 +45,14 @@ export interface ConnectionOptions {
 
 type Phase = 'idle' | 'waiting' | 'opening' | 'authenticating' | 'open' | 'stopped';
 
+/** Ignores a socket's error events: each is followed by a close, where the decision is made. */
+const ignore = (): void => {};
+
 /**
- * One logical connection to the presence server over a reconnecting socket (partysocket):
- * jittered backoff between attempts, authentication by first frame (never in the URL), app-level
- * ping/pong, online/offline/visibility triggers, and close codes that mean "refresh the token" or "stop".
+ * One logical connection to the presence server: one WebSocket at a time, and one reconnect policy
+ * (jittered exponential backoff, skipped when the network comes back or the tab becomes visible);
+ * authentication by first frame (never in the URL), app-level ping/pong, and close codes that mean
+ * "refresh the token" or "stop".
  *
  * @example
  * ```ts
@@ -59,21 +62,21 @@ type Phase = 'idle' | 'waiting' | 'opening' | 'authenticating' | 'open' | 'stopp
  * ```
  */
 export class Connection {
-  #socket: ReconnectingWebSocket | null = null;
+  #socket: WebSocket | null = null;
+  /** True between start() and stop(): a closed socket is followed by another. */
+  #running = false;
   #phase: Phase = 'idle';
   #attempt = 0;
   #everConnected = false;
   #tokenReason: TokenReason = 'connect';
   #unauthorizedInARow = 0;
-  #wakeUp: (() => void) | null = null;
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
-  #authTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Bounds each step before the welcome: opening the socket, then authenticating. */
+  #stepTimer: ReturnType<typeof setTimeout> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #pongTimer: ReturnType<typeof setTimeout> | undefined;
   #pingCounter = 0;
   #lastError: PresenceError | null = null;
-  /** Set by fail(): the reason for the close we are causing. */
-  #failure: PresenceError | null = null;
   #emitted: { status: PresenceConnectionStatus; error: PresenceError | null } = { status: 'idle', error: null };
   readonly #intervalMs: number;
   readonly #timeoutMs: number;
@@ -107,53 +110,46 @@ export class Connection {
   }
 
   start(): void {
-    if (this.#socket && this.#phase !== 'stopped') return;
+    if (this.#running && this.#phase !== 'stopped') return;
     this.#teardown();
+    this.#running = true;
     this.#attempt = 0;
     this.#unauthorizedInARow = 0;
     this.#lastError = null;
-    this.#setPhase('opening');
-    const socket = new ReconnectingWebSocket(() => this.#nextUrl(), PROTOCOL_VERSION, {
-      WebSocket: this.#options.WebSocket,
-      // Our own backoff runs in nextUrl(); the socket's own delay is kept at zero.
-      minReconnectionDelay: 0,
-      maxReconnectionDelay: 0,
-      connectionTimeout: 10_000,
-      // Nothing may be queued before authentication: we send only once the server has welcomed us.
-      maxEnqueuedMessages: 0,
-      shouldReconnectOnClose: (event) => this.#shouldReconnect(event.code),
-    });
-    socket.addEventListener('open', this.#handleOpen);
-    socket.addEventListener('message', this.#handleMessage);
-    socket.addEventListener('close', this.#handleClose);
-    this.#socket = socket;
     const { environment } = this.#options;
     environment?.addEventListener('online', this.#handleOnline);
     environment?.addEventListener('offline', this.#handleOffline);
     environment?.addEventListener('visibilitychange', this.#handleVisibility);
+    this.#open();
   }
 
   stop(): void {
-    if (!this.#socket) return;
+    if (!this.#running) return;
     this.#teardown();
     this.#phase = 'idle';
     this.#emit('idle', null);
   }
 
   #teardown(): void {
-    const socket = this.#socket;
-    if (!socket) return;
-    this.#socket = null;
+    if (!this.#running) return;
+    this.#running = false;
     this.#clearTimers();
-    this.#wakeUp?.();
     const { environment } = this.#options;
     environment?.removeEventListener('online', this.#handleOnline);
     environment?.removeEventListener('offline', this.#handleOffline);
     environment?.removeEventListener('visibilitychange', this.#handleVisibility);
+    this.#drop(CLOSE_CODES.normal, 'client stopped');
+  }
+
+  /** Closes the current socket without hearing from it again. */
+  #drop(code?: number, reason?: string): void {
+    const socket = this.#socket;
+    if (!socket) return;
+    this.#socket = null;
     socket.removeEventListener('open', this.#handleOpen);
     socket.removeEventListener('message', this.#handleMessage);
     socket.removeEventListener('close', this.#handleClose);
-    socket.close(CLOSE_CODES.normal, 'client stopped');
+    socket.close(code, reason);
   }
 
   /** Probes the link now (after an 'offline' event or when the tab becomes visible). */
@@ -163,25 +159,47 @@ export class Connection {
 
   // ---- socket events ------------------------------------------------------------------------
 
-  async #nextUrl(): Promise<string> {
-    if (this.#attempt > 0) {
-      const delay = backoffDelay(this.#attempt, this.#options.backoff);
-      this.#setPhase('waiting');
-      await new Promise<void>((resolve) => {
-        this.#wakeUp = resolve;
-        this.#backoffTimer = setTimeout(resolve, delay);
-      });
-      this.#wakeUp = null;
+  #open(): void {
+    this.#setPhase('opening');
+    const Socket = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
+    let socket: WebSocket;
+    try {
+      if (!Socket) throw new TypeError('no global WebSocket: pass the `WebSocket` option (`ws`\'s class in Node)');
+      socket = new Socket(this.#options.wsUrl, PROTOCOL_VERSION);
+    } catch (cause) {
+      // A URL the WebSocket class refuses will never work: say so instead of retrying forever.
+      this.#halt(new PresenceError('invalid-input', `cannot open a WebSocket to ${this.#options.wsUrl}: ${String(cause)}`, { cause }));
+      return;
     }
-    if (this.#socket) this.#setPhase('opening');
-    return this.#options.wsUrl;
+    this.#socket = socket;
+    socket.addEventListener('error', ignore);
+    socket.addEventListener('open', this.#handleOpen);
+    socket.addEventListener('message', this.#handleMessage);
+    socket.addEventListener('close', this.#handleClose);
+    this.#stepTimer = setTimeout(() => this.#fail(new PresenceError('timeout', `could not connect to ${this.#options.wsUrl} in time`)), 10_000);
+  }
+
+  /** Waits out the backoff (an 'online' or visibility event ends it early), then opens the next socket. */
+  #retry(): void {
+    this.#attempt += 1;
+    // A fresh token is the fix after an expired one, not waiting (attempt 0): the next socket opens at once.
+    if (this.#attempt <= 0) return this.#open();
+    this.#setPhase('waiting');
+    this.#backoffTimer = setTimeout(() => this.#open(), backoffDelay(this.#attempt, this.#options.backoff));
+  }
+
+  #wakeUp(): void {
+    if (this.#phase !== 'waiting') return;
+    clearTimeout(this.#backoffTimer);
+    this.#open();
   }
 
   readonly #handleOpen = (): void => {
     const socket = this.#socket;
     if (!socket) return;
+    clearTimeout(this.#stepTimer);
     this.#setPhase('authenticating');
-    this.#authTimer = setTimeout(() => this.#fail(new PresenceError('timeout', 'the server did not answer auth in time')), this.#options.authTimeoutMs ?? 10_000);
+    this.#stepTimer = setTimeout(() => this.#fail(new PresenceError('timeout', 'the server did not answer auth in time')), this.#options.authTimeoutMs ?? 10_000);
     const reason = this.#tokenReason;
     this.#options.getToken(reason).then(
       (token) => {
@@ -209,7 +227,7 @@ export class Connection {
       return;
     }
     if (message.type === 'welcome') {
-      clearTimeout(this.#authTimer);
+      clearTimeout(this.#stepTimer);
       this.#attempt = 0;
       this.#tokenReason = 'connect';
       this.#unauthorizedInARow = 0;
@@ -221,17 +239,19 @@ export class Connection {
     this.#options.onMessage(message);
   };
 
-  readonly #handleClose = (): void => {
-    if (!this.#socket) return;
-    this.#clearTimers();
-    if (this.#phase === 'stopped') return;
-    this.#attempt += 1;
-    this.#setPhase('waiting');
+  readonly #handleClose = (event: CloseEvent): void => {
+    this.#socket = null;
+    this.#closed(event.code);
   };
 
-  /** Decides, from the close code, whether partysocket may reconnect. */
-  #shouldReconnect(code: number): boolean {
-    if (!this.#socket) return false;
+  /** The socket is gone: reconnect unless its close code says not to. */
+  #closed(code: number, failure: PresenceError | null = null): void {
+    this.#clearTimers();
+    if (this.#phase !== 'stopped' && this.#shouldReconnect(code, failure)) this.#retry();
+  }
+
+  /** Decides, from the close code (or the failure we caused), whether to reconnect. */
+  #shouldReconnect(code: number, failure: PresenceError | null): boolean {
     switch (code) {
       case CLOSE_CODES.tokenExpired:
         this.#tokenReason = 'expired';
@@ -262,17 +282,16 @@ export class Connection {
         return true;
       default:
         this.#lastError =
-          this.#failure ?? (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `the connection to ${this.#options.wsUrl} was lost; retrying`) : null);
-        this.#failure = null;
+          failure ?? (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `the connection to ${this.#options.wsUrl} was lost; retrying`) : null);
         return true;
     }
   }
 
-  readonly #handleOnline = (): void => this.#wakeUp?.();
+  readonly #handleOnline = (): void => this.#wakeUp();
   readonly #handleOffline = (): void => this.checkNow();
   readonly #handleVisibility = (): void => {
     if (this.#options.isVisible?.() === false) return;
-    this.#wakeUp?.();
+    this.#wakeUp();
     this.checkNow();
   };
 
@@ -296,10 +315,8 @@ export class Connection {
   /** Drops the current socket and tries again (with backoff). */
   #fail(error: PresenceError): void {
     if (!this.#socket) return;
-    this.#failure = error;
-    this.#clearTimers();
-    // partysocket closes the old socket (a synthetic close reaches handleClose) and connects again.
-    this.#socket.reconnect(CLOSE_CODES.normal, error.code);
+    this.#drop(CLOSE_CODES.normal, error.code);
+    this.#closed(CLOSE_CODES.normal, error);
   }
 
   /** Stops for good, keeping the reason. */
@@ -307,8 +324,7 @@ export class Connection {
     this.#lastError = error;
     this.#clearTimers();
     this.#phase = 'stopped';
-    const socket = this.#socket;
-    queueMicrotask(() => socket?.close());
+    this.#drop();
     this.#emit('disconnected', error);
   }
 
@@ -326,7 +342,7 @@ export class Connection {
   }
 
   #clearTimers(): void {
-    clearTimeout(this.#authTimer);
+    clearTimeout(this.#stepTimer);
     clearInterval(this.#pingTimer);
     clearTimeout(this.#pongTimer);
     clearTimeout(this.#backoffTimer);

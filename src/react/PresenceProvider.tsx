@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientContext, QueryClientProvider } from '@tanstack/react-query';
 import { useContext, useEffect, useRef, useState, type ReactNode } from 'react';
-import { createPresenceClient, type PresenceClient, type PresenceClientOptions } from '../core/index.ts';
+import { createPresenceCore, onUserChanged, type PresenceClientOptions, type PresenceCore } from '../core/index.ts';
 import type { TokenReason } from '../core/connection.ts';
 import { PresenceContext } from './context.ts';
 import { presenceKeys } from './queryKeys.ts';
@@ -15,7 +15,7 @@ export type PresenceProviderProps = (
        */
       userId?: string;
     })
-  | { client: PresenceClient }
+  | { client: PresenceCore }
 ) & {
   children?: ReactNode;
   /** The QueryClient for profile and list requests. Defaults to the app's (from context), else one of its own. */
@@ -45,7 +45,7 @@ export function PresenceProvider(props: PresenceProviderProps): ReactNode {
   const latest = useRef(props);
   latest.current = props;
   const identity = identityOf(props);
-  const held = useRef<{ identity: unknown; client: PresenceClient } | null>(null);
+  const held = useRef<{ identity: unknown; client: PresenceCore } | null>(null);
   if (held.current === null || held.current.identity !== identity) {
     held.current = { identity, client: props.client ?? createFromLatest(latest) };
   }
@@ -60,7 +60,7 @@ export function PresenceProvider(props: PresenceProviderProps): ReactNode {
   // Profiles live in the react-query cache; the socket keeps them current there.
   useEffect(() => {
     const keys = presenceKeys(client);
-    return client.onUserChanged((id, user) => {
+    return onUserChanged(client, (id, user) => {
       queryClient.setQueryData(keys.user(id), user);
       if (id === client.state.getState().currentUserId) queryClient.setQueryData(keys.me(), user);
     });
@@ -71,7 +71,7 @@ export function PresenceProvider(props: PresenceProviderProps): ReactNode {
 }
 
 /** The client reads its token getter through the latest props, so an inline getter never reconnects. */
-function createFromLatest(latest: { current: PresenceProviderProps }): PresenceClient {
+function createFromLatest(latest: { current: PresenceProviderProps }): PresenceCore {
   const { children: _children, queryClient: _queryClient, userId: _userId, client: _client, ...options } = latest.current as PresenceClientOptions & {
     children?: ReactNode;
     queryClient?: QueryClient;
@@ -79,7 +79,7 @@ function createFromLatest(latest: { current: PresenceProviderProps }): PresenceC
     client?: undefined;
   };
   const { token } = options;
-  return createPresenceClient({
+  return createPresenceCore({
     ...options,
     token:
       typeof token === 'function'

@@ -1,5 +1,5 @@
 import { createContext } from 'react';
-import type { PresenceClient } from '../core/index.ts';
+import type { PresenceCore } from '../core/index.ts';
 
 /** Holds the one stable client; never changing state (that lives in the client's stores). */
-export const PresenceContext = createContext<PresenceClient | null>(null);
+export const PresenceContext = createContext<PresenceCore | null>(null);

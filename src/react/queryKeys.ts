@@ -1,13 +1,13 @@
-import type { PresenceClient, UserFilters } from '../core/index.ts';
+import type { PresenceCore, UserFilters } from '../core/index.ts';
 
-const clientIds = new WeakMap<PresenceClient, number>();
+const clientIds = new WeakMap<PresenceCore, number>();
 let nextClientId = 1;
 
 /**
  * Query keys, scoped per client: two providers sharing the app's QueryClient (two users, two servers)
  * never read each other's cache.
  */
-export function presenceKeys(client: PresenceClient) {
+export function presenceKeys(client: PresenceCore) {
   let id = clientIds.get(client);
   if (id === undefined) clientIds.set(client, (id = nextClientId++));
   const root = ['presence-kit', id] as const;

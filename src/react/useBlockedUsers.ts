@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { PresenceError, UserView } from '../core/index.ts';
+import { blockUser, getBlockedUsers, unblockUser, type PresenceError, type UserView } from '../core/index.ts';
 import { presenceKeys } from './queryKeys.ts';
 import type { AppUserView } from './register.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
@@ -28,10 +28,10 @@ export function useBlockedUsers(): UseBlockedUsersResult {
   const client = usePresenceClient();
   const queryClient = useQueryClient();
   const keys = presenceKeys(client);
-  const query = useQuery({ queryKey: keys.blocks(), queryFn: () => client.getBlockedUsers() });
+  const query = useQuery({ queryKey: keys.blocks(), queryFn: () => getBlockedUsers(client) });
   const settle = () => queryClient.invalidateQueries({ queryKey: keys.blocks() });
-  const block = useMutation<UserView, PresenceError, string>({ mutationFn: (id) => client.blockUser(id), onSettled: settle });
-  const unblock = useMutation<UserView, PresenceError, string>({ mutationFn: (id) => client.unblockUser(id), onSettled: settle });
+  const block = useMutation<UserView, PresenceError, string>({ mutationFn: (id) => blockUser(client, id), onSettled: settle });
+  const unblock = useMutation<UserView, PresenceError, string>({ mutationFn: (id) => unblockUser(client, id), onSettled: settle });
   return {
     users: query.data as AppUserView[] | undefined,
     status: query.status === 'pending' ? 'loading' : query.status,

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo } from 'react';
-import type { PresenceError, PresencePatch, UpdateMeInput, UserView } from '../core/index.ts';
+import { getCurrentUser, updateCurrentUser, updateCurrentUserDisplayPicture, type PresenceError, type PresencePatch, type UpdateMeInput, type UserView } from '../core/index.ts';
 import { presenceKeys } from './queryKeys.ts';
 import type { AppUserView } from './register.ts';
 import { useUser } from './useUser.ts';
@@ -40,7 +40,7 @@ export function useCurrentUser(): UseCurrentUserResult {
   // Before the socket says who we are (or without one), ask the REST API.
   const me = useQuery({
     queryKey: keys.me(),
-    queryFn: () => client.getCurrentUser(),
+    queryFn: () => getCurrentUser(client),
     enabled: knownId === null,
     staleTime: Number.POSITIVE_INFINITY,
   });
@@ -48,7 +48,7 @@ export function useCurrentUser(): UseCurrentUserResult {
   const current = useUser(id);
 
   const mutation = useMutation<UserView, PresenceError, UpdateMeInput | ((user: UserView) => UserView | UpdateMeInput), { previous: unknown }>({
-    mutationFn: (change) => client.updateCurrentUser(change),
+    mutationFn: (change) => updateCurrentUser(client, change),
     onMutate: async (change) => {
       if (id === null) return { previous: undefined };
       const key = keys.user(id);
@@ -67,7 +67,7 @@ export function useCurrentUser(): UseCurrentUserResult {
   });
 
   const setStatus = useCallback((patch: PresencePatch) => client.setStatus(patch), [client]);
-  const setDisplayPicture = useCallback((input: { file: Blob } | { url: string }) => client.updateCurrentUserDisplayPicture(input), [client]);
+  const setDisplayPicture = useCallback((input: { file: Blob } | { url: string }) => updateCurrentUserDisplayPicture(client, input), [client]);
   const logOut = useCallback(() => client.session.logOut(), [client]);
   const { mutateAsync, isPending, error: updateError } = mutation;
 

@@ -1,9 +1,10 @@
 import { useContext } from 'react';
-import type { PresenceClient } from '../core/index.ts';
+import type { PresenceCore } from '../core/index.ts';
 import { PresenceContext } from './context.ts';
 
 /**
- * The client of the nearest {@link PresenceProvider}, for anything the hooks do not cover.
+ * The client of the nearest {@link PresenceProvider}, for anything the hooks do not cover: its own
+ * methods, or the functions of `presence-kit/core` (`getUser(client, id)`, `listUsers(client)`, ...).
  *
  * @example
  * ```tsx
@@ -11,7 +12,7 @@ import { PresenceContext } from './context.ts';
  * const onClick = () => client.setStatus({ status: 'busy' });
  * ```
  */
-export function usePresenceClient(): PresenceClient {
+export function usePresenceClient(): PresenceCore {
   const client = useContext(PresenceContext);
   if (!client) {
     throw new Error('presence-kit: this hook needs a <PresenceProvider> above it (wrap your app, or the story/test, in one).');

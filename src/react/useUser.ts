@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { isPresenceError, type PresenceClient, type PresenceError, type UserView } from '../core/index.ts';
+import { isPresenceError, fetchUser, type PresenceCore, type PresenceError, type UserView } from '../core/index.ts';
 import { presenceKeys } from './queryKeys.ts';
 import type { AppUserView } from './register.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
@@ -19,12 +19,12 @@ export interface UseUserResult {
 const TRANSIENT = new Set(['network', 'timeout', 'server-error']);
 
 /** Fetches a profile; a missing user is data (null), not an error. */
-export function userQuery(client: PresenceClient, userId: string) {
+export function userQuery(client: PresenceCore, userId: string) {
   return {
     queryKey: presenceKeys(client).user(userId),
     queryFn: async (): Promise<UserView | null> => {
       try {
-        return await client.fetchUser(userId);
+        return await fetchUser(client, userId);
       } catch (error) {
         if (isPresenceError(error, 'not-found')) return null;
         throw error;

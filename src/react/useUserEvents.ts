@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { PresenceChange, PresenceUser, StatusUpdate, Unsubscribe, UserView } from '../core/index.ts';
+import { onUserPresenceChanged, watchUser, type PresenceChange, type PresenceUser, type StatusUpdate, type Unsubscribe, type UserView } from '../core/index.ts';
 import { useLatest } from './useLatest.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
 
@@ -8,7 +8,7 @@ function useUserListener<A>(userId: string, callback: (argument: A) => void, sub
   const latest = useLatest(callback);
   const client = usePresenceClient();
   // `subscribe` is one of the module-level functions below, so it never changes between renders.
-  useEffect(() => subscribe(client.watchUser(userId), (argument) => latest.current(argument)), [client, userId, latest, subscribe]);
+  useEffect(() => subscribe(watchUser(client, userId), (argument) => latest.current(argument)), [client, userId, latest, subscribe]);
 }
 
 const statusUpdates = (user: PresenceUser, listener: (update: StatusUpdate) => void) => user.onStatusUpdate(listener);
@@ -77,5 +77,5 @@ export function useOnConnectionEvent(userId: string, callback: (user: UserView) 
 export function useOnUserPresenceChanged(callback: (change: PresenceChange) => void): void {
   const latest = useLatest(callback);
   const client = usePresenceClient();
-  useEffect(() => client.onUserPresenceChanged((change) => latest.current(change)), [client, latest]);
+  useEffect(() => onUserPresenceChanged(client, (change) => latest.current(change)), [client, latest]);
 }

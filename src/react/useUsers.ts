@@ -1,6 +1,6 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import type { PresenceError, UserFilters, UserView } from '../core/index.ts';
+import { listUsers, type PresenceError, type UserFilters, type UserView } from '../core/index.ts';
 import { presenceKeys } from './queryKeys.ts';
 import type { AppUserView } from './register.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
@@ -32,7 +32,7 @@ export function useUsers(filters: Omit<UserFilters, 'cursor'> = {}, options: { e
   const query = useInfiniteQuery({
     enabled: options.enabled ?? true,
     queryKey: presenceKeys(client).users(filters),
-    queryFn: ({ pageParam }) => client.listUsers({ ...filters, cursor: pageParam }),
+    queryFn: ({ pageParam }) => listUsers(client, { ...filters, cursor: pageParam }),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.nextCursor,
   });

@@ -3,7 +3,7 @@ import { QueryClient } from '@tanstack/react-query';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { activeClockCount } from '../../src/components/clock.ts';
-import { ConnectionStatus, LastSeen, OnlineBadge, StatusPicker, UserAvatar, formatLastSeen, initialsOf } from '../../src/components/index.ts';
+import { ConnectionStatus, LastSeen, OnlineBadge, OnlineList, StatusPicker, UserAvatar, formatLastSeen, initialsOf } from '../../src/components/index.ts';
 import { presenceKeys } from '../../src/react/queryKeys.ts';
 import { createMockPresence, createPresenceWrapper, makePresence, makeUserView } from '../../src/testing/browser.ts';
 
@@ -74,6 +74,35 @@ describe('UserAvatar', () => {
     expect(initialsOf('Grace Brewster Hopper')).toBe('GH');
     expect(initialsOf('  zoë ')).toBe('Z');
     expect(initialsOf('😀 Smile')).toBe('😀S');
+  });
+});
+
+describe('OnlineList', () => {
+  test('a short list renders every row in a DOM without layout (happy-dom), online first, with keyboard navigation', async () => {
+    const { Wrapper } = setup([
+      makeUserView('grace', { displayName: 'Grace', presence: makePresence('online') }),
+      makeUserView('ada', { displayName: 'Ada', presence: makePresence('busy') }),
+      makeUserView('alan', { displayName: 'Alan', presence: makePresence('offline') }),
+    ]);
+    const selected: string[] = [];
+    render(<OnlineList hideCurrentUser onSelect={(id) => selected.push(id)} />, { wrapper: Wrapper });
+    const list = await screen.findByRole('listbox', { name: 'People' });
+    await waitFor(() => expect(screen.getAllByRole('option').map((option) => option.textContent)).toEqual([expect.stringContaining('Ada'), expect.stringContaining('Grace'), expect.stringContaining('Alan')]));
+    fireEvent.keyDown(list, { key: 'ArrowDown' });
+    fireEvent.keyDown(list, { key: 'Enter' });
+    expect(selected).toEqual(['grace']);
+    expect(list.getAttribute('aria-activedescendant')).toBe(screen.getAllByRole('option')[1]!.id);
+  });
+
+  test('a long list loads the virtualizer: only a window of rows is in the DOM', async () => {
+    const users = Array.from({ length: 400 }, (_, i) => makeUserView(`user-${String(i).padStart(3, '0')}`, { presence: makePresence('online') }));
+    const { Wrapper } = setup(users);
+    render(<OnlineList showOffline={false} />, { wrapper: Wrapper });
+    await screen.findByText('401 online');
+    const list = screen.getByRole('listbox', { name: 'People' });
+    // No layout here, so the virtualizer sees a viewport of zero height and renders no more than its overscan.
+    await waitFor(() => expect(screen.queryAllByRole('option').length).toBeLessThan(20));
+    expect(list.firstElementChild!.getAttribute('style')).toContain(`height: ${401 * 56}px`);
   });
 });
 

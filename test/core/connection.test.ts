@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createPresenceClient, type PresenceClient, type PresenceClientOptions, type TokenReason } from '../../src/core/index.ts';
@@ -84,7 +84,7 @@ function makeClient(options: Partial<PresenceClientOptions> = {}): PresenceClien
 
 /**
  * Lets real socket I/O happen while fake time moves 1 ms a step (a zero-delay timer set inside a fake
- * tick is due 1 ms later, and partysocket sets one before every attempt).
+ * tick is due 1 ms later).
  */
 async function settle(predicate: () => boolean, label: string, stepMs = 1): Promise<void> {
   for (let i = 0; i < 500; i++) {
@@ -167,6 +167,27 @@ describe('connection state machine', () => {
     }
     // Says what was lost, never a bare close code.
     expect(c.state.getState().error).toMatchObject({ code: 'network', message: expect.stringMatching(/^the connection to ws:\/\/.+ was lost; retrying$/) });
+  });
+
+  test('a server that accepts the TCP connection but never answers the handshake: the attempt is given up after 10 s and retried', async () => {
+    useFakeTimers();
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const accepted: Socket[] = [];
+    silent.on('connection', (socket) => accepted.push(socket));
+    try {
+      client = createPresenceClient({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, token: 't', WebSocket: WebSocket as unknown as WebSocketLike, environment: null, backoff: { random: () => 0 } });
+      client.connect();
+      await settle(() => accepted.length === 1, 'first attempt');
+      await vi.advanceTimersByTimeAsync(9_990);
+      expect(accepted).toHaveLength(1);
+      await settle(() => accepted.length === 2, 'second attempt after the timeout', 5);
+      expect(client.state.getState()).toMatchObject({ status: 'reconnecting', error: { code: 'timeout', message: expect.stringMatching(/could not connect to ws:\/\/127\.0\.0\.1:\d+\/ws in time/) } });
+    } finally {
+      client?.disconnect();
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   test("an 'online' event skips the rest of the backoff", async () => {
@@ -288,6 +309,20 @@ describe('connection state machine', () => {
 });
 
 describe('misuse', () => {
+  test('no WebSocket class (Node without the option): the connection stops and says which option to pass', async () => {
+    const original = globalThis.WebSocket;
+    // Node 20 has no global WebSocket; newer Node versions do, so take it away for this test.
+    Reflect.deleteProperty(globalThis, 'WebSocket');
+    try {
+      client = createPresenceClient({ url: 'http://127.0.0.1:9', token: 't', environment: null });
+      client.connect();
+      await vi.waitUntil(() => client!.state.getState().status === 'disconnected');
+      expect(client.state.getState().error).toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/pass the `WebSocket` option/) });
+    } finally {
+      if (original) globalThis.WebSocket = original;
+    }
+  });
+
   test('a bad URL or session fails at once with a typed error', () => {
     expect(() => createPresenceClient({ url: 'not a url', token: 't' })).toThrow(expect.objectContaining({ code: 'invalid-input' }));
     expect(() => createPresenceClient({ url: 'http://x', session: { error: 'rate limited' } as never })).toThrow(/session: /);

@@ -1,0 +1,20 @@
+import type { ReactNode, RefObject } from 'react';
+
+/** Scrolls a row into view: what the listbox's keyboard moves call. */
+export interface RowWindowHandle {
+  scrollToIndex(index: number): void;
+}
+
+/** Props of the two ways OnlineList lays out its rows: every row, or a virtualized window of them. */
+export interface RowWindowProps {
+  count: number;
+  rowHeight: number;
+  scrollRef: RefObject<HTMLDivElement | null>;
+  handle: RefObject<RowWindowHandle | null>;
+  /** Told which rows are in the DOM, and the last one in view (to fetch the next page near the end). */
+  onRange: (first: number, last: number, lastVisible: number) => void;
+  renderRow: (index: number, top: number) => ReactNode;
+}
+
+/** Above this many rows the list loads the virtualizer; below, every row is simply in the DOM. */
+export const VIRTUALIZE_ABOVE = 150;
