@@ -30,8 +30,10 @@ export default defineConfig({
       formats: ['es'],
     },
     rolldownOptions: {
-      // A library bundles only its own code; dependencies and peers resolve in the app.
-      external: (id) => isBareImport(id) || id.startsWith('node:'),
+      // A library bundles only its own code; dependencies and peers resolve in the app. The exception is
+      // the virtualizer, bundled into OnlineList's on-demand chunk: as a dependency its required React
+      // peer would reach a server-only install.
+      external: (id) => (isBareImport(id) && !id.startsWith('@tanstack/react-virtual') && !id.startsWith('@tanstack/virtual-core')) || id.startsWith('node:'),
       output: {
         // Hooks and components run on the client: React Server Components need the directive on
         // the entries a server component imports.

@@ -57,10 +57,22 @@ console.log('runtime ok: ' + entries.join(', '));
   if (!readFileSync(join(root, 'dist', 'styles.css'), 'utf8').includes('.pk-avatar')) throw new Error('dist/styles.css is missing');
   if (readFileSync(join(root, 'dist', 'server.js'), 'utf8').includes('use client')) throw new Error('dist/server.js must not be a client module');
   console.log('directives ok');
+  // Every export has a `default` condition, and no declaration imports a `.ts` file (nodenext rejects it).
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  for (const [entry, conditions] of Object.entries(manifest.exports)) {
+    if (typeof conditions === 'object' && !conditions.default) throw new Error(`exports["${entry}"] has no default condition`);
+  }
+  const { readdirSync } = await import('node:fs');
+  for (const file of readdirSync(join(root, 'dist', 'types'), { recursive: true })) {
+    if (String(file).endsWith('.d.ts') && /from '\.{1,2}\/[^']+\.tsx?'/.test(readFileSync(join(root, 'dist', 'types', String(file)), 'utf8'))) {
+      throw new Error(`dist/types/${file} imports a .ts file`);
+    }
+  }
+  console.log('exports and declarations ok');
 
   // What an install of the packed tarball pulls in (a dry run against the registry): a browser app gets
-  // no server dependency. (A server install still gets React, through @tanstack/react-virtual's required
-  // peer: reported, not yet refused — the package layout is the modular-client issue's.)
+  // no server dependency, and a server gets no React (server packages and React are optional peers; the
+  // virtualizer, whose React peer is required, is bundled into OnlineList's on-demand chunk).
   execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const tarball = join(dir, `presence-kit-${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}.tgz`);
   const planned = (extra) => {
@@ -73,8 +85,9 @@ console.log('runtime ok: ' + entries.join(', '));
   const browser = planned(['react@19', 'react-dom@19', '@tanstack/react-query@5', 'zustand@5']);
   if (browser.some((name) => SERVER.test(name))) throw new Error(`a browser app would install server packages: ${browser.filter((name) => SERVER.test(name)).join(', ')}`);
   const server = planned(['fastify@5', '@fastify/websocket@11', '@fastify/rate-limit@11', '@fastify/cors@11', 'ws@8', 'zustand@5']);
-  const react = server.filter((name) => name === 'react' || name === 'react-dom');
-  console.log(`install ok: a browser app adds ${browser.length} packages, none of the server's; a server install adds ${server.length}${react.length ? `, React among them (${react.join(', ')})` : ', no React'}`);
+  const react = server.filter((name) => /^(react|react-dom|@tanstack\/react-)/.test(name));
+  if (react.length) throw new Error(`a server install would pull React: ${react.join(', ')}`);
+  console.log(`install ok: a browser app adds ${browser.length} packages, none of the server's; a server install adds ${server.length}, no React`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

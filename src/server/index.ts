@@ -5,6 +5,14 @@ export { createMemoryStore } from './store.ts';
 export type { PresenceStore, StoredAvatar, StoredSession } from './store.ts';
 export { simulateUsers } from './simulation.ts';
 export type { SimulationOptions } from './simulation.ts';
-// What a server validates and a client never needs: the client frames and the admin inputs.
+// The protocol's schemas (valibot) and helpers, for servers and tools that validate or produce frames:
+// the client entries export only its types, codes and limits.
 export * from '../core/protocol/admin.ts';
 export * from '../core/protocol/client-messages.ts';
+export * from '../core/protocol/codes.ts';
+export * from '../core/protocol/json.ts';
+export * from '../core/protocol/limits.ts';
+export * from '../core/protocol/messages.ts';
+export * from '../core/protocol/model.ts';
+export { parseWith, type ParseResult } from '../core/protocol/parse.ts';
+export * from '../core/protocol/text.ts';
