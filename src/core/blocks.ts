@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { kernelOf } from './kernel.ts';
 import type { PresenceCore } from './presence-core.ts';
-import { UserViewSchema, type UserView } from './protocol/index.ts';
+import { UserViewSchema } from './protocol/index.ts';
+import type { AppUserView } from './register.ts';
 import { requestView, userPath } from './users.ts';
 
 /**
@@ -12,11 +13,11 @@ import { requestView, userPath } from './users.ts';
  * const blocked = await getBlockedUsers(client);
  * ```
  */
-export async function getBlockedUsers(client: PresenceCore): Promise<UserView[]> {
+export async function getBlockedUsers(client: PresenceCore): Promise<AppUserView[]> {
   const kernel = kernelOf(client);
   const { users } = await kernel.api.request('/api/v1/me/blocks', { schema: v.object({ users: v.array(UserViewSchema) }) });
   for (const view of users) kernel.applyView(view);
-  return users;
+  return users as AppUserView[];
 }
 
 /**
@@ -27,7 +28,7 @@ export async function getBlockedUsers(client: PresenceCore): Promise<UserView[]>
  * await blockUser(client, 'mallory');
  * ```
  */
-export function blockUser(client: PresenceCore, id: string): Promise<UserView> {
+export function blockUser(client: PresenceCore, id: string): Promise<AppUserView> {
   return requestView(client, userPath(id, '/api/v1/me/blocks/'), { method: 'PUT' });
 }
 
@@ -39,6 +40,6 @@ export function blockUser(client: PresenceCore, id: string): Promise<UserView> {
  * await unblockUser(client, 'mallory');
  * ```
  */
-export function unblockUser(client: PresenceCore, id: string): Promise<UserView> {
+export function unblockUser(client: PresenceCore, id: string): Promise<AppUserView> {
   return requestView(client, userPath(id, '/api/v1/me/blocks/'), { method: 'DELETE' });
 }

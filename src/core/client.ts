@@ -2,9 +2,9 @@ import { blockUser, getBlockedUsers, unblockUser } from './blocks.ts';
 import { getCurrentUser, onCurrentUserChanged, updateCurrentUser, updateCurrentUserDisplayPicture } from './current-user.ts';
 import type { Unsubscribe } from './kernel.ts';
 import { createPresenceCore, type PresenceClientOptions, type PresenceCore } from './presence-core.ts';
-import type { PresenceDelta, UpdateMeInput, UserPage, UserView } from './protocol/index.ts';
+import type { AppUpdateMeInput, AppUserView } from './register.ts';
 import { getUser, onUserChanged, onUserPresenceChanged, watchUser, type PresenceChange, type PresenceUser } from './user-events.ts';
-import { fetchUser, getPresence, listUsers, type UserFilters } from './users.ts';
+import { fetchUser, getPresence, listUsers, type AppPresenceDelta, type AppUserPage, type UserFilters } from './users.ts';
 
 /**
  * The whole client, every feature as a method: the core plus the functions of `presence-kit/core`
@@ -16,19 +16,19 @@ export interface PresenceClient extends PresenceCore {
   /** The listener handle of a user, at once and without a request (the user may be unknown yet). */
   watchUser(id: string): PresenceUser;
   /** Called when a user's profile or relation to you changes, or the user is deleted (`null`). */
-  onUserChanged(callback: (id: string, user: UserView | null) => void): Unsubscribe;
-  fetchUser(id: string): Promise<UserView>;
-  getCurrentUser(): Promise<UserView>;
-  onCurrentUserChanged(callback: (user: UserView | null) => void): Unsubscribe;
-  updateCurrentUser(update: UpdateMeInput | ((user: UserView) => UserView | UpdateMeInput)): Promise<UserView>;
-  updateCurrentUserDisplayPicture(input: { file: Blob } | { url: string } | { file: { url: string } }): Promise<UserView>;
+  onUserChanged(callback: (id: string, user: AppUserView | null) => void): Unsubscribe;
+  fetchUser(id: string): Promise<AppUserView>;
+  getCurrentUser(): Promise<AppUserView>;
+  onCurrentUserChanged(callback: (user: AppUserView | null) => void): Unsubscribe;
+  updateCurrentUser(update: AppUpdateMeInput | ((user: AppUserView) => AppUserView | AppUpdateMeInput)): Promise<AppUserView>;
+  updateCurrentUserDisplayPicture(input: { file: Blob } | { url: string } | { file: { url: string } }): Promise<AppUserView>;
   onUserPresenceChanged(callback: (change: PresenceChange) => void): Unsubscribe;
-  listUsers(filters?: UserFilters): Promise<UserPage>;
-  getBlockedUsers(): Promise<UserView[]>;
-  blockUser(id: string): Promise<UserView>;
-  unblockUser(id: string): Promise<UserView>;
+  listUsers(filters?: UserFilters): Promise<AppUserPage>;
+  getBlockedUsers(): Promise<AppUserView[]>;
+  blockUser(id: string): Promise<AppUserView>;
+  unblockUser(id: string): Promise<AppUserView>;
   /** Rocket.Chat's users.presence: changes since `from`, or everyone online (`full`). Also applied to the store. */
-  getPresence(options?: { from?: Date | string }): Promise<PresenceDelta>;
+  getPresence(options?: { from?: Date | string }): Promise<AppPresenceDelta>;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { PresenceError } from './errors.ts';
 import { kernelOf, viewOf, type Unsubscribe } from './kernel.ts';
 import type { PresenceCore } from './presence-core.ts';
-import { LIMITS, UpdateMeInputSchema, parseWith, type UpdateMeInput, type UserView } from './protocol/index.ts';
+import { LIMITS, UpdateMeInputSchema, parseWith, type UpdateMeInput } from './protocol/index.ts';
+import type { AppUpdateMeInput, AppUserView } from './register.ts';
 import type { UserEntry } from './store.ts';
 import { requestView } from './users.ts';
 
@@ -13,7 +14,7 @@ import { requestView } from './users.ts';
  * const me = await getCurrentUser(client);
  * ```
  */
-export async function getCurrentUser(client: PresenceCore): Promise<UserView> {
+export async function getCurrentUser(client: PresenceCore): Promise<AppUserView> {
   const id = client.state.getState().currentUserId;
   const held = id === null ? null : client.peekUser(id);
   if (held) return held;
@@ -31,17 +32,17 @@ export async function getCurrentUser(client: PresenceCore): Promise<UserView> {
  * const stop = onCurrentUserChanged(client, (me) => render(me?.displayName));
  * ```
  */
-export function onCurrentUserChanged(client: PresenceCore, callback: (user: UserView | null) => void): Unsubscribe {
+export function onCurrentUserChanged(client: PresenceCore, callback: (user: AppUserView | null) => void): Unsubscribe {
   const { safely } = kernelOf(client);
   const { state, store } = client;
   let fired = false;
   let lastEntry: UserEntry | undefined;
-  let lastView: UserView | null = null;
+  let lastView: AppUserView | null = null;
   let userUnsubscribe: Unsubscribe = () => {};
   const fire = () => {
     const id = state.getState().currentUserId;
     const entry = id === null ? undefined : store.peek(id);
-    const view = viewOf(entry);
+    const view = viewOf(entry) as AppUserView | null;
     if (fired && (entry === lastEntry || (view === null && lastView === null))) return;
     fired = true;
     lastEntry = entry;
@@ -79,15 +80,15 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  */
 export async function updateCurrentUser(
   client: PresenceCore,
-  update: UpdateMeInput | ((user: UserView) => UserView | UpdateMeInput),
-): Promise<UserView> {
+  update: AppUpdateMeInput | ((user: AppUserView) => AppUserView | AppUpdateMeInput),
+): Promise<AppUserView> {
   const current = await getCurrentUser(client);
   const updater = typeof update === 'function';
   const result = (updater ? update(structuredClone(current)) : update) as Record<string, unknown>;
   const patch: Record<string, unknown> = {};
   for (const key of EDITABLE) {
     const value = result[key];
-    if (value !== undefined && !(updater && same(value, current[key as keyof UserView]))) patch[key] = value;
+    if (value !== undefined && !(updater && same(value, current[key as keyof AppUserView]))) patch[key] = value;
   }
   // As REST does: naming an admin-only field is forbidden. An updater may hand back the whole user
   // (those fields unchanged) or just a patch that leaves them out.
@@ -111,7 +112,7 @@ export async function updateCurrentUser(
 export async function updateCurrentUserDisplayPicture(
   client: PresenceCore,
   input: { file: Blob } | { url: string } | { file: { url: string } },
-): Promise<UserView> {
+): Promise<AppUserView> {
   const url = 'url' in input ? input.url : 'url' in input.file ? input.file.url : undefined;
   if (url !== undefined) return requestView(client, '/api/v1/me/avatar', { method: 'PUT', json: { url } });
   const file = (input as { file: Blob }).file;

@@ -12,6 +12,7 @@ export { getCurrentUser, onCurrentUserChanged, updateCurrentUser, updateCurrentU
 export { blockUser, getBlockedUsers, unblockUser } from './blocks.ts';
 export type { PresenceSession, SessionEvent } from './session.ts';
 export type { Unsubscribe } from './kernel.ts';
+export type { AppPresence, AppPresencePatch, AppUpdateMeInput, AppUser, AppUserView, CustomStatus, Register, UserMetadata } from './register.ts';
 export { PresenceError, isPresenceError } from './errors.ts';
 export type { BackoffOptions } from './backoff.ts';
 export type { EnvironmentEvents, HeartbeatOptions, TokenReason, WebSocketLike } from './connection.ts';

@@ -5,6 +5,7 @@ import { PresenceError } from './errors.ts';
 import { attachKernel, once, viewOf, type ChangeListener, type EntryChange, type Kernel, type Unsubscribe } from './kernel.ts';
 import { createOfflineGrace } from './offline-grace.ts';
 import type { PresencePatch, ServerMessage, UserView } from './protocol/index.ts';
+import type { AppPresencePatch, AppUserView } from './register.ts';
 import { createSession, type CredentialOptions, type PresenceSession } from './session.ts';
 import { createStatusOutbox } from './status-outbox.ts';
 import { createPresenceStore, type PresenceStore } from './store.ts';
@@ -55,10 +56,10 @@ export interface PresenceCore {
   /** Receive live presence of everyone online while retained (reference-counted). */
   retainOnlineList(): Unsubscribe;
   /** Sets your own availability, message, custom payload or call status. Survives reconnects until acknowledged. */
-  setStatus(patch: PresencePatch): Promise<void>;
+  setStatus(patch: AppPresencePatch): Promise<void>;
   onError(callback: (error: PresenceError) => void): Unsubscribe;
   /** The latest view of a user held by the client, or null. */
-  peekUser(id: string): UserView | null;
+  peekUser(id: string): AppUserView | null;
   /** Ids of users currently online (stable array between changes of the set). */
   onlineUserIds(): readonly string[];
 }
@@ -294,13 +295,13 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
       setStatus(patch) {
         // A status the user chose is theirs: idle tracking must not undo it.
         if (patch.status !== undefined) away.userChose();
-        return outbox.send(patch);
+        return outbox.send(patch as PresencePatch);
       },
       onError(callback) {
         errorListeners.add(callback);
         return () => void errorListeners.delete(callback);
       },
-      peekUser: (id) => viewOf(store.peek(id)),
+      peekUser: (id) => viewOf(store.peek(id)) as AppUserView | null,
       onlineUserIds: () => store.onlineUserIds(),
     },
     kernel,

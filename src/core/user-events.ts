@@ -1,34 +1,35 @@
 import { kernelOf, viewOf, type EntryChange, type Unsubscribe } from './kernel.ts';
 import type { PresenceCore } from './presence-core.ts';
-import type { JsonValue, Presence, PresenceStatus, UserView } from './protocol/index.ts';
+import type { Presence, PresenceStatus } from './protocol/index.ts';
+import type { AppPresence, AppUserView, CustomStatus } from './register.ts';
 import { fetchUser } from './users.ts';
 
 /** A user's presence change, as delivered to listeners. */
 export interface PresenceChange {
-  user: UserView;
-  presence: Presence | null;
-  previous: Presence | null | undefined;
+  user: AppUserView;
+  presence: AppPresence | null;
+  previous: AppPresence | null | undefined;
 }
 
 /** Argument of RelayBox-style `onStatusUpdate` listeners. */
 export interface StatusUpdate {
   status: PresenceStatus;
   statusMessage: string | null;
-  custom: JsonValue | null;
+  custom: CustomStatus | null;
   callStatus: Presence['callStatus'];
   updatedAt: string;
-  user: UserView;
+  user: AppUserView;
 }
 
 /** RelayBox's user object: a snapshot plus listeners for that user's connection and status events. */
 export interface PresenceUser {
   readonly id: string;
   /** The latest view (profile, presence, relation), or null once the user was deleted. */
-  readonly current: UserView | null;
-  onConnect(callback: (user: UserView) => void): Unsubscribe;
-  onDisconnect(callback: (user: UserView) => void): Unsubscribe;
+  readonly current: AppUserView | null;
+  onConnect(callback: (user: AppUserView) => void): Unsubscribe;
+  onDisconnect(callback: (user: AppUserView) => void): Unsubscribe;
   /** Both connect and disconnect. */
-  onConnectionEvent(callback: (user: UserView) => void): Unsubscribe;
+  onConnectionEvent(callback: (user: AppUserView) => void): Unsubscribe;
   onStatusUpdate(callback: (update: StatusUpdate) => void): Unsubscribe;
 }
 
@@ -40,7 +41,7 @@ function presenceNews(change: EntryChange, live: boolean): PresenceChange | null
   const { previous, next } = change;
   if (previous.presence === next.presence || (previous.presence === undefined && !live)) return null;
   const user = viewOf(next);
-  return user && { user, presence: next.presence ?? null, previous: previous.presence };
+  return user && ({ user, presence: next.presence ?? null, previous: previous.presence } as PresenceChange);
 }
 
 function listen(client: PresenceCore, onChange: (id: string, change: EntryChange, live: boolean) => void): Unsubscribe {
@@ -79,11 +80,11 @@ export function onUserPresenceChanged(client: PresenceCore, callback: (change: P
  * const stop = onUserChanged(client, (id, user) => cache.set(id, user));
  * ```
  */
-export function onUserChanged(client: PresenceCore, callback: (id: string, user: UserView | null) => void): Unsubscribe {
+export function onUserChanged(client: PresenceCore, callback: (id: string, user: AppUserView | null) => void): Unsubscribe {
   const { safely } = kernelOf(client);
   return listen(client, (id, { previous, next }) => {
     if (previous.user === next.user && previous.blockedByMe === next.blockedByMe && previous.hasBlockedMe === next.hasBlockedMe) return;
-    const view = viewOf(next);
+    const view = viewOf(next) as AppUserView | null;
     safely(() => callback(id, view));
   });
 }
@@ -130,7 +131,7 @@ export function watchUser(client: PresenceCore, id: string): PresenceUser {
       if (set.size === 0 && byUser.get(id) === set) byUser.delete(id);
     };
   };
-  const onLink = (wanted: boolean | null, callback: (user: UserView) => void) =>
+  const onLink = (wanted: boolean | null, callback: (user: AppUserView) => void) =>
     add(({ user, presence, previous }) => {
       const isOnline = presence?.online === true;
       if ((previous?.online === true) !== isOnline && (wanted === null || wanted === isOnline)) callback(user);

@@ -1,6 +1,12 @@
 import { kernelOf } from './kernel.ts';
 import type { PresenceCore } from './presence-core.ts';
-import { PresenceDeltaSchema, UserPageSchema, UserViewSchema, type PresenceDelta, type UserPage, type UserView } from './protocol/index.ts';
+import { PresenceDeltaSchema, UserPageSchema, UserViewSchema, type PresenceDelta, type UserPage } from './protocol/index.ts';
+import type { AppUserView } from './register.ts';
+
+/** One page of {@link listUsers}, with the app's registered types. */
+export type AppUserPage = Omit<UserPage, 'users'> & { users: AppUserView[] };
+/** The answer of {@link getPresence}, with the app's registered types. */
+export type AppPresenceDelta = Omit<PresenceDelta, 'users'> & { users: AppUserView[] };
 
 /** Filters of {@link listUsers} (CometChat's UsersRequest). */
 export interface UserFilters {
@@ -21,11 +27,11 @@ export async function requestView(
   client: PresenceCore,
   path: string,
   init: { method?: 'GET' | 'PUT' | 'PATCH' | 'DELETE'; json?: unknown; body?: Blob } = {},
-): Promise<UserView> {
+): Promise<AppUserView> {
   const kernel = kernelOf(client);
   const view = await kernel.api.request(path, { ...init, schema: UserViewSchema });
   kernel.applyView(view);
-  return view;
+  return view as AppUserView;
 }
 
 /** The REST path of a user (ids are encoded: they are user input). */
@@ -39,7 +45,7 @@ export const userPath = (id: string, under = '/api/v1/users/') => under + encode
  * const ada = await fetchUser(client, 'ada');
  * ```
  */
-export function fetchUser(client: PresenceCore, id: string): Promise<UserView> {
+export function fetchUser(client: PresenceCore, id: string): Promise<AppUserView> {
   return requestView(client, userPath(id));
 }
 
@@ -51,7 +57,7 @@ export function fetchUser(client: PresenceCore, id: string): Promise<UserView> {
  * const { users, nextCursor } = await listUsers(client, { online: true, tags: ['staff'], limit: 50 });
  * ```
  */
-export async function listUsers(client: PresenceCore, filters: UserFilters = {}): Promise<UserPage> {
+export async function listUsers(client: PresenceCore, filters: UserFilters = {}): Promise<AppUserPage> {
   const kernel = kernelOf(client);
   const page = await kernel.api.request('/api/v1/users', {
     schema: UserPageSchema,
@@ -65,7 +71,7 @@ export async function listUsers(client: PresenceCore, filters: UserFilters = {})
     },
   });
   for (const view of page.users) kernel.applyView(view);
-  return page;
+  return page as AppUserPage;
 }
 
 /**
@@ -77,7 +83,7 @@ export async function listUsers(client: PresenceCore, filters: UserFilters = {})
  * const delta = await getPresence(client, { from: lastSync });
  * ```
  */
-export async function getPresence(client: PresenceCore, { from }: { from?: Date | string } = {}): Promise<PresenceDelta> {
+export async function getPresence(client: PresenceCore, { from }: { from?: Date | string } = {}): Promise<AppPresenceDelta> {
   const kernel = kernelOf(client);
   const delta = await kernel.api.request('/api/v1/users.presence', {
     schema: PresenceDeltaSchema,
@@ -86,5 +92,5 @@ export async function getPresence(client: PresenceCore, { from }: { from?: Date 
   for (const view of delta.users) kernel.applyView(view, delta.seq);
   for (const id of delta.removed) kernel.markMissing(id, delta.seq);
   if (delta.full) kernel.applyFull(delta.seq, new Set(delta.users.map((view) => view.id)), { users: [], online: true });
-  return delta;
+  return delta as AppPresenceDelta;
 }

@@ -17,4 +17,3 @@ export type { UseBlockedUsersResult } from './useBlockedUsers.ts';
 export { useSession } from './useSession.ts';
 export type { UseSessionResult } from './useSession.ts';
 export { shallowEqual } from './useStoreSelector.ts';
-export type { AppPresence, AppUser, AppUserView, CustomStatus, Register, UserMetadata } from './register.ts';

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { blockUser, getBlockedUsers, unblockUser, type PresenceError, type UserView } from '../core/index.ts';
 import { presenceKeys } from './queryKeys.ts';
-import type { AppUserView } from './register.ts';
+import type { AppUserView } from '../core/register.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
 
 /** What {@link useBlockedUsers} returns. */

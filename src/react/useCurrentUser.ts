@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo } from 'react';
-import { getCurrentUser, updateCurrentUser, updateCurrentUserDisplayPicture, type PresenceError, type PresencePatch, type UpdateMeInput, type UserView } from '../core/index.ts';
+import { getCurrentUser, updateCurrentUser, updateCurrentUserDisplayPicture, type PresenceError } from '../core/index.ts';
+import type { AppPresencePatch, AppUpdateMeInput, AppUserView } from '../core/register.ts';
 import { presenceKeys } from './queryKeys.ts';
-import type { AppUserView } from './register.ts';
 import { useUser } from './useUser.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
 import { useStoreSelector } from './useStoreSelector.ts';
@@ -13,12 +13,12 @@ export interface UseCurrentUserResult {
   isLoading: boolean;
   error: PresenceError | null;
   /** Updates the profile at once in the UI, then on the server; rolls back and rejects on failure. */
-  update(change: UpdateMeInput | ((user: UserView) => UserView | UpdateMeInput)): Promise<UserView>;
+  update(change: AppUpdateMeInput | ((user: AppUserView) => AppUserView | AppUpdateMeInput)): Promise<AppUserView>;
   isUpdating: boolean;
   updateError: PresenceError | null;
   /** Sets availability, message, custom status or call status; survives reconnects until acknowledged. */
-  setStatus(patch: PresencePatch): Promise<void>;
-  setDisplayPicture(input: { file: Blob } | { url: string }): Promise<UserView>;
+  setStatus(patch: AppPresencePatch): Promise<void>;
+  setDisplayPicture(input: { file: Blob } | { url: string }): Promise<AppUserView>;
   logOut(): Promise<void>;
 }
 
@@ -47,13 +47,13 @@ export function useCurrentUser(): UseCurrentUserResult {
   const id = knownId ?? me.data?.id ?? null;
   const current = useUser(id);
 
-  const mutation = useMutation<UserView, PresenceError, UpdateMeInput | ((user: UserView) => UserView | UpdateMeInput), { previous: unknown }>({
+  const mutation = useMutation<AppUserView, PresenceError, AppUpdateMeInput | ((user: AppUserView) => AppUserView | AppUpdateMeInput), { previous: unknown }>({
     mutationFn: (change) => updateCurrentUser(client, change),
     onMutate: async (change) => {
       if (id === null) return { previous: undefined };
       const key = keys.user(id);
       await queryClient.cancelQueries({ queryKey: key });
-      const previous = queryClient.getQueryData<UserView | null>(key);
+      const previous = queryClient.getQueryData<AppUserView | null>(key);
       if (previous) {
         const patch = typeof change === 'function' ? change(structuredClone(previous)) : change;
         queryClient.setQueryData(key, { ...previous, ...patch });
@@ -66,7 +66,7 @@ export function useCurrentUser(): UseCurrentUserResult {
     onSuccess: (user) => queryClient.setQueryData(keys.user(user.id), user),
   });
 
-  const setStatus = useCallback((patch: PresencePatch) => client.setStatus(patch), [client]);
+  const setStatus = useCallback((patch: AppPresencePatch) => client.setStatus(patch), [client]);
   const setDisplayPicture = useCallback((input: { file: Blob } | { url: string }) => updateCurrentUserDisplayPicture(client, input), [client]);
   const logOut = useCallback(() => client.session.logOut(), [client]);
   const { mutateAsync, isPending, error: updateError } = mutation;

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { isPresenceError, fetchUser, type PresenceCore, type PresenceError, type UserView } from '../core/index.ts';
 import { presenceKeys } from './queryKeys.ts';
-import type { AppUserView } from './register.ts';
+import type { AppUserView } from '../core/register.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
 import { useUserPresence } from './useUserPresence.ts';
 

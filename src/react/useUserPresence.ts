@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { createStore } from 'zustand/vanilla';
 import type { UserEntry } from '../core/index.ts';
-import type { AppPresence } from './register.ts';
+import type { AppPresence } from '../core/register.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
 import { useStoreSelector } from './useStoreSelector.ts';
 

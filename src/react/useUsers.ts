@@ -2,7 +2,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { listUsers, type PresenceError, type UserFilters, type UserView } from '../core/index.ts';
 import { presenceKeys } from './queryKeys.ts';
-import type { AppUserView } from './register.ts';
+import type { AppUserView } from '../core/register.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
 
 /** What {@link useUsers} returns: the pages so far, flattened, and how to get more. */

@@ -1,5 +1,9 @@
 import { describe, expectTypeOf, test } from 'vitest';
 import {
+  createPresenceClient,
+  createPresenceCore,
+  updateCurrentUser,
+  watchUser,
   useConnectionState,
   useCurrentUser,
   useOnStatusUpdate,
@@ -50,3 +54,44 @@ describe('hook types', () => {
     useOnStatusUpdate('ada', (update) => expectTypeOf(update.status).toEqualTypeOf<'online' | 'away' | 'busy' | 'offline' | 'invisible'>());
   });
 });
+
+describe('writes and the core client carry the registered types too', () => {
+  const client = createPresenceClient({ url: 'http://127.0.0.1:1', token: 't' });
+  const core = createPresenceCore({ url: 'http://127.0.0.1:1', token: 't' });
+
+  test('status: setStatus takes the registered custom status, on the client and in useCurrentUser', () => {
+    void client.setStatus({ custom: { emoji: '🌴' } });
+    void core.setStatus({ custom: null });
+    // @ts-expect-error: not the registered custom status
+    void client.setStatus({ custom: { mood: 'calm' } });
+    const { setStatus } = useCurrentUser();
+    void setStatus({ custom: { emoji: '🎧', until: '2026-12-01T00:00:00.000Z' } });
+    // @ts-expect-error: emoji is a string
+    void setStatus({ custom: { emoji: 1 } });
+  });
+
+  test('profile: update takes the registered metadata, and an updater sees it typed', () => {
+    void client.updateCurrentUser({ metadata: { plan: 'pro' } });
+    // @ts-expect-error: not a registered plan
+    void client.updateCurrentUser({ metadata: { plan: 'enterprise' } });
+    void updateCurrentUser(core, (me) => {
+      expectTypeOf(me.metadata.plan).toEqualTypeOf<'free' | 'pro'>();
+      return { metadata: { plan: 'free' } };
+    });
+    const { update } = useCurrentUser();
+    // @ts-expect-error: not a registered plan
+    void update({ metadata: { plan: 'enterprise' } });
+  });
+
+  test('reads from the client: views, presence changes and status updates', async () => {
+    expectTypeOf((await client.fetchUser('ada')).metadata.plan).toEqualTypeOf<'free' | 'pro'>();
+    expectTypeOf(core.peekUser('ada')!.presence!.custom).toEqualTypeOf<{ emoji: string; until?: string } | null>();
+    expectTypeOf((await client.listUsers()).users[0]!.metadata.plan).toEqualTypeOf<'free' | 'pro'>();
+    client.onUserPresenceChanged(({ presence }) => expectTypeOf(presence!.custom).toEqualTypeOf<{ emoji: string; until?: string } | null>());
+    watchUser(core, 'ada').onStatusUpdate(({ custom, user }) => {
+      expectTypeOf(custom).toEqualTypeOf<{ emoji: string; until?: string } | null>();
+      expectTypeOf(user.metadata.plan).toEqualTypeOf<'free' | 'pro'>();
+    });
+  });
+});
+

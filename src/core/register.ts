@@ -1,8 +1,9 @@
-import type { JsonValue, Presence, User, UserView } from '../core/protocol/index.ts';
+import type { JsonValue, Presence, PresencePatch, UpdateMeInput, User, UserView } from './protocol/index.ts';
 
 /**
- * Declare your app's types here, as TanStack Query's `Register` does: the hooks then return
- * `presence.custom` and `user.metadata` typed as you declared.
+ * Declare your app's types here, as TanStack Query's `Register` does: the hooks and the client then
+ * read and write `presence.custom` and `user.metadata` typed as you declared (`declare module
+ * 'presence-kit/core'` works the same for apps without React).
  *
  * @example
  * ```ts
@@ -28,3 +29,7 @@ export type AppPresence = Omit<Presence, 'custom'> & { custom: CustomStatus | nu
 export type AppUser = Omit<User, 'metadata'> & { metadata: UserMetadata };
 /** A user as the viewer sees them, with the app's types. @example `user.presence?.custom` */
 export type AppUserView = Omit<UserView, 'metadata' | 'presence'> & { metadata: UserMetadata; presence: AppPresence | null };
+/** A status change with the app's custom status type. @example `client.setStatus({ custom: { emoji: '🌴' } })` */
+export type AppPresencePatch = Omit<PresencePatch, 'custom'> & { custom?: CustomStatus | null };
+/** A profile change with the app's metadata type. @example `updateCurrentUser(client, { metadata: { plan: 'pro' } })` */
+export type AppUpdateMeInput = Omit<UpdateMeInput, 'metadata'> & { metadata?: UserMetadata };
