@@ -15,7 +15,8 @@ export interface TestServer extends PresenceServer {
   /** Ids the server shows as online right now. */
   hubOnline(): string[];
   /**
-   * A client signed in as `userId` (tokens minted and refreshed for you). In Node it uses `ws`.
+   * A client signed in as `userId` (tokens minted and refreshed for you), over `ws` even in a jsdom or
+   * happy-dom test environment.
    * Unless overridden, presence shows at once (no offline grace) and there is no automatic away,
    * so tests see exactly what the server sends. Clients made here are disconnected by `close()`.
    */
@@ -46,7 +47,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       const client = createPresenceClient({
         url: server.httpUrl,
         session: server.mintTokens(userId),
-        WebSocket: (globalThis.WebSocket ?? NodeWebSocket) as unknown as WebSocketLike,
+        // Always `ws`: this runs in Node, and a DOM test environment's global WebSocket (jsdom's) is not
+        // a real client for a real server.
+        WebSocket: NodeWebSocket as unknown as WebSocketLike,
         environment: null,
         offlineGraceMs: 0,
         autoAway: false,
