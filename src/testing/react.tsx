@@ -1,6 +1,6 @@
 import { QueryClient } from '@tanstack/react-query';
 import { createElement, type ReactNode } from 'react';
-import type { PresenceClient } from '../core/index.ts';
+import type { PresenceCore } from '../core/index.ts';
 import { PresenceProvider } from '../react/PresenceProvider.tsx';
 
 /**
@@ -13,7 +13,7 @@ import { PresenceProvider } from '../react/PresenceProvider.tsx';
  * const { result } = renderHook(() => useUserPresence('grace'), { wrapper: createPresenceWrapper(server.clientFor('ada')) });
  * ```
  */
-export function createPresenceWrapper(client: PresenceClient, queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } })) {
+export function createPresenceWrapper(client: PresenceCore, queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } })) {
   return function PresenceTestWrapper({ children }: { children?: ReactNode }) {
     return createElement(PresenceProvider, { client, queryClient }, children);
   };
