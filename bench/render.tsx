@@ -1,7 +1,9 @@
 // npm run bench:render: N rows, each showing one user's presence; 1,000 single-user presence updates;
 // the kit (per-user stores + selectors) beside a naive React-context baseline, in one run, on React's
 // production build, rendering into a minimal DOM (bench/tiny-dom.ts). Prints row renders per update,
-// p50/p95 ms per update and peak heap.
+// p50/p95 ms per update and peak heap. Then the flat list: N rows as siblings of one <ul> (React clones
+// every sibling on the way to an update), the kit beside the floor, a keyed per-user store read with
+// useSyncExternalStore and no context, with the bytes allocated per update.
 import { installTinyDom } from './tiny-dom.ts';
 import { reportFigures, type BenchFigure } from './report.ts';
 
@@ -9,11 +11,12 @@ import { reportFigures, type BenchFigure } from './report.ts';
 const { document } = installTinyDom();
 
 if (process.env.NODE_ENV !== 'production') throw new Error('run with NODE_ENV=production (npm run bench:render does)');
-const { createContext, memo, useContext, useState } = await import('react');
+const { createContext, memo, useContext, useMemo, useState, useSyncExternalStore } = await import('react');
 const { flushSync } = await import('react-dom');
 const { createRoot } = await import('react-dom/client');
 const { createPresenceClient } = await import('../src/core/index.ts');
 const { PresenceProvider, useUserPresence } = await import('../src/react/index.ts');
+const { OnlineBadge } = await import('../src/components/index.ts');
 const { makePresence, makeUserView } = await import('../src/testing/fixtures.ts');
 type Presence = ReturnType<typeof makePresence>;
 
@@ -217,6 +220,128 @@ for (const n of SIZES) {
   console.log(`  N=${n}: kit p50 ${k.p50.toFixed(3)} ms${b ? `, baseline p50 ${b.p50.toFixed(3)} ms` : ''}`);
 }
 
+
+// ---- the flat list ----------------------------------------------------------------------------
+
+interface FlatResult {
+  impl: string;
+  n: number;
+  p50: number;
+  /** Bytes allocated per update: heap growth over a batch run between collections, divided by its size. */
+  allocatedPerUpdate: number;
+}
+
+/** Heap growth of `run` with no collection inside (the young generation is sized for it: see package.json). */
+function allocated(run: () => void): number {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  run();
+  return process.memoryUsage().heapUsed - before;
+}
+
+function measureFlat(impl: string, n: number, mount: (container: HTMLElement) => MountedApp): FlatResult {
+  gc();
+  const container = document.createElement('div');
+  document.body.appendChild(container);
+  const app = mount(container);
+  for (let i = 0; i < 300; i++) app.update(UPDATES * 10 + i);
+  const times: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    gc();
+    for (let i = round * UPDATES; i < (round + 1) * UPDATES; i++) {
+      const start = performance.now();
+      app.update(i);
+      times.push(performance.now() - start);
+    }
+  }
+  const BATCH = 20;
+  const samples: number[] = [];
+  for (let batch = 0; batch < 5; batch++) samples.push(allocated(() => { for (let i = 0; i < BATCH; i++) app.update(UPDATES * 20 + batch * BATCH + i); }) / BATCH);
+  app.unmount();
+  document.body.removeChild(container);
+  return { impl, n, p50: percentile(times, 50), allocatedPerUpdate: percentile(samples, 50) };
+}
+
+function mountFlat(container: HTMLElement, ids: string[], Row: (props: { id: string }) => React.ReactNode, wrap: (list: React.ReactNode) => React.ReactNode) {
+  const root = createRoot(container);
+  flushSync(() => root.render(wrap(<ul>{ids.map((id) => <Row key={id} id={id} />)}</ul>)));
+  return root;
+}
+
+/** The kit in a flat list: a row of the app's own reading useUserPresence, or the kit's OnlineBadge. */
+function kitFlat(n: number, row: 'hook' | 'badge') {
+  return (container: HTMLElement) => {
+    const client = createPresenceClient({ url: 'http://127.0.0.1:9', token: 't', environment: null, offlineGraceMs: 0, autoAway: false });
+    const ids = Array.from({ length: n }, (_, i) => `u${i}`);
+    for (const id of ids) client.store.applyView(makeUserView(id, { presence: makePresence('online') }), 1);
+    const HookRow = memo(function Row({ id }: { id: string }) {
+      const status = useUserPresence(id, (presence) => presence?.status);
+      return <li>{status}</li>;
+    });
+    const BadgeRow = memo(function Row({ id }: { id: string }) {
+      return (
+        <li>
+          <OnlineBadge userId={id} />
+        </li>
+      );
+    });
+    const root = mountFlat(container, ids, row === 'hook' ? HookRow : BadgeRow, (list) => <PresenceProvider client={client}>{list}</PresenceProvider>);
+    let seq = 2;
+    const statuses = new Map<string, string>();
+    return {
+      update(i: number) {
+        const id = ids[(i * 7919) % n]!;
+        const status = nextStatus(statuses, id, i) as Presence['status'];
+        flushSync(() => void client.store.applyPresence(id, makePresence(status), seq++));
+        return null;
+      },
+      unmount: () => root.unmount(),
+    };
+  };
+}
+
+/** The floor: one value per user in a Map, listeners per user, useSyncExternalStore in each row, no context. */
+function keyedFloor(n: number) {
+  return (container: HTMLElement) => {
+    const ids = Array.from({ length: n }, (_, i) => `u${i}`);
+    const values = new Map<string, string>(ids.map((id) => [id, 'online']));
+    const listeners = new Map<string, Set<() => void>>();
+    const subscribe = (id: string, listener: () => void) => {
+      let set = listeners.get(id);
+      if (!set) listeners.set(id, (set = new Set()));
+      set.add(listener);
+      return () => void set.delete(listener);
+    };
+    const Row = memo(function Row({ id }: { id: string }) {
+      const subscribeRow = useMemo(() => (listener: () => void) => subscribe(id, listener), [id]);
+      const status = useSyncExternalStore(subscribeRow, () => values.get(id));
+      return <li>{status}</li>;
+    });
+    const root = mountFlat(container, ids, Row, (list) => list);
+    const statuses = new Map<string, string>();
+    return {
+      update(i: number) {
+        const id = ids[(i * 7919) % n]!;
+        values.set(id, nextStatus(statuses, id, i));
+        flushSync(() => {
+          for (const listener of listeners.get(id) ?? []) listener();
+        });
+        return null;
+      },
+      unmount: () => root.unmount(),
+    };
+  };
+}
+
+const FLAT_GOALS: Record<number, number> = { 1000: 1.2, 10000: 1.2, 50000: 1.5 };
+const flat: Array<{ n: number; floor: FlatResult; kits: FlatResult[] }> = [];
+for (const n of SIZES) {
+  const floor = measureFlat('keyed store (floor)', n, keyedFloor(n));
+  const kits = [measureFlat('presence-kit: useUserPresence row', n, kitFlat(n, 'hook')), measureFlat('presence-kit: OnlineBadge row', n, kitFlat(n, 'badge'))];
+  flat.push({ n, floor, kits });
+  console.log(`  flat N=${n}: floor p50 ${floor.p50.toFixed(3)} ms; ${kits.map((kit) => `${kit.impl} ${kit.p50.toFixed(3)} ms`).join('; ')}`);
+}
+
 const pad = (value: string | number, width: number) => String(value).padStart(width);
 console.log('\n| users | implementation | updates | row renders / update | p50 ms / update | p95 ms / update | state library p50 ms | peak heap MB |');
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
@@ -248,6 +373,21 @@ for (const n of SIZES) {
     { figure: `render, ${n} users: p50 ms per update (vs one React context)`, value: k.p50, unit: 'ms', ...(b ? { baseline: b.p50, ratio: k.p50 / b.p50 } : {}) },
     { figure: `render, ${n} users: row renders per update`, value: k.rendersPerUpdate, unit: 'renders', ...(b ? { baseline: b.rendersPerUpdate, ratio: k.rendersPerUpdate / b.rendersPerUpdate } : {}), goal: 'exactly 1', met: k.rendersPerUpdate === 1 },
   );
+}
+console.log('\n| flat list: users | implementation | p50 ms / update | / floor | allocated KB / update | goal |');
+console.log('|---:|---|---:|---:|---:|---|');
+let flatMet = true;
+for (const { n, floor, kits } of flat) {
+  console.log(`| ${n} | ${floor.impl} | ${floor.p50.toFixed(3)} | 1.00 | ${(floor.allocatedPerUpdate / 1024).toFixed(1)} | |`);
+  for (const kit of kits) {
+    const ratio = kit.p50 / floor.p50;
+    const goal = FLAT_GOALS[n];
+    const met = goal === undefined || ratio <= goal;
+    flatMet &&= met;
+    console.log(`| ${n} | ${kit.impl} | ${kit.p50.toFixed(3)} | ${ratio.toFixed(2)} | ${(kit.allocatedPerUpdate / 1024).toFixed(1)} | ${goal === undefined ? '' : `<= ${goal}x: ${met ? 'met' : 'NOT met'}`} |`);
+    figures.push({ figure: `render, flat list of ${n}: ${kit.impl} p50 ms per update (vs a keyed store)`, value: kit.p50, baseline: floor.p50, unit: 'ms', ratio, ...(goal === undefined ? {} : { goal: `ratio <= ${goal}`, met }) });
+    figures.push({ figure: `render, flat list of ${n}: ${kit.impl} KB allocated per update (vs a keyed store)`, value: kit.allocatedPerUpdate / 1024, baseline: floor.allocatedPerUpdate / 1024, unit: 'KB', ratio: kit.allocatedPerUpdate / Math.max(1, floor.allocatedPerUpdate) });
+  }
 }
 figures.push({ figure: `render: p50 at ${largest.n} users vs at ${smallest.n} users`, value: largest.p50, baseline: smallest.p50, unit: 'ms', ratio: growth, goal: 'ratio <= 1.5', met: growth <= 1.5 });
 reportFigures('bench:render', figures);

@@ -4,6 +4,7 @@ import { createPresenceCore, onUserChanged, type PresenceClientOptions, type Pre
 import type { TokenReason } from '../core/connection.ts';
 import { PresenceContext } from './context.ts';
 import { presenceKeys } from './queryKeys.ts';
+import { useProviderClient } from './useRowClient.ts';
 
 /** Props of {@link PresenceProvider}: connection options, or a client you made yourself. */
 export type PresenceProviderProps = (
@@ -50,6 +51,7 @@ export function PresenceProvider(props: PresenceProviderProps): ReactNode {
     held.current = { identity, client: props.client ?? createFromLatest(latest) };
   }
   const client = held.current.client;
+  useProviderClient(client);
 
   const appQueryClient = useContext(QueryClientContext);
   const [ownQueryClient] = useState(() => (props.queryClient || appQueryClient ? null : new QueryClient()));

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { createStore } from 'zustand/vanilla';
 import type { UserEntry } from '../core/index.ts';
 import type { AppPresence } from '../core/register.ts';
-import { usePresenceClient } from './usePresenceClient.ts';
+import { useRowClient } from './useRowClient.ts';
 import { useStoreSelector } from './useStoreSelector.ts';
 
 const selectPresence = (entry: UserEntry) => entry.presence as AppPresence | null | undefined;
@@ -32,7 +32,7 @@ export function useUserPresence<T>(
   selector?: (presence: AppPresence | null | undefined) => T,
   isEqual?: (a: T, b: T) => boolean,
 ): T | AppPresence | null | undefined {
-  const client = usePresenceClient();
+  const client = useRowClient();
   useEffect(() => (userId ? client.retainUser(userId) : undefined), [client, userId]);
   return useStoreSelector(
     userId ? client.store.userStore(userId) : NO_USER,

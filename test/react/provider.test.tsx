@@ -5,7 +5,7 @@ import { StrictMode, type ReactNode } from 'react';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { countingWebSocket } from '../helpers.ts';
 import { PresenceProvider, useConnectionState, usePresenceClient, useUser, useUserPresence } from '../../src/index.ts';
-import { startTestServer, type TestServer } from '../../src/testing/index.ts';
+import { createMockPresence, makePresence, makeUserView, startTestServer, type TestServer } from '../../src/testing/index.ts';
 
 let server: TestServer;
 afterEach(async () => {
@@ -134,6 +134,38 @@ describe('PresenceProvider', () => {
     expect([...listeners.entries()].filter(([, count]) => count !== 0)).toEqual([]);
     expect(live.size).toBe(0);
     expect(client.state.getState().status).toBe('idle');
+  });
+
+  test('rows of a second provider, mounted beside the first, read their own client (list rows skip the context while one provider is mounted)', async () => {
+    const one = createMockPresence({ me: 'me', users: [makeUserView('grace', { presence: makePresence('busy') })] });
+    const two = createMockPresence({ me: 'me', users: [makeUserView('grace', { presence: makePresence('away') })] });
+    const Row = ({ testId }: { testId: string }) => <span data-testid={testId}>{useUserPresence('grace', (presence) => presence?.status ?? 'unknown')}</span>;
+    const view = render(
+      <PresenceProvider client={one.client}>
+        <Row testId="one" />
+      </PresenceProvider>,
+    );
+    await waitFor(() => expect(view.getByTestId('one').textContent).toBe('busy'));
+    view.rerender(
+      <>
+        <PresenceProvider client={one.client}>
+          <Row testId="one" />
+        </PresenceProvider>
+        <PresenceProvider client={two.client}>
+          <Row testId="two" />
+        </PresenceProvider>
+      </>,
+    );
+    await waitFor(() => expect(view.getByTestId('two').textContent).toBe('away'));
+    expect(view.getByTestId('one').textContent).toBe('busy');
+    // The first provider goes: the second's rows now take the shortcut, still to their own client.
+    view.rerender(
+      <PresenceProvider client={two.client}>
+        <Row testId="two" />
+      </PresenceProvider>,
+    );
+    two.controls.setPresence('grace', { status: 'online' });
+    await waitFor(() => expect(view.getByTestId('two').textContent).toBe('online'));
   });
 
   test('hooks outside a provider fail with a clear message', () => {
