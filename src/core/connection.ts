@@ -1,6 +1,7 @@
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { PresenceError } from './errors.ts';
-import { CLOSE_CODES, PROTOCOL_VERSION, parseServerMessage, type ClientMessageInput, type PresencePatch, type ServerMessage } from './protocol/index.ts';
+import { createHeartbeat, type HeartbeatOptions } from './heartbeat.ts';
+import { CLOSE_CODES, PROTOCOL_VERSION, parseServerMessage, type ClientMessageInput, type ErrorCode, type PresencePatch, type ServerMessage } from './protocol/index.ts';
 import type { PresenceConnectionStatus } from './store.ts';
 
 /** Why the connection asks for a token: the first connect, or the server said the last one expired. */
@@ -8,12 +9,6 @@ export type TokenReason = 'connect' | 'expired';
 
 /** A WebSocket class: the browser's, or `ws` in Node. */
 export type WebSocketLike = new (url: string, protocols?: string | string[]) => WebSocket;
-
-/** Heartbeat timings: a ping every `intervalMs`; no pong within `timeoutMs` means the link is dead. */
-export interface HeartbeatOptions {
-  intervalMs?: number;
-  timeoutMs?: number;
-}
 
 /** The window-like object whose online/offline/visibilitychange events nudge the connection. */
 export interface EnvironmentEvents {
@@ -45,6 +40,13 @@ export interface ConnectionOptions {
 
 type Phase = 'idle' | 'waiting' | 'opening' | 'authenticating' | 'open' | 'stopped';
 
+/** Close codes after which the connection retries, and what it tells the app meanwhile. */
+const RETRIED_CLOSES: Record<number, [ErrorCode, string]> = {
+  [CLOSE_CODES.rateLimited]: ['rate-limited', 'the server closed the connection for flooding'],
+  [CLOSE_CODES.tooManyConnections]: ['limit-exceeded', 'this user has too many open connections'],
+  [CLOSE_CODES.slowConsumer]: ['slow-consumer', 'the server cut the connection: frames were not read fast enough'],
+};
+
 /** Ignores a socket's error events: each is followed by a close, where the decision is made. */
 const ignore = (): void => {};
 
@@ -73,20 +75,19 @@ export class Connection {
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
   /** Bounds each step before the welcome: opening the socket, then authenticating. */
   #stepTimer: ReturnType<typeof setTimeout> | undefined;
-  #pingTimer: ReturnType<typeof setInterval> | undefined;
-  #pongTimer: ReturnType<typeof setTimeout> | undefined;
-  #pingCounter = 0;
   #lastError: PresenceError | null = null;
   #emitted: { status: PresenceConnectionStatus; error: PresenceError | null } = { status: 'idle', error: null };
-  readonly #intervalMs: number;
-  readonly #timeoutMs: number;
+  readonly #heartbeat;
 
   readonly #options: ConnectionOptions;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
-    this.#intervalMs = options.heartbeat?.intervalMs ?? 30_000;
-    this.#timeoutMs = options.heartbeat?.timeoutMs ?? 5_000;
+    this.#heartbeat = createHeartbeat(
+      options.heartbeat,
+      (frame) => this.#socket?.send(frame),
+      () => this.#fail(new PresenceError('timeout', 'no pong from the server: the connection is dead')),
+    );
   }
 
   get status(): PresenceConnectionStatus {
@@ -116,10 +117,7 @@ export class Connection {
     this.#attempt = 0;
     this.#unauthorizedInARow = 0;
     this.#lastError = null;
-    const { environment } = this.#options;
-    environment?.addEventListener('online', this.#handleOnline);
-    environment?.addEventListener('offline', this.#handleOffline);
-    environment?.addEventListener('visibilitychange', this.#handleVisibility);
+    for (const [type, listener] of this.#environmentListeners) this.#options.environment?.addEventListener(type, listener);
     this.#open();
   }
 
@@ -134,10 +132,7 @@ export class Connection {
     if (!this.#running) return;
     this.#running = false;
     this.#clearTimers();
-    const { environment } = this.#options;
-    environment?.removeEventListener('online', this.#handleOnline);
-    environment?.removeEventListener('offline', this.#handleOffline);
-    environment?.removeEventListener('visibilitychange', this.#handleVisibility);
+    for (const [type, listener] of this.#environmentListeners) this.#options.environment?.removeEventListener(type, listener);
     this.#drop(CLOSE_CODES.normal, 'client stopped');
   }
 
@@ -154,7 +149,7 @@ export class Connection {
 
   /** Probes the link now (after an 'offline' event or when the tab becomes visible). */
   checkNow(): void {
-    if (this.#phase === 'open') this.#sendPing();
+    if (this.#phase === 'open') this.#heartbeat.probe();
   }
 
   // ---- socket events ------------------------------------------------------------------------
@@ -223,7 +218,7 @@ export class Connection {
     }
     const message = parsed.value;
     if (message.type === 'pong') {
-      clearTimeout(this.#pongTimer);
+      this.#heartbeat.pong();
       return;
     }
     if (message.type === 'welcome') {
@@ -234,7 +229,7 @@ export class Connection {
       this.#everConnected = true;
       this.#lastError = null;
       this.#setPhase('open');
-      this.#startHeartbeat();
+      this.#heartbeat.start();
     }
     this.#options.onMessage(message);
   };
@@ -271,44 +266,29 @@ export class Connection {
         }
         this.#tokenReason = 'expired';
         return true;
-      case CLOSE_CODES.rateLimited:
-        this.#lastError = new PresenceError('rate-limited', 'the server closed the connection for flooding');
+      default: {
+        const known = RETRIED_CLOSES[code];
+        this.#lastError = known
+          ? new PresenceError(known[0], known[1])
+          : (failure ?? (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `the connection to ${this.#options.wsUrl} was lost; retrying`) : null));
         return true;
-      case CLOSE_CODES.tooManyConnections:
-        this.#lastError = new PresenceError('limit-exceeded', 'this user has too many open connections');
-        return true;
-      case CLOSE_CODES.slowConsumer:
-        this.#lastError = new PresenceError('slow-consumer', 'the server cut the connection: frames were not read fast enough');
-        return true;
-      default:
-        this.#lastError =
-          failure ?? (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `the connection to ${this.#options.wsUrl} was lost; retrying`) : null);
-        return true;
+      }
     }
   }
 
-  readonly #handleOnline = (): void => this.#wakeUp();
-  readonly #handleOffline = (): void => this.checkNow();
-  readonly #handleVisibility = (): void => {
-    if (this.#options.isVisible?.() === false) return;
-    this.#wakeUp();
-    this.checkNow();
-  };
-
-  // ---- heartbeat -----------------------------------------------------------------------------
-
-  #startHeartbeat(): void {
-    clearInterval(this.#pingTimer);
-    this.#pingTimer = setInterval(() => this.#sendPing(), this.#intervalMs);
-  }
-
-  #sendPing(): void {
-    if (this.#phase !== 'open' || !this.#socket) return;
-    clearTimeout(this.#pongTimer);
-    this.#pingCounter += 1;
-    this.#socket.send(JSON.stringify({ type: 'ping', t: this.#pingCounter } satisfies ClientMessageInput));
-    this.#pongTimer = setTimeout(() => this.#fail(new PresenceError('timeout', 'no pong from the server: the connection is dead')), this.#timeoutMs);
-  }
+  /** The network came back: skip the backoff. It went, or the tab is visible again: probe the link. */
+  readonly #environmentListeners: Array<[string, () => void]> = [
+    ['online', () => this.#wakeUp()],
+    ['offline', () => this.checkNow()],
+    [
+      'visibilitychange',
+      () => {
+        if (this.#options.isVisible?.() === false) return;
+        this.#wakeUp();
+        this.checkNow();
+      },
+    ],
+  ];
 
   // ---- transitions ---------------------------------------------------------------------------
 
@@ -343,8 +323,7 @@ export class Connection {
 
   #clearTimers(): void {
     clearTimeout(this.#stepTimer);
-    clearInterval(this.#pingTimer);
-    clearTimeout(this.#pongTimer);
+    this.#heartbeat.stop();
     clearTimeout(this.#backoffTimer);
   }
 }

@@ -15,7 +15,8 @@ export type { Unsubscribe } from './kernel.ts';
 export type { AppPresence, AppPresencePatch, AppUpdateMeInput, AppUser, AppUserView, CustomStatus, Register, UserMetadata } from './register.ts';
 export { PresenceError, isPresenceError } from './errors.ts';
 export type { BackoffOptions } from './backoff.ts';
-export type { EnvironmentEvents, HeartbeatOptions, TokenReason, WebSocketLike } from './connection.ts';
+export type { EnvironmentEvents, TokenReason, WebSocketLike } from './connection.ts';
+export type { HeartbeatOptions } from './heartbeat.ts';
 export type { PresenceConnectionStatus, PresenceState, PresenceStore, SessionState, UserEntry } from './store.ts';
 // The protocol as an app sees it: its types, codes and limits. Schemas and validation helpers stay
 // inside (the server entry exports them for servers).

@@ -1,6 +1,7 @@
 import { createAutoAway } from './auto-away.ts';
 import type { BackoffOptions } from './backoff.ts';
-import { Connection, type EnvironmentEvents, type HeartbeatOptions, type WebSocketLike } from './connection.ts';
+import { Connection, type EnvironmentEvents, type WebSocketLike } from './connection.ts';
+import type { HeartbeatOptions } from './heartbeat.ts';
 import { PresenceError } from './errors.ts';
 import { attachKernel, once, viewOf, type ChangeListener, type EntryChange, type Kernel, type Unsubscribe } from './kernel.ts';
 import { createOfflineGrace } from './offline-grace.ts';
