@@ -59,25 +59,43 @@ async function hold(count: number, head: (i: number) => string, body: Buffer) {
 const idle = await rss();
 const rows: string[] = [];
 const figures: BenchFigure[] = [];
-const refreshHead = (length: number) => () => `POST /api/v1/auth/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+const refreshHead = (length: number) => () =>
+  `POST /api/v1/auth/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
 for (const length of [64 * 1024, 8000]) {
   const result = await hold(2000, refreshHead(length), Buffer.alloc(length - 1, 0x20));
-  rows.push(`| 2,000 held refresh bodies of ${length} B | ${idle.toFixed(0)} | ${result.during.toFixed(0)} | +${(result.during - idle).toFixed(0)} | ${result.tally} |`);
-  figures.push({ figure: `attacks: server RSS under 2,000 held refresh bodies of ${length} B`, value: result.during, baseline: idle, unit: 'MiB', ratio: result.during / idle });
+  rows.push(
+    `| 2,000 held refresh bodies of ${length} B | ${idle.toFixed(0)} | ${result.during.toFixed(0)} | +${(result.during - idle).toFixed(0)} | ${result.tally} |`,
+  );
+  figures.push({
+    figure: `attacks: server RSS under 2,000 held refresh bodies of ${length} B`,
+    value: result.during,
+    baseline: idle,
+    unit: 'MiB',
+    ratio: result.during / idle,
+  });
 }
 const upload = await hold(
   200,
   () => `PUT /api/v1/me/avatar HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: image/png\r\nContent-Length: ${MiB}\r\n\r\n`,
   Buffer.alloc(MiB - 1, 0x89),
 );
-figures.push({ figure: 'attacks: server RSS under 200 held 1 MiB uploads on one token', value: upload.during, baseline: idle, unit: 'MiB', ratio: upload.during / idle });
+figures.push({
+  figure: 'attacks: server RSS under 200 held 1 MiB uploads on one token',
+  value: upload.during,
+  baseline: idle,
+  unit: 'MiB',
+  ratio: upload.during / idle,
+});
 rows.push(`| 200 held 1 MiB uploads, one token | ${idle.toFixed(0)} | ${upload.during.toFixed(0)} | +${(upload.during - idle).toFixed(0)} | ${upload.tally} |`);
 
 const statuses = new Map<number, number>();
 for (let i = 0; i < 2000; i += 200) {
   const batch = await Promise.all(
     Array.from({ length: 200 }, (_, j) =>
-      fetch(`http://127.0.0.1:${port}/api/v1/users.presence`, { headers: { authorization: `Bearer invented-${i + j}-${Math.random()}` } }).then((r) => r.status, () => 0),
+      fetch(`http://127.0.0.1:${port}/api/v1/users.presence`, { headers: { authorization: `Bearer invented-${i + j}-${Math.random()}` } }).then(
+        (r) => r.status,
+        () => 0,
+      ),
     ),
   );
   for (const status of batch) statuses.set(status, (statuses.get(status) ?? 0) + 1);
@@ -91,7 +109,15 @@ ${rows.join('\n')}
 
 header rotation: 2,000 requests with invented bearer tokens from one address → ${[...statuses].map(([status, n]) => `${n}× ${status}`).join(', ')}`);
 const refused = statuses.get(429) ?? 0;
-figures.push({ figure: 'attacks: header rotation, 2,000 requests with invented tokens from one address: refused (429)', value: refused, baseline: 2000, unit: 'requests', ratio: refused / 2000, goal: 'all but the address budget (100) refused', met: refused >= 1900 });
+figures.push({
+  figure: 'attacks: header rotation, 2,000 requests with invented tokens from one address: refused (429)',
+  value: refused,
+  baseline: 2000,
+  unit: 'requests',
+  ratio: refused / 2000,
+  goal: 'all but the address budget (100) refused',
+  met: refused >= 1900,
+});
 reportFigures('bench:attacks', figures);
 child.kill();
 process.exit(0);

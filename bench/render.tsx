@@ -220,7 +220,6 @@ for (const n of SIZES) {
   console.log(`  N=${n}: kit p50 ${k.p50.toFixed(3)} ms${b ? `, baseline p50 ${b.p50.toFixed(3)} ms` : ''}`);
 }
 
-
 // ---- the flat list ----------------------------------------------------------------------------
 
 interface FlatResult {
@@ -256,7 +255,12 @@ function measureFlat(impl: string, n: number, mount: (container: HTMLElement) =>
   }
   const BATCH = 20;
   const samples: number[] = [];
-  for (let batch = 0; batch < 5; batch++) samples.push(allocated(() => { for (let i = 0; i < BATCH; i++) app.update(UPDATES * 20 + batch * BATCH + i); }) / BATCH);
+  for (let batch = 0; batch < 5; batch++)
+    samples.push(
+      allocated(() => {
+        for (let i = 0; i < BATCH; i++) app.update(UPDATES * 20 + batch * BATCH + i);
+      }) / BATCH,
+    );
   app.unmount();
   document.body.removeChild(container);
   return { impl, n, p50: percentile(times, 50), allocatedPerUpdate: percentile(samples, 50) };
@@ -264,7 +268,17 @@ function measureFlat(impl: string, n: number, mount: (container: HTMLElement) =>
 
 function mountFlat(container: HTMLElement, ids: string[], Row: (props: { id: string }) => React.ReactNode, wrap: (list: React.ReactNode) => React.ReactNode) {
   const root = createRoot(container);
-  flushSync(() => root.render(wrap(<ul>{ids.map((id) => <Row key={id} id={id} />)}</ul>)));
+  flushSync(() =>
+    root.render(
+      wrap(
+        <ul>
+          {ids.map((id) => (
+            <Row key={id} id={id} />
+          ))}
+        </ul>,
+      ),
+    ),
+  );
   return root;
 }
 
@@ -358,7 +372,9 @@ for (const n of SIZES) {
   const k = results.find((r) => r.impl === 'presence-kit' && r.n === n)!;
   const b = results.find((r) => r.impl === 'context baseline' && r.n === n);
   if (!b) continue;
-  console.log(`  N=${pad(n, 6)}: baseline p50 / kit p50 = ${(b.p50 / k.p50).toFixed(1)}x; row renders ${b.rendersPerUpdate.toFixed(0)} vs ${k.rendersPerUpdate.toFixed(2)}`);
+  console.log(
+    `  N=${pad(n, 6)}: baseline p50 / kit p50 = ${(b.p50 / k.p50).toFixed(1)}x; row renders ${b.rendersPerUpdate.toFixed(0)} vs ${k.rendersPerUpdate.toFixed(2)}`,
+  );
 }
 const growth = largest.p50 / smallest.p50;
 const oneRender = kitRows.every((r) => r.rendersPerUpdate === 1);
@@ -370,8 +386,20 @@ for (const n of SIZES) {
   const k = results.find((r) => r.impl === 'presence-kit' && r.n === n)!;
   const b = results.find((r) => r.impl === 'context baseline' && r.n === n);
   figures.push(
-    { figure: `render, ${n} users: p50 ms per update (vs one React context)`, value: k.p50, unit: 'ms', ...(b ? { baseline: b.p50, ratio: k.p50 / b.p50 } : {}) },
-    { figure: `render, ${n} users: row renders per update`, value: k.rendersPerUpdate, unit: 'renders', ...(b ? { baseline: b.rendersPerUpdate, ratio: k.rendersPerUpdate / b.rendersPerUpdate } : {}), goal: 'exactly 1', met: k.rendersPerUpdate === 1 },
+    {
+      figure: `render, ${n} users: p50 ms per update (vs one React context)`,
+      value: k.p50,
+      unit: 'ms',
+      ...(b ? { baseline: b.p50, ratio: k.p50 / b.p50 } : {}),
+    },
+    {
+      figure: `render, ${n} users: row renders per update`,
+      value: k.rendersPerUpdate,
+      unit: 'renders',
+      ...(b ? { baseline: b.rendersPerUpdate, ratio: k.rendersPerUpdate / b.rendersPerUpdate } : {}),
+      goal: 'exactly 1',
+      met: k.rendersPerUpdate === 1,
+    },
   );
 }
 console.log('\n| flat list: users | implementation | p50 ms / update | / floor | allocated KB / update | goal |');
@@ -384,11 +412,34 @@ for (const { n, floor, kits } of flat) {
     const goal = FLAT_GOALS[n];
     const met = goal === undefined || ratio <= goal;
     flatMet &&= met;
-    console.log(`| ${n} | ${kit.impl} | ${kit.p50.toFixed(3)} | ${ratio.toFixed(2)} | ${(kit.allocatedPerUpdate / 1024).toFixed(1)} | ${goal === undefined ? '' : `<= ${goal}x: ${met ? 'met' : 'NOT met'}`} |`);
-    figures.push({ figure: `render, flat list of ${n}: ${kit.impl} p50 ms per update (vs a keyed store)`, value: kit.p50, baseline: floor.p50, unit: 'ms', ratio, ...(goal === undefined ? {} : { goal: `ratio <= ${goal}`, met }) });
-    figures.push({ figure: `render, flat list of ${n}: ${kit.impl} KB allocated per update (vs a keyed store)`, value: kit.allocatedPerUpdate / 1024, baseline: floor.allocatedPerUpdate / 1024, unit: 'KB', ratio: kit.allocatedPerUpdate / Math.max(1, floor.allocatedPerUpdate) });
+    console.log(
+      `| ${n} | ${kit.impl} | ${kit.p50.toFixed(3)} | ${ratio.toFixed(2)} | ${(kit.allocatedPerUpdate / 1024).toFixed(1)} | ${goal === undefined ? '' : `<= ${goal}x: ${met ? 'met' : 'NOT met'}`} |`,
+    );
+    figures.push({
+      figure: `render, flat list of ${n}: ${kit.impl} p50 ms per update (vs a keyed store)`,
+      value: kit.p50,
+      baseline: floor.p50,
+      unit: 'ms',
+      ratio,
+      ...(goal === undefined ? {} : { goal: `ratio <= ${goal}`, met }),
+    });
+    figures.push({
+      figure: `render, flat list of ${n}: ${kit.impl} KB allocated per update (vs a keyed store)`,
+      value: kit.allocatedPerUpdate / 1024,
+      baseline: floor.allocatedPerUpdate / 1024,
+      unit: 'KB',
+      ratio: kit.allocatedPerUpdate / Math.max(1, floor.allocatedPerUpdate),
+    });
   }
 }
-figures.push({ figure: `render: p50 at ${largest.n} users vs at ${smallest.n} users`, value: largest.p50, baseline: smallest.p50, unit: 'ms', ratio: growth, goal: 'ratio <= 1.5', met: growth <= 1.5 });
+figures.push({
+  figure: `render: p50 at ${largest.n} users vs at ${smallest.n} users`,
+  value: largest.p50,
+  baseline: smallest.p50,
+  unit: 'ms',
+  ratio: growth,
+  goal: 'ratio <= 1.5',
+  met: growth <= 1.5,
+});
 reportFigures('bench:render', figures);
 if (!oneRender || growth > 1.5) process.exitCode = 1;

@@ -50,7 +50,16 @@ if (mode === 'defaults') {
         type: 'presence',
         seq: ++seq,
         userId: `s${message.speaker}`,
-        presence: { online: true, status: 'online', statusMessage: `t=${message.t}`, custom: null, callStatus: 'available', lastOnline: null, utcOffset: null, updatedAt: new Date().toISOString() },
+        presence: {
+          online: true,
+          status: 'online',
+          statusMessage: `t=${message.t}`,
+          custom: null,
+          callStatus: 'available',
+          lastOnline: null,
+          utcOffset: null,
+          updatedAt: new Date().toISOString(),
+        },
       });
       for (const client of wss.clients) client.send(frame);
     }

@@ -22,7 +22,6 @@ interface Stats {
   external: number;
 }
 
-
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -78,7 +77,7 @@ async function run(mode: 'kit' | 'bare', clients: number, rate: number) {
   const wall = (Date.now() - started) / 1000;
   const after = await ask<Stats>(child, 'stats');
   // Under a saturating load the backlog drains after the last send: wait for it (or for 3 s of silence).
-  for (let seen = -1; seen !== delivered && delivered < sent * clients; ) {
+  for (let seen = -1; seen !== delivered && delivered < sent * clients;) {
     seen = delivered;
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }
@@ -103,7 +102,9 @@ async function run(mode: 'kit' | 'bare', clients: number, rate: number) {
   };
 }
 
-console.log(`bench:server (loopback, server in its own process; ${SECONDS} s per run; light load ${LIGHT_RATE} status changes/s, saturating load ${SATURATING_MESSAGES} messages/s offered)\n`);
+console.log(
+  `bench:server (loopback, server in its own process; ${SECONDS} s per run; light load ${LIGHT_RATE} status changes/s, saturating load ${SATURATING_MESSAGES} messages/s offered)\n`,
+);
 const results: Array<Awaited<ReturnType<typeof run>>> = [];
 for (const clients of SIZES) {
   for (const rate of [LIGHT_RATE, Math.ceil(SATURATING_MESSAGES / clients)]) {
@@ -111,10 +112,14 @@ for (const clients of SIZES) {
     results.push(await run('kit', clients, rate));
   }
 }
-console.log('| clients | changes/s | server | delivered / expected | delivered msg/s | p50 ms | p99 ms | server CPU % | heap+buffers / idle connection | RSS / idle connection |');
+console.log(
+  '| clients | changes/s | server | delivered / expected | delivered msg/s | p50 ms | p99 ms | server CPU % | heap+buffers / idle connection | RSS / idle connection |',
+);
 console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
-  console.log(`| ${r.clients} | ${r.rate} | ${r.mode === 'kit' ? 'presence-kit' : 'bare ws broadcast'} | ${r.delivered} / ${r.expected} | ${r.deliveredPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuPercent.toFixed(0)} | ${(r.bytesPerConnection / 1024).toFixed(1)} KB | ${(r.rssPerConnection / 1024).toFixed(1)} KB |`);
+  console.log(
+    `| ${r.clients} | ${r.rate} | ${r.mode === 'kit' ? 'presence-kit' : 'bare ws broadcast'} | ${r.delivered} / ${r.expected} | ${r.deliveredPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuPercent.toFixed(0)} | ${(r.bytesPerConnection / 1024).toFixed(1)} KB | ${(r.rssPerConnection / 1024).toFixed(1)} KB |`,
+  );
 }
 const figures: BenchFigure[] = [];
 for (const clients of SIZES) {
@@ -126,12 +131,53 @@ for (const clients of SIZES) {
       `${clients === 1000 ? ' (goal < 250)' : ''}; ${(kitLight.bytesPerConnection / 1024).toFixed(1)} KB per idle connection (goal < 20)`,
   );
   figures.push(
-    { figure: `server fan-out, ${clients} clients: delivered msg/s, saturated`, value: kitSaturated.deliveredPerSecond, baseline: bareSaturated.deliveredPerSecond, unit: 'msg/s', ratio: throughput, goal: 'ratio >= 0.60', met: throughput >= 0.6 },
-    { figure: `server fan-out, ${clients} clients: share of offered messages delivered, saturated`, value: kitSaturated.delivered / kitSaturated.expected, baseline: bareSaturated.delivered / bareSaturated.expected, unit: '', ratio: kitSaturated.delivered / kitSaturated.expected / (bareSaturated.delivered / bareSaturated.expected) },
-    { figure: `server fan-out, ${clients} clients: p99 delivery at ${LIGHT_RATE} changes/s`, value: kitLight.p99, baseline: bareLight.p99, unit: 'ms', ratio: kitLight.p99 / bareLight.p99, ...(clients === 1000 ? { goal: '< 250 ms', met: kitLight.p99 < 250 } : {}) },
-    { figure: `server fan-out, ${clients} clients: p50 delivery at ${LIGHT_RATE} changes/s`, value: kitLight.p50, baseline: bareLight.p50, unit: 'ms', ratio: kitLight.p50 / bareLight.p50 },
-    { figure: `server fan-out, ${clients} clients: server memory per idle connection`, value: kitLight.bytesPerConnection / 1024, baseline: bareLight.bytesPerConnection / 1024, unit: 'KB', ratio: kitLight.bytesPerConnection / bareLight.bytesPerConnection, goal: '< 20 KB', met: kitLight.bytesPerConnection < 20 * 1024 },
-    { figure: `server fan-out, ${clients} clients: server CPU, saturated`, value: kitSaturated.cpuPercent, baseline: bareSaturated.cpuPercent, unit: '%', ratio: kitSaturated.cpuPercent / bareSaturated.cpuPercent },
+    {
+      figure: `server fan-out, ${clients} clients: delivered msg/s, saturated`,
+      value: kitSaturated.deliveredPerSecond,
+      baseline: bareSaturated.deliveredPerSecond,
+      unit: 'msg/s',
+      ratio: throughput,
+      goal: 'ratio >= 0.60',
+      met: throughput >= 0.6,
+    },
+    {
+      figure: `server fan-out, ${clients} clients: share of offered messages delivered, saturated`,
+      value: kitSaturated.delivered / kitSaturated.expected,
+      baseline: bareSaturated.delivered / bareSaturated.expected,
+      unit: '',
+      ratio: kitSaturated.delivered / kitSaturated.expected / (bareSaturated.delivered / bareSaturated.expected),
+    },
+    {
+      figure: `server fan-out, ${clients} clients: p99 delivery at ${LIGHT_RATE} changes/s`,
+      value: kitLight.p99,
+      baseline: bareLight.p99,
+      unit: 'ms',
+      ratio: kitLight.p99 / bareLight.p99,
+      ...(clients === 1000 ? { goal: '< 250 ms', met: kitLight.p99 < 250 } : {}),
+    },
+    {
+      figure: `server fan-out, ${clients} clients: p50 delivery at ${LIGHT_RATE} changes/s`,
+      value: kitLight.p50,
+      baseline: bareLight.p50,
+      unit: 'ms',
+      ratio: kitLight.p50 / bareLight.p50,
+    },
+    {
+      figure: `server fan-out, ${clients} clients: server memory per idle connection`,
+      value: kitLight.bytesPerConnection / 1024,
+      baseline: bareLight.bytesPerConnection / 1024,
+      unit: 'KB',
+      ratio: kitLight.bytesPerConnection / bareLight.bytesPerConnection,
+      goal: '< 20 KB',
+      met: kitLight.bytesPerConnection < 20 * 1024,
+    },
+    {
+      figure: `server fan-out, ${clients} clients: server CPU, saturated`,
+      value: kitSaturated.cpuPercent,
+      baseline: bareSaturated.cpuPercent,
+      unit: '%',
+      ratio: kitSaturated.cpuPercent / bareSaturated.cpuPercent,
+    },
   );
 }
 reportFigures('bench:server', figures);

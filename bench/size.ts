@@ -117,7 +117,19 @@ const rows: Array<[string, { raw: number; gzip: number; lazyGzip: number }]> = [
 // regression has a name.
 const modules = new Map<string, number>();
 {
-  const result = await build({ entryPoints: [typical], absWorkingDir: root, bundle: true, minify: true, format: 'esm', platform: 'browser', jsx: 'automatic', write: false, metafile: true, external: PEERS, logLevel: 'silent' });
+  const result = await build({
+    entryPoints: [typical],
+    absWorkingDir: root,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    jsx: 'automatic',
+    write: false,
+    metafile: true,
+    external: PEERS,
+    logLevel: 'silent',
+  });
   for (const [file, { bytesInOutput }] of Object.entries(Object.values(result.metafile.outputs)[0]!.inputs)) {
     const name = file.includes('node_modules/') ? file.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1') : file.replace(/^.*?src\//, 'src/');
     if (bytesInOutput > 0) modules.set(name, (modules.get(name) ?? 0) + bytesInOutput);
@@ -136,7 +148,10 @@ const valibotEntry = join(dir, 'valibot.ts');
 writeFileSync(valibotEntry, `export { parseServerMessage } from '${root}/src/core/protocol/messages.ts';\n`);
 const zodEntry = join(root, 'bench/schema-compare/zod-mini.ts');
 const schemaLibraries: Array<[string, number, number]> = [];
-for (const [name, entry, pkg] of [['valibot', valibotEntry, 'valibot'], ['zod/mini', zodEntry, 'zod']] as const) {
+for (const [name, entry, pkg] of [
+  ['valibot', valibotEntry, 'valibot'],
+  ['zod/mini', zodEntry, 'zod'],
+] as const) {
   const all = (await measure(entry, [])).gzip;
   schemaLibraries.push([name, all, all - (await measure(entry, [pkg, `${pkg}/*`])).gzip]);
 }
@@ -144,7 +159,21 @@ rmSync(dir, { recursive: true, force: true });
 // The comparison means something only if both versions accept and refuse the same frames.
 const { parseServerMessage: viaValibot } = await import('../src/core/protocol/messages.ts');
 const { parseServerMessage: viaZod } = await import('./schema-compare/zod-mini.ts');
-const user = { id: 'ada', username: 'ada', displayName: 'Ada', avatarUrl: null, role: 'user', kind: 'person', isGuest: false, tags: [], metadata: {}, profileUrl: null, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', blockedAt: null };
+const user = {
+  id: 'ada',
+  username: 'ada',
+  displayName: 'Ada',
+  avatarUrl: null,
+  role: 'user',
+  kind: 'person',
+  isGuest: false,
+  tags: [],
+  metadata: {},
+  profileUrl: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  blockedAt: null,
+};
 const samples = [
   JSON.stringify({ type: 'user', seq: 1, user: { ...user, presence: null, blockedByMe: false, hasBlockedMe: false } }),
   JSON.stringify({ type: 'user', seq: 1, user: { ...user, avatarUrl: 'javascript:alert(1)', presence: null, blockedByMe: false, hasBlockedMe: false } }),
@@ -174,7 +203,7 @@ for (const [name, bytes] of [...modules].sort((x, y) => y[1] - x[1])) console.lo
 console.log('\n| third-party package in the typical import | adds gzip B |');
 console.log('|---|---:|');
 for (const [name, bytes] of packages) console.log(`| ${name} | ${bytes} |`);
-console.log('\n| the client\'s inbound schema with | bundle gzip B | of which the library |');
+console.log("\n| the client's inbound schema with | bundle gzip B | of which the library |");
 console.log('|---|---:|---:|');
 for (const [name, all, library] of schemaLibraries) console.log(`| ${name} | ${all} | ${library} |`);
 console.log('\n| peer (measured the same way) | gzip B | typical app import / peer |');
@@ -193,7 +222,13 @@ reportFigures('bench:size', [
       goal: `<= ${BUDGETS[name]} B`,
       met: size.gzip <= BUDGETS[name]!,
     })),
-  { figure: 'schema library for the client\'s inbound schema: valibot (baseline: zod/mini)', value: schemaLibraries[0]![2], baseline: schemaLibraries[1]![2], unit: 'B', ratio: schemaLibraries[0]![2] / schemaLibraries[1]![2] },
+  {
+    figure: "schema library for the client's inbound schema: valibot (baseline: zod/mini)",
+    value: schemaLibraries[0]![2],
+    baseline: schemaLibraries[1]![2],
+    unit: 'B',
+    ratio: schemaLibraries[0]![2] / schemaLibraries[1]![2],
+  },
 ]);
 if (check && failed.length) {
   console.log(`\nCI ceiling exceeded:\n  ${failed.join('\n  ')}`);

@@ -38,7 +38,10 @@ const random = (() => {
 const redis = NODES > 1 ? await startRedis() : null;
 async function startNode(port: number, create: boolean): Promise<{ child: ChildProcess; port: number; adminKey: string }> {
   const args = [String(CLIENTS), redis?.url ?? '', String(port), create ? 'users' : 'no-users'];
-  const child = fork(new URL('./soak-server.ts', import.meta.url).pathname, args, { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL('./soak-server.ts', import.meta.url).pathname, args, {
+    execArgv: ['--expose-gc', '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ready = await new Promise<{ port: number; adminKey: string }>((resolve) => child.once('message', resolve as never));
   return { child, ...ready };
 }
@@ -50,7 +53,11 @@ const httpUrl = `http://127.0.0.1:${port}`;
 /** Mints a session as a backend would, honouring the server's rate limit. */
 async function mint(userId: string) {
   for (;;) {
-    const response = await fetch(`${httpUrl}/api/v1/sessions`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId }) });
+    const response = await fetch(`${httpUrl}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ userId }),
+    });
     if (response.status !== 429) return response.json();
     const body = (await response.json()) as { error: { retryAfterMs?: number } };
     await new Promise((resolve) => setTimeout(resolve, body.error.retryAfterMs ?? 100));
@@ -61,7 +68,12 @@ const proxies: FaultProxy[] = [];
 // Proxies spread over the nodes; the observer talks to the first node directly, which is never killed.
 for (let i = 0; i < PROXIES; i++) proxies.push(await startFaultProxy({ host: '127.0.0.1', port: nodes[i % NODES]!.port }));
 
-const options = { WebSocket: WebSocket as unknown as WebSocketLike, environment: null, autoAway: false as const, heartbeat: { intervalMs: 5_000, timeoutMs: 3_000 } };
+const options = {
+  WebSocket: WebSocket as unknown as WebSocketLike,
+  environment: null,
+  autoAway: false as const,
+  heartbeat: { intervalMs: 5_000, timeoutMs: 3_000 },
+};
 const observer = createPresenceClient({ url: httpUrl, session: await mint('observer'), ...options, offlineGraceMs: 0 });
 observer.retainOnlineList();
 let received = 0;
@@ -99,7 +111,9 @@ const waitFor = async (predicate: () => boolean, ms: number) => {
   return predicate();
 };
 await waitFor(() => clients.every((entry) => entry.client.state.getState().status === 'connected'), 120_000);
-console.log(`soak: ${CLIENTS} clients connected through ${PROXIES} proxies; running ${values.minutes} min (heap measured from minute 1.5, or half-time if sooner, once the server's one-minute change log is full)`);
+console.log(
+  `soak: ${CLIENTS} clients connected through ${PROXIES} proxies; running ${values.minutes} min (heap measured from minute 1.5, or half-time if sooner, once the server's one-minute change log is full)`,
+);
 let heapStart = 0;
 setTimeout(() => void ask<{ heapUsed: number }>(child, 'heap').then((answer) => (heapStart = answer.heapUsed)), Math.min(90_000, DURATION_MS / 2));
 
@@ -160,7 +174,13 @@ const killer =
         setTimeout(() => void startNode(victim.port, false).then((node) => (nodes[index] = node)), 2_000);
       }, KILL_EVERY_MS)
     : undefined;
-const progress = setInterval(() => console.log(`  ${Math.round((Date.now() - started) / 1000)} s: sent ${sent}, acknowledged ${acked}, observer events ${received}, faults ${faults}, node kills ${kills}`), 30_000);
+const progress = setInterval(
+  () =>
+    console.log(
+      `  ${Math.round((Date.now() - started) / 1000)} s: sent ${sent}, acknowledged ${acked}, observer events ${received}, faults ${faults}, node kills ${kills}`,
+    ),
+  30_000,
+);
 
 await new Promise((resolve) => setTimeout(resolve, DURATION_MS));
 clearInterval(actions);
@@ -205,10 +225,24 @@ console.log(`
 | updates with an unknown outcome (client stopped before the answer) | ${unknownOutcomes} | |
 | server heap start / end | ${(heapStart / 2 ** 20).toFixed(1)} MB / ${(heapEnd / 2 ** 20).toFixed(1)} MB (${(growth * 100).toFixed(1)}%) | within 10% |`);
 reportFigures('soak', [
-  { figure: `soak, ${CLIENTS} clients, ${NODES} node(s), ${values.minutes} min, ${faults} faults, ${kills} node kills: ghosts (shown online, not connected)`, value: ghosts.length, unit: 'users', goal: '0', met: ghosts.length === 0 },
+  {
+    figure: `soak, ${CLIENTS} clients, ${NODES} node(s), ${values.minutes} min, ${faults} faults, ${kills} node kills: ghosts (shown online, not connected)`,
+    value: ghosts.length,
+    unit: 'users',
+    goal: '0',
+    met: ghosts.length === 0,
+  },
   { figure: `soak: connected but shown offline`, value: missing.length, unit: 'users', goal: '0', met: missing.length === 0 },
   { figure: `soak: lost updates (acknowledged, not shown) of ${acked}`, value: lost.length, unit: 'updates', goal: '0', met: lost.length === 0 },
-  { figure: 'soak: server heap at the end vs at the start', value: heapEnd / 2 ** 20, baseline: heapStart / 2 ** 20, unit: 'MB', ratio: heapEnd / heapStart, goal: 'within 10%', met: Math.abs(growth) <= 0.1 },
+  {
+    figure: 'soak: server heap at the end vs at the start',
+    value: heapEnd / 2 ** 20,
+    baseline: heapStart / 2 ** 20,
+    unit: 'MB',
+    ratio: heapEnd / heapStart,
+    goal: 'within 10%',
+    met: Math.abs(growth) <= 0.1,
+  },
 ]);
 if (ghosts.length || missing.length || lost.length) {
   const statuses: Record<string, number> = {};
@@ -219,8 +253,16 @@ if (ghosts.length || missing.length || lost.length) {
   const detail = await Promise.all(
     lost.slice(0, 5).map(async (id) => {
       const entry = clients.find((item) => item.id === id)!;
-      const truth = (await (await fetch(`${httpUrl}/api/v1/users/${id}`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { presence?: { statusMessage?: string } };
-      return { id, acked: entry.lastAcked, unknown: [...entry.unknown], observer: observer.peekUser(id)?.presence?.statusMessage, server: truth.presence?.statusMessage };
+      const truth = (await (await fetch(`${httpUrl}/api/v1/users/${id}`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as {
+        presence?: { statusMessage?: string };
+      };
+      return {
+        id,
+        acked: entry.lastAcked,
+        unknown: [...entry.unknown],
+        observer: observer.peekUser(id)?.presence?.statusMessage,
+        server: truth.presence?.statusMessage,
+      };
     }),
   );
   console.log({ ghosts: ghosts.slice(0, 10), missing: missing.slice(0, 10), lost: detail, statusesOfMissing: statuses });

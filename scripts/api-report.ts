@@ -59,7 +59,10 @@ function describe(checker: ts.TypeChecker, exported: ts.Symbol): string {
 /** The report of every entry, keyed by file name under api/. */
 export function buildApiReports(): Record<string, string> {
   const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-  const program = ts.createProgram(Object.values(ENTRIES).map((file) => join(root, file)), { ...config.options, noEmit: true });
+  const program = ts.createProgram(
+    Object.values(ENTRIES).map((file) => join(root, file)),
+    { ...config.options, noEmit: true },
+  );
   const checker = program.getTypeChecker();
   const reports: Record<string, string> = {};
   for (const [entry, file] of Object.entries(ENTRIES)) {

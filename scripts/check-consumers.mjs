@@ -15,8 +15,22 @@ const dev = manifest.devDependencies;
 export const MIN_TYPESCRIPT = '5.4.5';
 
 const PROJECTS = [
-  { name: 'react-19-jsdom', react: '19.3.1', types: { react: '19.3.0', dom: '19.3.0' }, environment: 'jsdom', dom: { jsdom: dev.jsdom }, typescript: dev.typescript },
-  { name: 'react-18-happy-dom', react: '18.3.1', types: { react: '18.3.31', dom: '18.3.7' }, environment: 'happy-dom', dom: { 'happy-dom': dev['happy-dom'] }, typescript: MIN_TYPESCRIPT },
+  {
+    name: 'react-19-jsdom',
+    react: '19.3.1',
+    types: { react: '19.3.0', dom: '19.3.0' },
+    environment: 'jsdom',
+    dom: { jsdom: dev.jsdom },
+    typescript: dev.typescript,
+  },
+  {
+    name: 'react-18-happy-dom',
+    react: '18.3.1',
+    types: { react: '18.3.31', dom: '18.3.7' },
+    environment: 'happy-dom',
+    dom: { 'happy-dom': dev['happy-dom'] },
+    typescript: MIN_TYPESCRIPT,
+  },
 ];
 
 const APP = `import { useState } from 'react';
@@ -119,7 +133,16 @@ try {
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'es2022', module: 'esnext', moduleResolution: 'bundler', jsx: 'react-jsx', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] },
+        compilerOptions: {
+          target: 'es2022',
+          module: 'esnext',
+          moduleResolution: 'bundler',
+          jsx: 'react-jsx',
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+          types: ['node'],
+        },
         include: ['app.tsx'],
       }),
     );

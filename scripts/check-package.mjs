@@ -32,12 +32,39 @@ export const all = [createPresenceClient, PresenceError, PresenceProvider, CLOSE
 `,
   );
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  for (const [module, resolution] of [['esnext', 'bundler'], ['nodenext', 'nodenext']]) {
-    execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', module, '--moduleResolution', resolution,
-      '--target', 'es2022', '--jsx', 'react-jsx', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), join(dir, 'consumer.tsx')], { stdio: 'inherit', cwd: dir });
+  for (const [module, resolution] of [
+    ['esnext', 'bundler'],
+    ['nodenext', 'nodenext'],
+  ]) {
+    execFileSync(
+      process.execPath,
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        'false',
+        '--module',
+        module,
+        '--moduleResolution',
+        resolution,
+        '--target',
+        'es2022',
+        '--jsx',
+        'react-jsx',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(root, 'node_modules', '@types'),
+        join(dir, 'consumer.tsx'),
+      ],
+      { stdio: 'inherit', cwd: dir },
+    );
     console.log(`types ok (${resolution})`);
   }
-  writeFileSync(join(dir, 'run.mjs'), `
+  writeFileSync(
+    join(dir, 'run.mjs'),
+    `
 const entries = ['presence-kit', 'presence-kit/core', 'presence-kit/components', 'presence-kit/server', 'presence-kit/testing', 'presence-kit/testing/browser'];
 for (const entry of entries) {
   const module = await import(entry);
@@ -49,7 +76,8 @@ const response = await fetch(server.httpUrl + '/api/v1/health');
 if (!response.ok) throw new Error('health check failed');
 await server.close();
 console.log('runtime ok: ' + entries.join(', '));
-`);
+`,
+  );
   execFileSync(process.execPath, [join(dir, 'run.mjs')], { stdio: 'inherit', cwd: dir });
   // React Server Components need the client directive on the hooks entry, and never on the server's.
   const { readFileSync } = await import('node:fs');
@@ -80,12 +108,20 @@ console.log('runtime ok: ' + entries.join(', '));
   const planned = (extra) => {
     const app = mkdtempSync(join(dir, 'app-'));
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
-    const out = execFileSync('npm', ['install', '--dry-run', '--no-audit', '--no-fund', tarball, ...extra], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.split('\n').filter((line) => line.startsWith('add ')).map((line) => line.split(' ')[1]);
+    const out = execFileSync('npm', ['install', '--dry-run', '--no-audit', '--no-fund', tarball, ...extra], {
+      cwd: app,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return out
+      .split('\n')
+      .filter((line) => line.startsWith('add '))
+      .map((line) => line.split(' ')[1]);
   };
   const SERVER = /^(fastify|@fastify\/|ws$|@redis\/)/;
   const browser = planned(['react@19', 'react-dom@19', '@tanstack/react-query@5', 'zustand@5']);
-  if (browser.some((name) => SERVER.test(name))) throw new Error(`a browser app would install server packages: ${browser.filter((name) => SERVER.test(name)).join(', ')}`);
+  if (browser.some((name) => SERVER.test(name)))
+    throw new Error(`a browser app would install server packages: ${browser.filter((name) => SERVER.test(name)).join(', ')}`);
   const server = planned(['fastify@5', '@fastify/websocket@11', '@fastify/rate-limit@11', '@fastify/cors@11', 'ws@8', 'zustand@5']);
   const react = server.filter((name) => /^(react|react-dom|@tanstack\/react-)/.test(name));
   if (react.length) throw new Error(`a server install would pull React: ${react.join(', ')}`);

@@ -44,8 +44,12 @@ process.on('SIGTERM', () => stop(0));
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
 
 try {
-  await start('presence', bin('tsx'), ['src/server/cli.ts', '--port', presencePort, '--host', '127.0.0.1', '--simulate', '24', '--guests', '--guest-rate', '600'], {}, (line) =>
-    line.includes('presence server ready'),
+  await start(
+    'presence',
+    bin('tsx'),
+    ['src/server/cli.ts', '--port', presencePort, '--host', '127.0.0.1', '--simulate', '24', '--guests', '--guest-rate', '600'],
+    {},
+    (line) => line.includes('presence server ready'),
   );
   await start(
     'storybook',

@@ -23,10 +23,30 @@ const ACCESS: Record<Access, string> = {
 export async function buildOpenApi(): Promise<unknown> {
   const store = createMemoryStore();
   const sessions = createSessionManager({ store, accessTokenTtlMs: 1, refreshTokenTtlMs: 1, now: Date.now });
-  const limits = { framesPerSecond: 1, statusUpdatesPerSecond: 1, floodCloseAfter: 1, subscriptionsPerConnection: 1, maxBufferedBytes: 1, authTimeoutMs: 1, heartbeatMs: 60_000, handshakesPerSecond: 1, connectionsPerUser: 1, snapshotUsersPerSecond: 1 };
+  const limits = {
+    framesPerSecond: 1,
+    statusUpdatesPerSecond: 1,
+    floodCloseAfter: 1,
+    subscriptionsPerConnection: 1,
+    maxBufferedBytes: 1,
+    authTimeoutMs: 1,
+    heartbeatMs: 60_000,
+    handshakesPerSecond: 1,
+    connectionsPerUser: 1,
+    snapshotUsersPerSecond: 1,
+  };
   const hub = new PresenceHub({ store, sessions, limits, catchUpWindowMs: 1, catchUpMaxChanges: 1, now: Date.now, log: () => {} });
   const app = await createHttpApp({
-    limits: { maxConnections: 1, maxConnectionsPerIp: 1, headersTimeoutMs: 1000, requestTimeoutMs: 1000, keepAliveTimeoutMs: 1000, requestsPerSecond: 1, rateLimitKeys: 1, bodyBytesInFlight: { perCaller: 1, total: 1 } },
+    limits: {
+      maxConnections: 1,
+      maxConnectionsPerIp: 1,
+      headersTimeoutMs: 1000,
+      requestTimeoutMs: 1000,
+      keepAliveTimeoutMs: 1000,
+      requestsPerSecond: 1,
+      rateLimitKeys: 1,
+      bodyBytesInFlight: { perCaller: 1, total: 1 },
+    },
     sessions,
     adminKey: 'unused',
     allowedOrigins: null,

@@ -15,7 +15,11 @@ function useGuestSession(): { tokens: SessionTokens | null; error: string | null
   const [state, setState] = useState<{ tokens: SessionTokens | null; error: string | null }>({ tokens: null, error: null });
   useEffect(() => {
     let cancelled = false;
-    fetch(`${SERVER}/api/v1/guest-sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Catalog visitor' }) })
+    fetch(`${SERVER}/api/v1/guest-sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ displayName: 'Catalog visitor' }),
+    })
       .then(async (response) => {
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         const body = (await response.json()) as { tokens: SessionTokens };
@@ -53,7 +57,12 @@ function Header() {
 
 function LiveCatalog() {
   const { tokens, error } = useGuestSession();
-  if (error) return <p role="alert">Start the presence server with `npm run dev` ({SERVER}): {error}</p>;
+  if (error)
+    return (
+      <p role="alert">
+        Start the presence server with `npm run dev` ({SERVER}): {error}
+      </p>
+    );
   if (!tokens) return <p>Signing in as a guest…</p>;
   return (
     <PresenceProvider url={SERVER} session={tokens}>

@@ -17,9 +17,11 @@ const meta = {
 export default meta;
 type Story = StoryObj<typeof meta>;
 
-const expectStatus = (status: string): Story['play'] => async ({ canvasElement }) => {
-  await expect(await within(canvasElement).findByText((_, element) => element?.getAttribute('data-status') === status)).toBeTruthy();
-};
+const expectStatus =
+  (status: string): Story['play'] =>
+  async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByText((_, element) => element?.getAttribute('data-status') === status)).toBeTruthy();
+  };
 
 export const Online: Story = { args: { userId: 'ada' }, play: expectStatus('online') };
 export const Away: Story = { args: { userId: 'linus' }, play: expectStatus('away') };

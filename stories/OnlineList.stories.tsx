@@ -30,7 +30,13 @@ export const SearchAndKeyboard: Story = {
     const list = await canvas.findByRole('listbox', { name: 'People' });
     await waitFor(() => expect(within(list).getAllByRole('option').length).toBeGreaterThan(5));
     await userEvent.type(canvas.getByRole('searchbox', { name: 'Search people' }), 'gra');
-    await waitFor(() => expect(within(list).getAllByRole('option').map((option) => option.textContent)).toEqual([expect.stringContaining('Grace Hopper')]));
+    await waitFor(() =>
+      expect(
+        within(list)
+          .getAllByRole('option')
+          .map((option) => option.textContent),
+      ).toEqual([expect.stringContaining('Grace Hopper')]),
+    );
     await userEvent.clear(canvas.getByRole('searchbox', { name: 'Search people' }));
     await waitFor(() => expect(within(list).getAllByRole('option').length).toBeGreaterThan(5));
     list.focus();
@@ -69,8 +75,42 @@ export const LoadError: Story = {
   },
 };
 
-const FIRST = ['Ada', 'Grace', 'Alan', 'Margaret', 'Linus', 'Barbara', 'Dennis', 'Frances', 'Ken', 'Radia', 'Tim', 'Hedy', 'Guido', 'Katherine', 'Edsger', 'Annie'];
-const LAST = ['Lovelace', 'Hopper', 'Turing', 'Hamilton', 'Torvalds', 'Liskov', 'Ritchie', 'Allen', 'Thompson', 'Perlman', 'Lee', 'Lamarr', 'Rossum', 'Johnson', 'Dijkstra', 'Easley'];
+const FIRST = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Margaret',
+  'Linus',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Ken',
+  'Radia',
+  'Tim',
+  'Hedy',
+  'Guido',
+  'Katherine',
+  'Edsger',
+  'Annie',
+];
+const LAST = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Hamilton',
+  'Torvalds',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Thompson',
+  'Perlman',
+  'Lee',
+  'Lamarr',
+  'Rossum',
+  'Johnson',
+  'Dijkstra',
+  'Easley',
+];
 const STATUSES: PresenceStatus[] = ['online', 'online', 'away', 'busy', 'offline'];
 
 /** 10,000 people, 8,000 of them online: virtualized, so it scrolls smoothly. */
@@ -103,7 +143,10 @@ export const LongNames: Story = {
     withMockPresence({
       users: [
         ME,
-        makeUserView('long-1', { displayName: 'Maria Magdalena Anna Gräfin von Hohenberg-Schillingsfürst', presence: makePresence('online', { statusMessage: 'Presenting the quarterly roadmap to the whole company, back at three' }) }),
+        makeUserView('long-1', {
+          displayName: 'Maria Magdalena Anna Gräfin von Hohenberg-Schillingsfürst',
+          presence: makePresence('online', { statusMessage: 'Presenting the quarterly roadmap to the whole company, back at three' }),
+        }),
         makeUserView('long-2', { displayName: 'Wolfeschlegelsteinhausenbergerdorff Hubert Blaine', presence: makePresence('busy') }),
       ],
     }),

@@ -34,7 +34,10 @@ export const ME = makeUserView('me', { displayName: 'You', username: 'me', prese
  * Wraps a story in a provider whose client talks to an in-memory fake server, created once per story
  * mount, so the story renders the same every time and needs no server.
  */
-export function withMockPresence(options: Partial<MockPresenceOptions> | (() => Partial<MockPresenceOptions>) = {}, onReady?: (controls: MockPresenceControls) => void): Decorator {
+export function withMockPresence(
+  options: Partial<MockPresenceOptions> | (() => Partial<MockPresenceOptions>) = {},
+  onReady?: (controls: MockPresenceControls) => void,
+): Decorator {
   return function MockPresenceDecorator(Story) {
     const [mock] = useState(() => {
       const resolved = typeof options === 'function' ? options() : options;

@@ -21,8 +21,7 @@ export function waitForStore<T>(store: StoreApi<T>, predicate: (state: T) => boo
   });
 }
 
-export const waitForStatus = (client: PresenceClient, status: string) =>
-  waitForStore(client.state, (state) => state.status === status, `status ${status}`);
+export const waitForStatus = (client: PresenceClient, status: string) => waitForStore(client.state, (state) => state.status === status, `status ${status}`);
 
 export const waitForUser = (client: PresenceClient, id: string, predicate: (entry: UserEntry) => boolean, label = id) =>
   waitForStore(client.store.userStore(id), predicate, label);
@@ -32,7 +31,10 @@ export interface RawSocket {
   ws: WebSocket;
   send(frame: unknown): void;
   /** The next frame of this type (frames of other types are kept for later calls). */
-  next<K extends ServerMessage['type']>(type: K, where?: (message: Extract<ServerMessage, { type: K }>) => boolean): Promise<Extract<ServerMessage, { type: K }>>;
+  next<K extends ServerMessage['type']>(
+    type: K,
+    where?: (message: Extract<ServerMessage, { type: K }>) => boolean,
+  ): Promise<Extract<ServerMessage, { type: K }>>;
   received: ServerMessage[];
   closed: Promise<{ code: number; reason: string }>;
 }
@@ -78,7 +80,11 @@ export async function openRawSocket(wsUrl: string, token?: string, protocols: st
   return socket;
 }
 
-export async function rest(baseUrl: string, path: string, init: { method?: string; token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {}) {
+export async function rest(
+  baseUrl: string,
+  path: string,
+  init: { method?: string; token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
   if (init.json !== undefined) headers['content-type'] = 'application/json';
@@ -88,6 +94,7 @@ export async function rest(baseUrl: string, path: string, init: { method?: strin
     body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
   });
   const text = await response.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies of many shapes, read loosely by tests
   return { status: response.status, body: text ? (JSON.parse(text) as any) : null, headers: response.headers };
 }
 

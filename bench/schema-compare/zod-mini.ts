@@ -11,9 +11,15 @@ const handle = (max: number) => z.string().check(z.minLength(1), z.maxLength(max
 const displayText = (max: number) =>
   z.pipe(
     z.string().check(z.maxLength(max * 4)),
-    z.pipe(z.transform((text: string) => cleanText(text, Number.POSITIVE_INFINITY)), z.string().check(z.minLength(1), z.maxLength(max))),
+    z.pipe(
+      z.transform((text: string) => cleanText(text, Number.POSITIVE_INFINITY)),
+      z.string().check(z.minLength(1), z.maxLength(max)),
+    ),
   );
-const SafeUrl = z.string().check(z.maxLength(LIMITS.url), z.refine((url) => isSafeUrl(url)));
+const SafeUrl = z.string().check(
+  z.maxLength(LIMITS.url),
+  z.refine((url) => isSafeUrl(url)),
+);
 const json = (maxBytes: number, isShape: (value: unknown) => boolean = () => true) =>
   z.custom<unknown>((value) => isShape(value) && typeof checkJson(value, maxBytes, LIMITS.jsonDepth) === 'number');
 const isPlainObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -49,7 +55,15 @@ const Presence = z.object({
 const UserView = z.object({ ...User.shape, presence: z.nullable(Presence), blockedByMe: z.boolean(), hasBlockedMe: z.boolean() });
 
 const ServerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('welcome'), protocol: z.string(), sessionId: z.string(), me: UserView, seq: Seq, serverTime: z.string(), heartbeatMs: z.number() }),
+  z.object({
+    type: z.literal('welcome'),
+    protocol: z.string(),
+    sessionId: z.string(),
+    me: UserView,
+    seq: Seq,
+    serverTime: z.string(),
+    heartbeatMs: z.number(),
+  }),
   z.object({ type: z.literal('snapshot'), rid: RequestId, seq: Seq, full: z.boolean(), users: z.array(UserView), removed: z.array(z.string()) }),
   z.object({ type: z.literal('presence'), seq: Seq, userId: z.string(), presence: z.nullable(Presence), user: z.optional(User) }),
   z.object({ type: z.literal('user'), seq: Seq, user: UserView }),

@@ -54,10 +54,17 @@ export const LastSeen = forwardRef<HTMLTimeElement, LastSeenProps>(function Last
   { userId, locale, onlineText = 'Online now', neverText = 'Not seen yet', className, ...rest },
   ref,
 ) {
-  const { online, lastOnline } = useUserPresence(userId, (presence) => ({ online: presence?.online === true, lastOnline: presence?.lastOnline ?? null }), shallowEqual);
+  const { online, lastOnline } = useUserPresence(
+    userId,
+    (presence) => ({ online: presence?.online === true, lastOnline: presence?.lastOnline ?? null }),
+    shallowEqual,
+  );
   const now = useNow();
   const at = lastOnline === null ? null : Date.parse(lastOnline);
-  const text = useMemo(() => (online ? onlineText : at === null ? neverText : formatLastSeen(at, now, locale)), [online, at, now, locale, onlineText, neverText]);
+  const text = useMemo(
+    () => (online ? onlineText : at === null ? neverText : formatLastSeen(at, now, locale)),
+    [online, at, now, locale, onlineText, neverText],
+  );
   return (
     <time
       ref={ref}

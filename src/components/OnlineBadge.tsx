@@ -20,20 +20,11 @@ export interface OnlineBadgeProps extends Omit<HTMLAttributes<HTMLSpanElement>, 
  * <OnlineBadge userId="grace" showLabel />
  * ```
  */
-export const OnlineBadge = forwardRef<HTMLSpanElement, OnlineBadgeProps>(function OnlineBadge(
-  { userId, showLabel = false, labels, className, ...rest },
-  ref,
-) {
+export const OnlineBadge = forwardRef<HTMLSpanElement, OnlineBadgeProps>(function OnlineBadge({ userId, showLabel = false, labels, className, ...rest }, ref) {
   const status = useUserPresence(userId, displayStatus);
   const label = labels?.[status] ?? STATUS_LABELS[status];
   return (
-    <span
-      ref={ref}
-      className={cx('pk-badge', className)}
-      data-status={status}
-      {...(showLabel ? {} : { role: 'img', 'aria-label': label })}
-      {...rest}
-    >
+    <span ref={ref} className={cx('pk-badge', className)} data-status={status} {...(showLabel ? {} : { role: 'img', 'aria-label': label })} {...rest}>
       <span className="pk-dot" aria-hidden="true" />
       {showLabel ? <span className="pk-badge-label">{label}</span> : null}
     </span>

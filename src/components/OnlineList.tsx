@@ -1,4 +1,18 @@
-import { Suspense, forwardRef, lazy, memo, useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState, type HTMLAttributes, type KeyboardEvent } from 'react';
+import {
+  Suspense,
+  forwardRef,
+  lazy,
+  memo,
+  useCallback,
+  useDeferredValue,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  type HTMLAttributes,
+  type KeyboardEvent,
+} from 'react';
 import { useConnectionState } from '../react/useConnectionState.ts';
 import { useOnlineUsers } from '../react/useOnlineUsers.ts';
 import { useSession } from '../react/useSession.ts';
@@ -78,7 +92,8 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   /** Rows in the DOM (first, last) and the last one in view. */
   const [[firstRendered, lastRendered, lastVisible], setRange] = useState([0, -1, 0]);
   const onRange = useCallback(
-    (first: number, last: number, visible: number) => setRange((held) => (held[0] === first && held[1] === last && held[2] === visible ? held : [first, last, visible])),
+    (first: number, last: number, visible: number) =>
+      setRange((held) => (held[0] === first && held[1] === last && held[2] === visible ? held : [first, last, visible])),
     [],
   );
   const [active, setActive] = useState(0);
@@ -179,7 +194,13 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
         // No listbox without options: the state is told as a status message instead.
         <div ref={scrollRef} id={listId} className="pk-online-list-scroll" aria-busy={state === 'loading'}>
           <p className="pk-online-list-message" role="status">
-            {state === 'loading' ? 'Loading people…' : state === 'error' ? `Could not load people: ${offline.error?.message}` : search ? `No one matches “${query}”` : 'No one here yet'}
+            {state === 'loading'
+              ? 'Loading people…'
+              : state === 'error'
+                ? `Could not load people: ${offline.error?.message}`
+                : search
+                  ? `No one matches “${query}”`
+                  : 'No one here yet'}
           </p>
         </div>
       )}

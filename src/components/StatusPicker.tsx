@@ -65,7 +65,15 @@ export const StatusPicker = forwardRef<HTMLFormElement, StatusPickerProps>(funct
   };
 
   return (
-    <form ref={ref} aria-label="Set your status" className={cx('pk-status-picker', className)} data-state={state} data-status={current ?? 'unknown'} onSubmit={submit} {...rest}>
+    <form
+      ref={ref}
+      aria-label="Set your status"
+      className={cx('pk-status-picker', className)}
+      data-state={state}
+      data-status={current ?? 'unknown'}
+      onSubmit={submit}
+      {...rest}
+    >
       <fieldset className="pk-status-choices" disabled={!user}>
         <legend>Availability</legend>
         {CHOICES.map((status) => (

@@ -12,6 +12,8 @@ import type { RowWindowProps } from './row-window.ts';
  * ```
  */
 export default function VirtualRows({ count, rowHeight, scrollRef, handle, onRange, renderRow }: RowWindowProps): ReactNode {
+  // The React Compiler cannot memoize around it; this library is not compiled with it.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,

@@ -29,7 +29,11 @@ function subscribe(listener: () => void): () => void {
 
 /** The current time, updated every 15 s while any component uses it. */
 export function useNow(): number {
-  return useSyncExternalStore(subscribe, () => now, () => now);
+  return useSyncExternalStore(
+    subscribe,
+    () => now,
+    () => now,
+  );
 }
 
 /** How many intervals run (for tests: all instances share one). */

@@ -1,7 +1,15 @@
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { PresenceError } from './errors.ts';
 import { createHeartbeat, type HeartbeatOptions } from './heartbeat.ts';
-import { CLOSE_CODES, PROTOCOL_VERSION, parseServerMessage, type ClientMessageInput, type ErrorCode, type PresencePatch, type ServerMessage } from './protocol/index.ts';
+import {
+  CLOSE_CODES,
+  PROTOCOL_VERSION,
+  parseServerMessage,
+  type ClientMessageInput,
+  type ErrorCode,
+  type PresencePatch,
+  type ServerMessage,
+} from './protocol/index.ts';
 import type { PresenceConnectionStatus } from './store.ts';
 
 /** Why the connection asks for a token: the first connect, or the server said the last one expired. */
@@ -159,7 +167,7 @@ export class Connection {
     const Socket = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
     let socket: WebSocket;
     try {
-      if (!Socket) throw new TypeError('no global WebSocket: pass the `WebSocket` option (`ws`\'s class in Node)');
+      if (!Socket) throw new TypeError("no global WebSocket: pass the `WebSocket` option (`ws`'s class in Node)");
       socket = new Socket(this.#options.wsUrl, PROTOCOL_VERSION);
     } catch (cause) {
       // A URL the WebSocket class refuses will never work: say so instead of retrying forever.
@@ -194,7 +202,10 @@ export class Connection {
     if (!socket) return;
     clearTimeout(this.#stepTimer);
     this.#setPhase('authenticating');
-    this.#stepTimer = setTimeout(() => this.#fail(new PresenceError('timeout', 'the server did not answer auth in time')), this.#options.authTimeoutMs ?? 10_000);
+    this.#stepTimer = setTimeout(
+      () => this.#fail(new PresenceError('timeout', 'the server did not answer auth in time')),
+      this.#options.authTimeoutMs ?? 10_000,
+    );
     const reason = this.#tokenReason;
     this.#options.getToken(reason).then(
       (token) => {
@@ -270,7 +281,8 @@ export class Connection {
         const known = RETRIED_CLOSES[code];
         this.#lastError = known
           ? new PresenceError(known[0], known[1])
-          : (failure ?? (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `the connection to ${this.#options.wsUrl} was lost; retrying`) : null));
+          : (failure ??
+            (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `the connection to ${this.#options.wsUrl} was lost; retrying`) : null));
         return true;
       }
     }

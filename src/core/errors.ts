@@ -21,11 +21,7 @@ export class PresenceError extends Error {
   /** How long to wait before trying again, when the server said so. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { cause?: unknown; status?: number; retryAfterMs?: number } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; status?: number; retryAfterMs?: number } = {}) {
     super(message, { cause: options.cause });
     this.code = code;
     this.status = options.status;

@@ -81,7 +81,10 @@ function parseBaseUrl(url: string): URL {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     // A common slip: the socket's URL where the server's base URL belongs. Say what to pass instead.
-    throw new PresenceError('invalid-input', `url: "${url}" is a ${parsed.protocol} URL; pass the presence server's http(s) base URL (e.g. http://127.0.0.1:8787): the client opens /ws itself`);
+    throw new PresenceError(
+      'invalid-input',
+      `url: "${url}" is a ${parsed.protocol} URL; pass the presence server's http(s) base URL (e.g. http://127.0.0.1:8787): the client opens /ws itself`,
+    );
   }
   return parsed;
 }
@@ -118,9 +121,10 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
 
   function report(error: PresenceError): void {
     // Nobody listens: surface it like an uncaught error instead of swallowing it.
-    if (errorListeners.size === 0) queueMicrotask(() => {
-      throw error;
-    });
+    if (errorListeners.size === 0)
+      queueMicrotask(() => {
+        throw error;
+      });
     for (const listener of errorListeners) listener(error);
   }
 

@@ -7,10 +7,7 @@ import type { PresenceStore, SessionState } from './store.ts';
 
 /** What Realm-style session listeners receive. */
 export type SessionEvent =
-  | { type: 'token-refreshed' }
-  | { type: 'custom-data-refreshed'; customData: Record<string, JsonValue> }
-  | { type: 'logged-out' }
-  | { type: 'removed' };
+  { type: 'token-refreshed' } | { type: 'custom-data-refreshed'; customData: Record<string, JsonValue> } | { type: 'logged-out' } | { type: 'removed' };
 
 /** Realm.User's session surface. */
 export interface PresenceSession {

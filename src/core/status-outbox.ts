@@ -76,7 +76,10 @@ export function createStatusOutbox(deps: OutboxDeps): StatusOutbox {
       const index = queue.findIndex((pending) => pending.rid === rid);
       if (index === -1) return false;
       const [done] = queue.splice(index, 1);
-      for (const waiter of done!.waiters) error ? waiter.reject(error) : waiter.resolve();
+      for (const waiter of done!.waiters) {
+        if (error) waiter.reject(error);
+        else waiter.resolve();
+      }
       return true;
     },
     unsend() {

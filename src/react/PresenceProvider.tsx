@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientContext, QueryClientProvider } from '@tanstack/react-query';
-import { useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useContext, useEffect, useInsertionEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { createPresenceCore, onUserChanged, type PresenceClientOptions, type PresenceCore } from '../core/index.ts';
 import type { TokenReason } from '../core/connection.ts';
 import { PresenceContext } from './context.ts';
@@ -44,13 +44,22 @@ function identityOf(props: PresenceProviderProps): unknown {
  */
 export function PresenceProvider(props: PresenceProviderProps): ReactNode {
   const latest = useRef(props);
-  latest.current = props;
+  // The token getter reads the newest props when it is called (from an effect or later), never in render.
+  useInsertionEffect(() => {
+    latest.current = props;
+  });
   const identity = identityOf(props);
-  const held = useRef<{ identity: unknown; client: PresenceCore } | null>(null);
-  if (held.current === null || held.current.identity !== identity) {
-    held.current = { identity, client: props.client ?? createFromLatest(latest) };
+  // The client closes over `latest` and reads it only when asked for a token, never during render.
+  // eslint-disable-next-line react-hooks/refs
+  const [held, setHeld] = useState(() => ({ identity, client: props.client ?? createClient(props, latest) }));
+  let client = held.client;
+  if (held.identity !== identity) {
+    // A new URL or user: a new client, made in this render (React renders again at once with it).
+    // eslint-disable-next-line react-hooks/refs
+    const next = { identity, client: props.client ?? createClient(props, latest) };
+    setHeld(next);
+    client = next.client;
   }
-  const client = held.current.client;
   useProviderClient(client);
 
   const appQueryClient = useContext(QueryClientContext);
@@ -73,8 +82,14 @@ export function PresenceProvider(props: PresenceProviderProps): ReactNode {
 }
 
 /** The client reads its token getter through the latest props, so an inline getter never reconnects. */
-function createFromLatest(latest: { current: PresenceProviderProps }): PresenceCore {
-  const { children: _children, queryClient: _queryClient, userId: _userId, client: _client, ...options } = latest.current as PresenceClientOptions & {
+function createClient(props: PresenceProviderProps, latest: RefObject<PresenceProviderProps>): PresenceCore {
+  const {
+    children: _children,
+    queryClient: _queryClient,
+    userId: _userId,
+    client: _client,
+    ...options
+  } = props as PresenceClientOptions & {
     children?: ReactNode;
     queryClient?: QueryClient;
     userId?: string;

@@ -14,8 +14,9 @@ import { PresenceContext } from './context.ts';
  */
 export function usePresenceClient(): PresenceCore {
   const client = useContext(PresenceContext);
-  if (!client) {
-    throw new Error('presence-kit: this hook needs a <PresenceProvider> above it (wrap your app, or the story/test, in one).');
-  }
+  if (!client) throw new Error(NO_PROVIDER);
   return client;
 }
+
+/** What every hook says when it has no provider above it. */
+export const NO_PROVIDER = 'presence-kit: this hook needs a <PresenceProvider> above it (wrap your app, or the story/test, in one).';

@@ -1,7 +1,7 @@
 import * as React from 'react';
 import type { PresenceCore } from '../core/index.ts';
 import { PresenceContext } from './context.ts';
-import { usePresenceClient } from './usePresenceClient.ts';
+import { NO_PROVIDER } from './usePresenceClient.ts';
 
 /**
  * The clients of mounted PresenceProviders. A provider adds its client as it renders (before its
@@ -31,6 +31,8 @@ export function useProviderClient(client: PresenceCore): void {
 // React 19's `use` reads a context without counting as a hook, so skipping it is allowed; React 18 has
 // no `use`, and there the hook always reads the context.
 const use = (React as { use?: <T>(context: React.Context<T>) => T }).use;
+/** How this runtime reads the context: one of the two, for the page's lifetime. */
+const readContext = use ?? React.useContext;
 
 /**
  * The provider's client for hooks that rows of a list call (useUserPresence). A component that reads a
@@ -45,9 +47,7 @@ const use = (React as { use?: <T>(context: React.Context<T>) => T }).use;
  * ```
  */
 export function useRowClient(): PresenceCore {
-  if (!use) return usePresenceClient();
-  if (live.size === 1) return live.values().next().value!;
-  const client = use(PresenceContext);
-  if (!client) return usePresenceClient();
+  const client = use && live.size === 1 ? live.values().next().value! : readContext(PresenceContext);
+  if (!client) throw new Error(NO_PROVIDER);
   return client;
 }

@@ -4,7 +4,11 @@ import { useLatest } from './useLatest.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
 
 /** Subscribes once per client and id through one of the user handle's `on*` methods; calls the latest callback. */
-function useUserListener<A>(userId: string, callback: (argument: A) => void, subscribe: (user: PresenceUser, listener: (argument: A) => void) => Unsubscribe): void {
+function useUserListener<A>(
+  userId: string,
+  callback: (argument: A) => void,
+  subscribe: (user: PresenceUser, listener: (argument: A) => void) => Unsubscribe,
+): void {
   const latest = useLatest(callback);
   const client = usePresenceClient();
   // `subscribe` is one of the module-level functions below, so it never changes between renders.

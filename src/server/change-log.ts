@@ -80,7 +80,14 @@ export class ChangeLog {
   record(userId: string, audience: { onlyFor?: string; hiddenFrom?: ReadonlySet<string>; removal?: boolean } = {}): number {
     const at = this.now();
     this.current += 1;
-    this.entries.push({ seq: this.current, at, userId, onlyFor: audience.onlyFor ?? null, hiddenFrom: audience.hiddenFrom ?? null, removal: audience.removal ?? false });
+    this.entries.push({
+      seq: this.current,
+      at,
+      userId,
+      onlyFor: audience.onlyFor ?? null,
+      hiddenFrom: audience.hiddenFrom ?? null,
+      removal: audience.removal ?? false,
+    });
     this.prune(at);
     return this.current;
   }

@@ -26,7 +26,14 @@ export function exportStore(store: PresenceStore): StoreSnapshot {
     sessions: users.flatMap((user) => store.sessionsOfUser(user.id)),
     avatars: users.flatMap((user) => {
       const avatar = store.getAvatar(user.id);
-      return avatar ? [[user.id, { contentType: avatar.contentType, version: avatar.version, data: Buffer.from(avatar.bytes).toString('base64') }] as [string, StoreSnapshot['avatars'][number][1]]] : [];
+      return avatar
+        ? [
+            [user.id, { contentType: avatar.contentType, version: avatar.version, data: Buffer.from(avatar.bytes).toString('base64') }] as [
+              string,
+              StoreSnapshot['avatars'][number][1],
+            ],
+          ]
+        : [];
     }),
   };
 }

@@ -57,16 +57,20 @@ export interface HttpAppOptions {
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const { limits } = options;
   const app = Fastify({
-    serverFactory: (handler) => guardConnections(createServer(
-      {
-        headersTimeout: limits.headersTimeoutMs,
-        requestTimeout: limits.requestTimeoutMs,
-        keepAliveTimeout: limits.keepAliveTimeoutMs,
-        // How often Node checks those timeouts (default 30 s, which would let slow headers linger).
-        connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-      },
-      handler,
-    ), limits),
+    serverFactory: (handler) =>
+      guardConnections(
+        createServer(
+          {
+            headersTimeout: limits.headersTimeoutMs,
+            requestTimeout: limits.requestTimeoutMs,
+            keepAliveTimeout: limits.keepAliveTimeoutMs,
+            // How often Node checks those timeouts (default 30 s, which would let slow headers linger).
+            connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+          },
+          handler,
+        ),
+        limits,
+      ),
     logger: false,
     bodyLimit: LIMITS.jsonBodyBytes,
     // A JSON body with a `__proto__` or `constructor` key is refused, never merged into anything.
@@ -81,8 +85,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) return sendError(reply, error);
     const status = error.statusCode ?? 500;
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, new HttpError('too-large', `the body may be at most ${request.routeOptions.bodyLimit ?? LIMITS.jsonBodyBytes} bytes`));
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, new HttpError('invalid-input', `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted here`, undefined, 415));
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return sendError(reply, new HttpError('too-large', `the body may be at most ${request.routeOptions.bodyLimit ?? LIMITS.jsonBodyBytes} bytes`));
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return sendError(
+        reply,
+        new HttpError('invalid-input', `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted here`, undefined, 415),
+      );
     if (status >= 400 && status < 500) return sendError(reply, new HttpError('bad-message', error.message, undefined, status));
     // Never echo internals (or a request that may hold a token) to the log or the caller.
     options.log(`internal error on ${request.method} ${request.routeOptions.url ?? '(no route)'}: ${error.message}`);

@@ -241,7 +241,11 @@ export class PresenceHub {
         case 'session-put':
           return this.options.store.putSession(command.session);
         case 'avatar-put':
-          return this.options.store.putAvatar(command.userId, { bytes: new Uint8Array(Buffer.from(command.data, 'base64')), contentType: command.contentType, version: command.version });
+          return this.options.store.putAvatar(command.userId, {
+            bytes: new Uint8Array(Buffer.from(command.data, 'base64')),
+            contentType: command.contentType,
+            version: command.version,
+          });
         case 'avatar-delete':
           return this.options.store.deleteAvatar(command.userId);
       }
@@ -501,12 +505,7 @@ export class PresenceHub {
       return;
     }
     if (!verdict.ok) {
-      const code =
-        verdict.code === 'token-expired'
-          ? CLOSE_CODES.tokenExpired
-          : verdict.code === 'revoked'
-            ? CLOSE_CODES.revoked
-            : CLOSE_CODES.unauthorized;
+      const code = verdict.code === 'token-expired' ? CLOSE_CODES.tokenExpired : verdict.code === 'revoked' ? CLOSE_CODES.revoked : CLOSE_CODES.unauthorized;
       this.closeConnection(connection, code, verdict.code);
       return;
     }
@@ -520,8 +519,10 @@ export class PresenceHub {
     connection.userId = userId;
     connection.sessionId = sessionId;
     this.authenticating.set(connection.id, connection);
-    this.presenceLog.append({ type: 'connect', node: this.nodeName, connection: connection.id, userId, ...(presence === undefined ? {} : { presence }) }, undefined, () =>
-      this.closeConnection(connection, CLOSE_CODES.goingAway, 'presence is unavailable: retry shortly'),
+    this.presenceLog.append(
+      { type: 'connect', node: this.nodeName, connection: connection.id, userId, ...(presence === undefined ? {} : { presence }) },
+      undefined,
+      () => this.closeConnection(connection, CLOSE_CODES.goingAway, 'presence is unavailable: retry shortly'),
     );
   }
 

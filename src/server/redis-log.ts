@@ -105,7 +105,13 @@ return #dead`;
  */
 export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog> {
   const prefix = options.prefix ?? 'pk';
-  const keys = { seq: `${prefix}:seq`, log: `${prefix}:log`, nodes: `${prefix}:nodes`, snapshot: `${prefix}:snapshot`, snapshotLock: `${prefix}:snapshot:lock` };
+  const keys = {
+    seq: `${prefix}:seq`,
+    log: `${prefix}:log`,
+    nodes: `${prefix}:nodes`,
+    snapshot: `${prefix}:snapshot`,
+    snapshotLock: `${prefix}:snapshot:lock`,
+  };
   const leaseMs = options.leaseMs ?? 5_000;
   const renewMs = options.renewMs ?? 1_000;
   let node = options.node;
@@ -132,7 +138,9 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     const parsed = JSON.parse(stored) as { id: string; format?: number; state: unknown };
     if (parsed.format !== SNAPSHOT_FORMAT) {
       await Promise.allSettled([writer.destroy(), reader.destroy()]);
-      throw new Error(`the shared state in Redis is snapshot format ${parsed.format ?? 0}, this node reads ${SNAPSHOT_FORMAT}: run one version of presence-kit on all nodes`);
+      throw new Error(
+        `the shared state in Redis is snapshot format ${parsed.format ?? 0}, this node reads ${SNAPSHOT_FORMAT}: run one version of presence-kit on all nodes`,
+      );
     }
     fromSnapshot = parsed.id;
     restoreSnapshot = () => options.snapshot!.restore(parsed.state);
@@ -160,7 +168,18 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     const mayReap = healthySince !== null && Date.now() - healthySince >= leaseMs;
     try {
       if (compareIds(applied, '0-0') > 0 && Number(await writer.sendCommand(['EXISTS', keys.seq])) === 0) await reseed();
-      const result = await writer.sendCommand<number>(['EVAL', LEASE, '3', keys.seq, keys.log, keys.nodes, node, String(leaseMs), first ? '1' : '0', mayReap ? '1' : '0']);
+      const result = await writer.sendCommand<number>([
+        'EVAL',
+        LEASE,
+        '3',
+        keys.seq,
+        keys.log,
+        keys.nodes,
+        node,
+        String(leaseMs),
+        first ? '1' : '0',
+        mayReap ? '1' : '0',
+      ]);
       healthy = true;
       healthySince ??= Date.now();
       if (result === -1) options.onFenced();
@@ -181,7 +200,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     const id = applied;
     const state = take();
     if ((await writer.sendCommand<string | null>(['SET', keys.snapshotLock, node, 'NX', 'PX', '10000'])) !== 'OK') return;
-    options.log('redis lost its data: storing this node\'s copy of the shared state as its new start');
+    options.log("redis lost its data: storing this node's copy of the shared state as its new start");
     await writer.sendCommand(['SET', keys.snapshot, JSON.stringify({ id, format: SNAPSHOT_FORMAT, state })]);
     await writer.sendCommand(['SET', keys.seq, id.slice(0, id.indexOf('-')), 'NX']);
   }

@@ -35,7 +35,16 @@ const SessionBody = v.object({ userId: UserIdSchema });
 const AvatarUrlBody = v.object({ url: v.pipe(v.string(), v.maxLength(LIMITS.url)) });
 const PresenceQuery = v.object({ from: v.optional(v.pipe(v.string(), v.maxLength(64), v.isoTimestamp('must be an ISO 8601 date-time'))) });
 const ListQuery = v.object({
-  limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,3}$/, `must be a whole number from 1 to ${LIMITS.pageSize}`), v.transform(Number), v.minValue(1), v.maxValue(LIMITS.pageSize)), '25'),
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,3}$/, `must be a whole number from 1 to ${LIMITS.pageSize}`),
+      v.transform(Number),
+      v.minValue(1),
+      v.maxValue(LIMITS.pageSize),
+    ),
+    '25',
+  ),
   cursor: v.optional(v.pipe(v.string(), v.maxLength(256))),
   online: v.optional(v.picklist(['true', 'false'])),
   /** Comma-separated: users with all of them. */
@@ -197,25 +206,32 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
         return cluster ? { ok: true, degraded: cluster.redis === 'down', ...cluster } : { ok: true };
       });
 
-      api.get('/avatars/:id', { config: { access: 'anyone' }, schema: { params: IdParams, querystring: v.object({ v: v.optional(v.pipe(v.string(), v.maxLength(16))) }) } }, async (request, reply) => {
-        const { id } = request.params as v.InferOutput<typeof IdParams>;
-        const avatar = store.getAvatar(id);
-        if (!avatar) throw new HttpError('not-found', 'no such picture');
-        // Only a URL naming this exact version may be cached for good; any other one may change.
-        const versioned = (request.query as { v?: string }).v === String(avatar.version);
-        return reply
-          .header('content-type', avatar.contentType)
-          .header('cache-control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache')
-          .header('content-security-policy', "default-src 'none'")
-          .send(Buffer.from(avatar.bytes));
-      });
+      api.get(
+        '/avatars/:id',
+        { config: { access: 'anyone' }, schema: { params: IdParams, querystring: v.object({ v: v.optional(v.pipe(v.string(), v.maxLength(16))) }) } },
+        async (request, reply) => {
+          const { id } = request.params as v.InferOutput<typeof IdParams>;
+          const avatar = store.getAvatar(id);
+          if (!avatar) throw new HttpError('not-found', 'no such picture');
+          // Only a URL naming this exact version may be cached for good; any other one may change.
+          const versioned = (request.query as { v?: string }).v === String(avatar.version);
+          return reply
+            .header('content-type', avatar.contentType)
+            .header('cache-control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache')
+            .header('content-security-policy', "default-src 'none'")
+            .send(Buffer.from(avatar.bytes));
+        },
+      );
 
       api.post('/auth/refresh', { config: { access: 'anyone' }, bodyLimit: 8 * 1024, schema: { body: RefreshBody } }, async (request) => {
         const verdict = sessions.refresh((request.body as v.InferOutput<typeof RefreshBody>).refreshToken);
         if (!verdict.ok) {
           // A used-up refresh token presented again revoked its session: its sockets learn it now.
           if (verdict.revokedSessionId) hub.closeSession(verdict.revokedSessionId, CLOSE_CODES.revoked, 'refresh token reused');
-          throw new HttpError(verdict.code, verdict.revokedSessionId ? 'this refresh token was already used: the session is revoked' : tokenMessage(verdict.code));
+          throw new HttpError(
+            verdict.code,
+            verdict.revokedSessionId ? 'this refresh token was already used: the session is revoked' : tokenMessage(verdict.code),
+          );
         }
         return verdict.tokens;
       });
@@ -291,7 +307,8 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
         if (type === 'application/json') {
           const input = parseInput(AvatarUrlBody, request.body);
           const url = normalizeUrl(input.url, options.requireHttps);
-          if (url === null) throw new HttpError('invalid-input', `url: must be an absolute ${options.requireHttps ? 'https' : 'http(s)'} URL without credentials`);
+          if (url === null)
+            throw new HttpError('invalid-input', `url: must be an absolute ${options.requireHttps ? 'https' : 'http(s)'} URL without credentials`);
           return hub.viewOf(await saveProfile(me, { avatarUrl: url }), me.id);
         }
         const bytes = request.body as Buffer;

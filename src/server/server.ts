@@ -155,6 +155,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
   const limits: HubLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const node = randomBytes(6).toString('base64url');
   // Declared before it exists: the Redis log's fencing callback and the sessions' writer reach it later.
+  // eslint-disable-next-line prefer-const
   let hub: PresenceHub;
   let redisLog: RedisLog | undefined;
   if (options.redis !== undefined) {

@@ -51,7 +51,13 @@ export function secretsEqual(given: string, expected: string): boolean {
  * const tokens = sessions.mint('ada');
  * ```
  */
-export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlMs, now, save = (session) => store.putSession(session) }: SessionManagerOptions) {
+export function createSessionManager({
+  store,
+  accessTokenTtlMs,
+  refreshTokenTtlMs,
+  now,
+  save = (session) => store.putSession(session),
+}: SessionManagerOptions) {
   /** How long a replaced refresh token still works (its answer may have been lost in transit). */
   const REUSE_WINDOW_MS = 60_000;
 
@@ -59,7 +65,12 @@ export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlM
    * New tokens for a session. `rotation` says which refresh token stays usable once (`grace`) and which
    * are used up (`retire`), when it replaces earlier tokens of the same session.
    */
-  function issue(userId: string, sessionId: string, replaced: StoredSession | null = null, rotation: { grace: string | null; retire: string[] } = { grace: null, retire: [] }): SessionTokens {
+  function issue(
+    userId: string,
+    sessionId: string,
+    replaced: StoredSession | null = null,
+    rotation: { grace: string | null; retire: string[] } = { grace: null, retire: [] },
+  ): SessionTokens {
     const accessToken = newToken();
     const refreshToken = newToken();
     const at = now();
@@ -94,8 +105,7 @@ export function createSessionManager({ store, accessTokenTtlMs, refreshTokenTtlM
       if (++minted % 1000 === 0) store.pruneSessions(now());
       return issue(userId, randomUUID());
     },
-    verifyAccessToken: (token: string) =>
-      check(store.sessionByAccessHash(hashToken(token)), (session) => session.accessTokenExpiresAt),
+    verifyAccessToken: (token: string) => check(store.sessionByAccessHash(hashToken(token)), (session) => session.accessTokenExpiresAt),
     /**
      * Rotates both tokens (OAuth 2.1). The replaced refresh token works once more within a minute (its
      * answer may have been lost); any other reuse of a used-up token revokes the whole session.

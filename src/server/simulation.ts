@@ -1,8 +1,58 @@
 import type { ChosenStatus } from '../core/protocol/index.ts';
 import type { PresenceServer } from './server.ts';
 
-const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Margaret', 'Linus', 'Barbara', 'Dennis', 'Frances', 'Ken', 'Radia', 'Tim', 'Hedy', 'Guido', 'Katherine', 'Edsger', 'Annie', 'Donald', 'Mary', 'Bjarne', 'Sophie', 'John', 'Joan', 'Niklaus', 'Karen'];
-const LAST_NAMES = ['Lovelace', 'Hopper', 'Turing', 'Hamilton', 'Torvalds', 'Liskov', 'Ritchie', 'Allen', 'Thompson', 'Perlman', 'Berners-Lee', 'Lamarr', 'van Rossum', 'Johnson', 'Dijkstra', 'Easley', 'Knuth', 'Jackson', 'Stroustrup', 'Wilson', 'McCarthy', 'Clarke', 'Wirth', 'Spärck Jones'];
+const FIRST_NAMES = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Margaret',
+  'Linus',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Ken',
+  'Radia',
+  'Tim',
+  'Hedy',
+  'Guido',
+  'Katherine',
+  'Edsger',
+  'Annie',
+  'Donald',
+  'Mary',
+  'Bjarne',
+  'Sophie',
+  'John',
+  'Joan',
+  'Niklaus',
+  'Karen',
+];
+const LAST_NAMES = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Hamilton',
+  'Torvalds',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Thompson',
+  'Perlman',
+  'Berners-Lee',
+  'Lamarr',
+  'van Rossum',
+  'Johnson',
+  'Dijkstra',
+  'Easley',
+  'Knuth',
+  'Jackson',
+  'Stroustrup',
+  'Wilson',
+  'McCarthy',
+  'Clarke',
+  'Wirth',
+  'Spärck Jones',
+];
 const MESSAGES = ['In a meeting', 'Focusing', 'Lunch 🍜', 'On a call', 'Commuting', 'Reviewing PRs', null, null, null];
 const TEAMS = ['design', 'engineering', 'support', 'sales'];
 
@@ -77,10 +127,13 @@ export function simulateUsers(server: PresenceServer, options: SimulationOptions
   const mean = options.meanIntervalMs ?? 1500;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = () => {
-    timer = setTimeout(() => {
-      step();
-      schedule();
-    }, mean * (0.25 + random() * 1.5));
+    timer = setTimeout(
+      () => {
+        step();
+        schedule();
+      },
+      mean * (0.25 + random() * 1.5),
+    );
     timer.unref?.();
   };
   schedule();

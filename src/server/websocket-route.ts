@@ -40,11 +40,14 @@ export async function registerWebSocketRoute(app: FastifyInstance, options: WebS
           timeWindow: 1000,
           keyGenerator: (request: FastifyRequest) => `handshake:${request.ip}`,
           // 503: the client's jittered backoff retries it, so a restart is not a stampede.
-          errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) => new HttpError('rate-limited', 'too many handshakes: retry with backoff', context.ttl, 503),
+          errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) =>
+            new HttpError('rate-limited', 'too many handshakes: retry with backoff', context.ttl, 503),
         },
       },
       preValidation: async (request) => {
-        const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((item) => item.trim());
+        const offered = String(request.headers['sec-websocket-protocol'] ?? '')
+          .split(',')
+          .map((item) => item.trim());
         if (!offered.includes(PROTOCOL_VERSION)) throw new HttpError('bad-message', `the ${PROTOCOL_VERSION} subprotocol is required`, undefined, 426);
       },
     },

@@ -48,7 +48,10 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     users.set(view.id, view);
   }
   if (!users.has(options.me)) users.set(options.me, makeUserView(options.me));
-  users.set(options.me, { ...users.get(options.me)!, presence: { ...(users.get(options.me)!.presence ?? makePresence('online')), online: true, status: 'online' } });
+  users.set(options.me, {
+    ...users.get(options.me)!,
+    presence: { ...(users.get(options.me)!.presence ?? makePresence('online')), online: true, status: 'online' },
+  });
   let network = options.network ?? 'up';
   let seq = 1;
   const sockets = new Set<FakeSocket>();
@@ -100,7 +103,15 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
       const frame = JSON.parse(data) as { type: string; rid?: number; users?: string[]; online?: boolean; patch?: Partial<Presence>; t?: number };
       switch (frame.type) {
         case 'auth':
-          this.deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, sessionId: 'mock', me: users.get(options.me)!, seq, serverTime: new Date().toISOString(), heartbeatMs: 15_000 });
+          this.deliver({
+            type: 'welcome',
+            protocol: PROTOCOL_VERSION,
+            sessionId: 'mock',
+            me: users.get(options.me)!,
+            seq,
+            serverTime: new Date().toISOString(),
+            heartbeatMs: 15_000,
+          });
           return;
         case 'subscribe': {
           const ids = new Set(frame.users ?? []);
@@ -141,7 +152,8 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     finish(code: number, reason: string): void {
       this.readyState = 3;
       sockets.delete(this);
-      const event = typeof CloseEvent === 'function' ? new CloseEvent('close', { code, reason }) : Object.assign(new Event('close'), { code, reason, wasClean: false });
+      const event =
+        typeof CloseEvent === 'function' ? new CloseEvent('close', { code, reason }) : Object.assign(new Event('close'), { code, reason, wasClean: false });
       this.dispatchEvent(event);
     }
   }

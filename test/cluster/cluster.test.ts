@@ -156,5 +156,7 @@ test('a node refuses to start on shared state written by another snapshot format
   await probe.connect();
   await probe.sendCommand(['SET', 't6:snapshot', JSON.stringify({ id: '1-0', state: { legacy: true } })]);
   await probe.destroy();
-  await expect(createPresenceServer({ redis: redis.url, adminKey: ADMIN, cluster: { ...FAST, prefix: 't6' } })).rejects.toThrow(/snapshot format 0, this node reads 1/);
+  await expect(createPresenceServer({ redis: redis.url, adminKey: ADMIN, cluster: { ...FAST, prefix: 't6' } })).rejects.toThrow(
+    /snapshot format 0, this node reads 1/,
+  );
 });

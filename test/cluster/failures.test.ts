@@ -71,7 +71,10 @@ test('kill -9 of a node: its users go offline everywhere within the lease bound,
   await observer.next('pong', (m) => m.t === t);
   expect(presenceOf(observer.received, 'ada')).toEqual([]);
   expect(presenceOf(observer.received, 'linus')).toEqual([]);
-  expect((await rest(a.httpUrl, '/api/v1/users.presence', { token: ADMIN })).body.users.map((view: { id: string }) => view.id).sort()).toEqual(['grace', 'linus']);
+  expect((await rest(a.httpUrl, '/api/v1/users.presence', { token: ADMIN })).body.users.map((view: { id: string }) => view.id).sort()).toEqual([
+    'grace',
+    'linus',
+  ]);
   linusMoved.send({ type: 'ping', t: 2 });
   await linusMoved.next('pong');
 });
@@ -94,7 +97,11 @@ test('restart of every node (Redis with AOF): users, sessions, blocks and status
   expect((await rest(second.httpUrl, '/api/v1/me', { token: ada })).body).toMatchObject({ id: 'ada' });
   expect((await rest(second.httpUrl, '/api/v1/me/blocks', { token: ada })).body.users.map((view: { id: string }) => view.id)).toEqual(['eve']);
   await openRawSocket(second.wsUrl, ada);
-  expect((await rest(second.httpUrl, '/api/v1/me', { token: ada })).body.presence).toMatchObject({ online: true, status: 'busy', statusMessage: 'before the restart' });
+  expect((await rest(second.httpUrl, '/api/v1/me', { token: ada })).body.presence).toMatchObject({
+    online: true,
+    status: 'busy',
+    statusMessage: 'before the restart',
+  });
 });
 
 test('Redis killed and restarted under live nodes: sockets stay up, health says degraded, a disconnect made meanwhile lands (no ghost)', async () => {
@@ -170,7 +177,9 @@ test('three node processes: everyone sees the same changes in the same order, wh
   const orders = await Promise.all(
     observers.map(async (observer) => {
       await observer.next('presence', (m) => m.userId === 'ada' && m.presence?.statusMessage === 'change 9');
-      return observer.received.filter((m) => m.type === 'presence' && m.userId === 'ada').map((m) => (m.type === 'presence' ? `${m.seq}:${m.presence?.statusMessage}` : ''));
+      return observer.received
+        .filter((m) => m.type === 'presence' && m.userId === 'ada')
+        .map((m) => (m.type === 'presence' ? `${m.seq}:${m.presence?.statusMessage}` : ''));
     }),
   );
   expect(orders[0]).toEqual(orders[1]);

@@ -87,7 +87,13 @@ describe('OnlineList', () => {
     const selected: string[] = [];
     render(<OnlineList hideCurrentUser onSelect={(id) => selected.push(id)} />, { wrapper: Wrapper });
     const list = await screen.findByRole('listbox', { name: 'People' });
-    await waitFor(() => expect(screen.getAllByRole('option').map((option) => option.textContent)).toEqual([expect.stringContaining('Ada'), expect.stringContaining('Grace'), expect.stringContaining('Alan')]));
+    await waitFor(() =>
+      expect(screen.getAllByRole('option').map((option) => option.textContent)).toEqual([
+        expect.stringContaining('Ada'),
+        expect.stringContaining('Grace'),
+        expect.stringContaining('Alan'),
+      ]),
+    );
     fireEvent.keyDown(list, { key: 'ArrowDown' });
     fireEvent.keyDown(list, { key: 'Enter' });
     expect(selected).toEqual(['grace']);
@@ -177,7 +183,9 @@ describe('StatusPicker', () => {
 
 describe('user text', () => {
   test('is rendered as text, never as HTML', async () => {
-    const { Wrapper } = setup([makeUserView('eve', { displayName: '<img src=x onerror=alert(1)>', presence: makePresence('online', { statusMessage: '<script>alert(1)</script>' }) })]);
+    const { Wrapper } = setup([
+      makeUserView('eve', { displayName: '<img src=x onerror=alert(1)>', presence: makePresence('online', { statusMessage: '<script>alert(1)</script>' }) }),
+    ]);
     const { container } = render(<UserAvatar userId="eve" />, { wrapper: Wrapper });
     await waitFor(() => expect(container.querySelector('[role="img"]')?.getAttribute('aria-label')).toContain('<img src=x'));
     expect(container.querySelector('img')).toBeNull();

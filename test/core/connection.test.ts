@@ -37,7 +37,17 @@ async function startFakeServer(behaviour: FakeBehaviour = {}): Promise<FakeServe
         authAttempts += 1;
         const verdict = behaviour.onAuth?.(String(frame.token), authAttempts) ?? 'welcome';
         if (verdict === 'welcome') {
-          ws.send(JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION, sessionId: 's', me: ME, seq: 1, serverTime: new Date().toISOString(), heartbeatMs: 15_000 }));
+          ws.send(
+            JSON.stringify({
+              type: 'welcome',
+              protocol: PROTOCOL_VERSION,
+              sessionId: 's',
+              me: ME,
+              seq: 1,
+              serverTime: new Date().toISOString(),
+              heartbeatMs: 15_000,
+            }),
+          );
         } else ws.close(verdict, 'scripted');
       } else if (frame.type === 'ping' && behaviour.answerPings !== false) {
         ws.send(JSON.stringify({ type: 'pong', t: frame.t }));
@@ -176,13 +186,22 @@ describe('connection state machine', () => {
     const accepted: Socket[] = [];
     silent.on('connection', (socket) => accepted.push(socket));
     try {
-      client = createPresenceClient({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, token: 't', WebSocket: WebSocket as unknown as WebSocketLike, environment: null, backoff: { random: () => 0 } });
+      client = createPresenceClient({
+        url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        token: 't',
+        WebSocket: WebSocket as unknown as WebSocketLike,
+        environment: null,
+        backoff: { random: () => 0 },
+      });
       client.connect();
       await settle(() => accepted.length === 1, 'first attempt');
       await vi.advanceTimersByTimeAsync(9_990);
       expect(accepted).toHaveLength(1);
       await settle(() => accepted.length === 2, 'second attempt after the timeout', 5);
-      expect(client.state.getState()).toMatchObject({ status: 'reconnecting', error: { code: 'timeout', message: expect.stringMatching(/could not connect to ws:\/\/127\.0\.0\.1:\d+\/ws in time/) } });
+      expect(client.state.getState()).toMatchObject({
+        status: 'reconnecting',
+        error: { code: 'timeout', message: expect.stringMatching(/could not connect to ws:\/\/127\.0\.0\.1:\d+\/ws in time/) },
+      });
     } finally {
       client?.disconnect();
       for (const socket of accepted) socket.destroy();
@@ -235,7 +254,8 @@ describe('connection state machine', () => {
     const c = makeClient({ environment, autoAway: { afterMs: 60_000 }, heartbeat: { intervalMs: 3_600_000 } });
     c.connect();
     await settle(() => c.state.getState().status === 'connected', 'connected');
-    const statuses = () => fake!.connections[0]!.frames.filter((frame) => frame.type === 'set-presence').map((frame) => (frame.patch as { status?: string }).status);
+    const statuses = () =>
+      fake!.connections[0]!.frames.filter((frame) => frame.type === 'set-presence').map((frame) => (frame.patch as { status?: string }).status);
     await vi.advanceTimersByTimeAsync(60_000);
     await settle(() => statuses().length === 1, 'away sent');
     environment.dispatchEvent(new Event('keydown'));
@@ -328,7 +348,10 @@ describe('misuse', () => {
     expect(() => createPresenceClient({ url: 'http://x', session: { error: 'rate limited' } as never })).toThrow(/session: /);
     // The socket's URL where the server's base URL belongs: the error names it and says what to pass.
     expect(() => createPresenceClient({ url: 'ws://127.0.0.1:8787/ws', token: 't' })).toThrow(
-      expect.objectContaining({ code: 'invalid-input', message: expect.stringMatching(/"ws:\/\/127\.0\.0\.1:8787\/ws" is a ws: URL; pass the presence server's http\(s\) base URL/) }),
+      expect.objectContaining({
+        code: 'invalid-input',
+        message: expect.stringMatching(/"ws:\/\/127\.0\.0\.1:8787\/ws" is a ws: URL; pass the presence server's http\(s\) base URL/),
+      }),
     );
   });
 });

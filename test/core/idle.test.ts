@@ -20,7 +20,12 @@ test('goes idle after the quiet period, active again at the next input, and clea
   vi.useFakeTimers();
   const target = new CountingTarget();
   const calls: string[] = [];
-  const stop = trackIdle(target, 60_000, () => calls.push('idle'), () => calls.push('active'));
+  const stop = trackIdle(
+    target,
+    60_000,
+    () => calls.push('idle'),
+    () => calls.push('active'),
+  );
   vi.advanceTimersByTime(30_000);
   target.dispatchEvent(new Event('pointermove'));
   vi.advanceTimersByTime(59_000);

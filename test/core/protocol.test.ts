@@ -1,5 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { cleanText, isSafeUrl, parseClientMessage, parseServerMessage, checkJson, PresencePatchSchema, parseWith, UpdateMeInputSchema } from '../../src/core/protocol/index.ts';
+import {
+  cleanText,
+  isSafeUrl,
+  parseClientMessage,
+  parseServerMessage,
+  checkJson,
+  PresencePatchSchema,
+  parseWith,
+  UpdateMeInputSchema,
+} from '../../src/core/protocol/index.ts';
 
 describe('protocol schemas', () => {
   test('client frames: valid ones parse, anything else gets a reason', () => {
@@ -7,7 +16,11 @@ describe('protocol schemas', () => {
     expect(parseClientMessage('{"type":"nope"}')).toMatchObject({ ok: false, code: 'bad-message' });
     expect(parseClientMessage('{')).toEqual({ ok: false, code: 'bad-message', reason: 'frame is not valid JSON' });
     expect(parseClientMessage(new Uint8Array([1]))).toEqual({ ok: false, code: 'bad-message', reason: 'frames must be JSON text, not binary' });
-    expect(parseClientMessage('{"type":"ping","x":[{"constructor":1}]}')).toMatchObject({ ok: false, code: 'bad-message', reason: expect.stringContaining('constructor') });
+    expect(parseClientMessage('{"type":"ping","x":[{"constructor":1}]}')).toMatchObject({
+      ok: false,
+      code: 'bad-message',
+      reason: expect.stringContaining('constructor'),
+    });
     const tooMany = parseClientMessage(JSON.stringify({ type: 'subscribe', users: Array.from({ length: 501 }, (_, i) => `u${i}`) }));
     expect(tooMany).toMatchObject({ ok: false, reason: expect.stringContaining('users') });
     const badStatus = parseClientMessage('{"type":"set-presence","patch":{"status":"offline"}}');
@@ -45,7 +58,10 @@ describe('protocol schemas', () => {
   });
 
   test('URLs are normalized and refused with credentials', () => {
-    expect(parseWith(UpdateMeInputSchema, { avatarUrl: 'HTTPS://Example.COM/a/../b.png' })).toEqual({ ok: true, value: { avatarUrl: 'https://example.com/b.png' } });
+    expect(parseWith(UpdateMeInputSchema, { avatarUrl: 'HTTPS://Example.COM/a/../b.png' })).toEqual({
+      ok: true,
+      value: { avatarUrl: 'https://example.com/b.png' },
+    });
     for (const url of ['https://user:pw@example.com/a.png', 'https://user@example.com/', 'ftp://example.com/a.png', 'javascript:alert(1)']) {
       expect(parseWith(UpdateMeInputSchema, { avatarUrl: url })).toMatchObject({ ok: false });
     }

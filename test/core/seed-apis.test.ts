@@ -104,7 +104,9 @@ describe('ChatKitty: current user', () => {
     const external = await ada.updateCurrentUserDisplayPicture({ file: { url: 'https://example.com/files/jane.png' } });
     expect(external.avatarUrl).toBe('https://example.com/files/jane.png');
     await expect(ada.updateCurrentUserDisplayPicture({ url: 'javascript:alert(1)' })).rejects.toMatchObject({ code: 'invalid-input' });
-    await expect(ada.updateCurrentUserDisplayPicture({ file: new Blob(['<svg/>'], { type: 'image/svg+xml' }) })).rejects.toMatchObject({ code: 'invalid-input' });
+    await expect(ada.updateCurrentUserDisplayPicture({ file: new Blob(['<svg/>'], { type: 'image/svg+xml' }) })).rejects.toMatchObject({
+      code: 'invalid-input',
+    });
   });
 
   test('onUserPresenceChanged hears everyone online coming and going', async () => {

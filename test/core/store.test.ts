@@ -38,7 +38,10 @@ describe('presence store', () => {
         fc.array(event, { minLength: 1, maxLength: 40 }).chain((events) => {
           const numbered = events.map((item, index) => ({ ...item, seq: index + 1 }));
           // Shuffle, and deliver some events twice.
-          return fc.tuple(fc.constant(numbered), fc.shuffledSubarray([...numbered, ...numbered], { minLength: numbered.length * 2 }).chain((all) => fc.shuffledSubarray(all)));
+          return fc.tuple(
+            fc.constant(numbered),
+            fc.shuffledSubarray([...numbered, ...numbered], { minLength: numbered.length * 2 }).chain((all) => fc.shuffledSubarray(all)),
+          );
         }),
         ([inOrder, delivered]) => {
           const expected = createPresenceStore();

@@ -19,12 +19,15 @@ test('jsdom: clientFor connects over ws whatever the global WebSocket is, and On
   // Some jsdom versions ship a global WebSocket that cannot talk to a real server (29 under vitest):
   // the helper must not pick up whatever the environment defines.
   const opened = vi.fn();
-  vi.stubGlobal('WebSocket', class {
-    constructor() {
-      opened();
-      throw new Error('this environment\'s WebSocket does not work');
-    }
-  });
+  vi.stubGlobal(
+    'WebSocket',
+    class {
+      constructor() {
+        opened();
+        throw new Error("this environment's WebSocket does not work");
+      }
+    },
+  );
   server = await startTestServer({ users: ['ada', 'grace'] });
   const grace = server.clientFor('grace');
   grace.connect();

@@ -4,7 +4,7 @@ import { cleanup, render, renderHook, waitFor } from '@testing-library/react';
 import { StrictMode, type ReactNode } from 'react';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { countingWebSocket } from '../helpers.ts';
-import { PresenceProvider, useConnectionState, usePresenceClient, useUser, useUserPresence } from '../../src/index.ts';
+import { PresenceProvider, useConnectionState, usePresenceClient, useUserPresence } from '../../src/index.ts';
 import { createMockPresence, makePresence, makeUserView, startTestServer, type TestServer } from '../../src/testing/index.ts';
 
 let server: TestServer;
@@ -12,7 +12,6 @@ afterEach(async () => {
   cleanup();
   await server?.close();
 });
-
 
 function Status() {
   const { status } = useConnectionState();

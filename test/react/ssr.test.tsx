@@ -4,7 +4,6 @@ import { expect, test } from 'vitest';
 import { countingWebSocket } from '../helpers.ts';
 import { PresenceProvider, useConnectionState, useCurrentUser, useOnlineUsers, useUser, useUserPresence } from '../../src/index.ts';
 
-
 test('renders on the server with no socket and no window', async () => {
   const counter = { opened: 0 };
   function Page() {
@@ -25,8 +24,7 @@ test('renders on the server with no socket and no window', async () => {
   expect(html).toBe('<p>idle<!-- -->/<!-- -->loading<!-- -->/<!-- -->unknown<!-- -->/<!-- -->-</p>');
   await new Promise((resolve) => setTimeout(resolve, 20));
   expect(counter.opened).toBe(0);
-  });
-
+});
 
 test('nothing touches window or document at import time or on the server', async () => {
   expect(typeof (globalThis as { window?: unknown }).window).toBe('undefined');
@@ -35,5 +33,11 @@ test('nothing touches window or document at import time or on the server', async
     useOnlineUsers();
     return <span>ok</span>;
   }
-  expect(renderToString(<PresenceProvider url="http://127.0.0.1:9" token="t"><Everything /></PresenceProvider>)).toBe('<span>ok</span>');
+  expect(
+    renderToString(
+      <PresenceProvider url="http://127.0.0.1:9" token="t">
+        <Everything />
+      </PresenceProvider>,
+    ),
+  ).toBe('<span>ok</span>');
 });

@@ -94,4 +94,3 @@ describe('writes and the core client carry the registered types too', () => {
     });
   });
 });
-

@@ -181,7 +181,9 @@ test('9. a flood of 1,000 status updates is rate limited; everyone else is still
   const linus = await connected(s.clientFor('linus'));
   await waitForUser(ada, 'linus', (entry) => entry.presence?.online === true);
   const refused: string[] = [];
-  const flood = Array.from({ length: 1_000 }, (_, i) => flooder.setStatus({ statusMessage: `spam ${i}` }).catch((error: { code: string }) => refused.push(error.code)));
+  const flood = Array.from({ length: 1_000 }, (_, i) =>
+    flooder.setStatus({ statusMessage: `spam ${i}` }).catch((error: { code: string }) => refused.push(error.code)),
+  );
   const started = Date.now();
   await linus.setStatus({ status: 'busy' });
   await waitForUser(ada, 'linus', (entry) => entry.presence?.status === 'busy');

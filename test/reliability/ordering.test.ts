@@ -29,9 +29,25 @@ function scriptedSocket(script: ServerMessage[]): WebSocketLike {
     send(data: string) {
       const frame = JSON.parse(data) as { type: string; rid?: number };
       const deliver = (message: ServerMessage) => this.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(message) }));
-      if (frame.type === 'auth') deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, sessionId: 's', me: makeUserView('me'), seq: 1, serverTime: new Date().toISOString(), heartbeatMs: 15_000 });
+      if (frame.type === 'auth')
+        deliver({
+          type: 'welcome',
+          protocol: PROTOCOL_VERSION,
+          sessionId: 's',
+          me: makeUserView('me'),
+          seq: 1,
+          serverTime: new Date().toISOString(),
+          heartbeatMs: 15_000,
+        });
       if (frame.type === 'subscribe') {
-        deliver({ type: 'snapshot', rid: frame.rid, seq: 1, full: true, users: USERS.map((id) => makeUserView(id, { presence: makePresence('online') })), removed: [] });
+        deliver({
+          type: 'snapshot',
+          rid: frame.rid,
+          seq: 1,
+          full: true,
+          users: USERS.map((id) => makeUserView(id, { presence: makePresence('online') })),
+          removed: [],
+        });
         for (const message of script) deliver(message);
         deliver({ type: 'pong', t: -1 });
       }
@@ -43,7 +59,11 @@ function scriptedSocket(script: ServerMessage[]): WebSocketLike {
 }
 
 test('8. any delivery order, with duplicates, gives the in-order result (property-based)', async () => {
-  const event = fc.record({ user: fc.constantFrom(...USERS), status: fc.constantFrom(...STATUSES), message: fc.option(fc.string({ maxLength: 8 }), { nil: null }) });
+  const event = fc.record({
+    user: fc.constantFrom(...USERS),
+    status: fc.constantFrom(...STATUSES),
+    message: fc.option(fc.string({ maxLength: 8 }), { nil: null }),
+  });
   await fc.assert(
     fc.asyncProperty(
       fc.array(event, { minLength: 1, maxLength: 30 }).chain((events) => {
@@ -59,7 +79,14 @@ test('8. any delivery order, with duplicates, gives the in-order result (propert
         });
         // Every event at least once (the shuffled part may leave some out), in a random order.
         const delivered = [...shuffled.map(frame), ...inOrder.map(frame).reverse()];
-        const client = createPresenceClient({ url: 'http://scripted', token: 't', WebSocket: scriptedSocket(delivered), environment: null, offlineGraceMs: 0, autoAway: false });
+        const client = createPresenceClient({
+          url: 'http://scripted',
+          token: 't',
+          WebSocket: scriptedSocket(delivered),
+          environment: null,
+          offlineGraceMs: 0,
+          autoAway: false,
+        });
         client.retainOnlineList();
         client.connect();
         await waitForStore(client.state, (state) => state.status === 'connected');

@@ -5,7 +5,10 @@ import { expect, test } from 'vitest';
 
 /** Runs the CLI until it is ready; returns what it printed and its REST base URL. */
 async function runCli(env: Record<string, string> = {}, args: string[] = []): Promise<{ output: string; url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PRESENCE_ADMIN_KEY: '', ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PRESENCE_ADMIN_KEY: '', ...env },
+  });
   const lines: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -72,7 +72,15 @@ test('malformed request lines, URLs, headers and upgrades get a 4xx, and the ser
 
 test('an unexpected error in one request is a 500 for that request only', async () => {
   const store = createMemoryStore();
-  const broken: PresenceStore = { ...store, getUser: (id) => (id === 'boom' ? (() => { throw new Error('disk on fire'); })() : store.getUser(id)) };
+  const broken: PresenceStore = {
+    ...store,
+    getUser: (id) =>
+      id === 'boom'
+        ? (() => {
+            throw new Error('disk on fire');
+          })()
+        : store.getUser(id),
+  };
   const lines: string[] = [];
   server = await startTestServer({ users: ['ada'], store: broken, log: (line) => lines.push(line) });
   const token = server.mintTokens('ada').accessToken;
@@ -87,7 +95,10 @@ test('an unexpected error in one request is a 500 for that request only', async 
 test('property: random request lines, paths, headers and upgrades never take the server process down', async () => {
   // The CLI in its own process, as deployed: an uncaught exception would end it, which an in-process
   // server could not show.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PRESENCE_ADMIN_KEY: 'edge-test-key' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PRESENCE_ADMIN_KEY: 'edge-test-key' },
+  });
   let exited = false;
   child.once('exit', () => (exited = true));
   try {
@@ -99,29 +110,62 @@ test('property: random request lines, paths, headers and upgrades never take the
       child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
     });
     const method = fc.oneof(fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'CONNECT', 'TRACE'), fc.string({ maxLength: 12 }));
-    const tricky = fc.constantFrom('//', '//[', '/%E0%A4%A', '/%', '//a/b', '/api/v1/%ZZ', '/api/v1/users/', '/api/v1/avatars/', '/ws', '/ws/', '*', 'http://x/', '/api/v1/users.presence?from=');
+    const tricky = fc.constantFrom(
+      '//',
+      '//[',
+      '/%E0%A4%A',
+      '/%',
+      '//a/b',
+      '/api/v1/%ZZ',
+      '/api/v1/users/',
+      '/api/v1/avatars/',
+      '/ws',
+      '/ws/',
+      '*',
+      'http://x/',
+      '/api/v1/users.presence?from=',
+    );
     const path = fc.oneof(
       fc.tuple(tricky, fc.string({ maxLength: 20 })).map(([head, tail]) => head + tail),
-      fc.string({ unit: fc.constantFrom('/', '%', '[', ']', '?', '#', '..', 'E0', 'A4', '\\', '@', ':', 'api', 'v1', 'ws', 'users', 'me', '\u00ff', '\u0000'), maxLength: 30 }),
+      fc.string({
+        unit: fc.constantFrom('/', '%', '[', ']', '?', '#', '..', 'E0', 'A4', '\\', '@', ':', 'api', 'v1', 'ws', 'users', 'me', '\u00ff', '\u0000'),
+        maxLength: 30,
+      }),
       fc.string({ maxLength: 60 }),
       fc.webPath(),
     );
     const header = fc.tuple(
-      fc.oneof(fc.constantFrom('Authorization', 'Content-Length', 'Content-Type', 'Origin', 'Transfer-Encoding', 'Sec-WebSocket-Protocol', 'Host'), fc.string({ maxLength: 20 })),
+      fc.oneof(
+        fc.constantFrom('Authorization', 'Content-Length', 'Content-Type', 'Origin', 'Transfer-Encoding', 'Sec-WebSocket-Protocol', 'Host'),
+        fc.string({ maxLength: 20 }),
+      ),
       fc.string({ maxLength: 40 }),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(method, path, fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/9', ''), fc.array(header, { maxLength: 4 }), fc.boolean()), { minLength: 1, maxLength: 8 }), async (batch) => {
-        await Promise.all(
-          batch.map(([verb, target, version, extra, upgrade]) => {
-            const lines = [`${verb} ${target} ${version}`, 'Host: x', ...extra.map(([name, value]) => `${name}: ${value}`)];
-            if (upgrade) lines.push('Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol: presence.v1');
-            return rawRequest(port, Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'));
-          }),
-        );
-        expect(exited).toBe(false);
-        expect(await healthy(port)).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(method, path, fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/9', ''), fc.array(header, { maxLength: 4 }), fc.boolean()), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        async (batch) => {
+          await Promise.all(
+            batch.map(([verb, target, version, extra, upgrade]) => {
+              const lines = [`${verb} ${target} ${version}`, 'Host: x', ...extra.map(([name, value]) => `${name}: ${value}`)];
+              if (upgrade)
+                lines.push(
+                  'Upgrade: websocket',
+                  'Connection: Upgrade',
+                  'Sec-WebSocket-Version: 13',
+                  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+                  'Sec-WebSocket-Protocol: presence.v1',
+                );
+              return rawRequest(port, Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'));
+            }),
+          );
+          expect(exited).toBe(false);
+          expect(await healthy(port)).toBe(true);
+        },
+      ),
       { numRuns: 100 },
     );
   } finally {

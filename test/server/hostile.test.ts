@@ -97,7 +97,10 @@ test('subscriptions per connection are capped with limit-exceeded', async () => 
 });
 
 test('a client that stops reading is cut off once its send buffer passes the limit; others are unaffected', async () => {
-  server = await startTestServer({ users: ['ada', 'slow', 'chatty'], limits: { maxBufferedBytes: 64 * 1024, statusUpdatesPerSecond: 1e6, framesPerSecond: 1e6 } });
+  server = await startTestServer({
+    users: ['ada', 'slow', 'chatty'],
+    limits: { maxBufferedBytes: 64 * 1024, statusUpdatesPerSecond: 1e6, framesPerSecond: 1e6 },
+  });
   server.controls.connect('chatty');
   const slow = await openRawSocket(server.wsUrl, server.mintTokens('slow').accessToken);
   slow.send({ type: 'subscribe', users: ['chatty'] });

@@ -68,7 +68,7 @@ describe('connection caps', () => {
     expect(server.controls.connectionCount('grace')).toBe(1);
   });
 
-  test('open TCP connections are capped per address (the kernel\'s, not a header\'s) and in total', async () => {
+  test("open TCP connections are capped per address (the kernel's, not a header's) and in total", async () => {
     server = await startTestServer({ maxConnectionsPerIp: 5, maxConnections: 8 });
     const held = await Promise.all(Array.from({ length: 5 }, () => hold(server!.port)));
     const sixth = await hold(server.port, '', '127.0.0.1');
@@ -106,7 +106,8 @@ describe('rate limits keyed by the verified caller', () => {
   test('each verified user and the admin key have their own budget, of the configured size', async () => {
     server = await startTestServer({ users: ['ada', 'grace'], requestsPerSecond: 5 });
     const burst = async (token: string) =>
-      (await Promise.all(Array.from({ length: 15 }, () => rest(server!.httpUrl, '/api/v1/me', { token }).then((r) => r.status)))).filter((s) => s !== 429).length;
+      (await Promise.all(Array.from({ length: 15 }, () => rest(server!.httpUrl, '/api/v1/me', { token }).then((r) => r.status)))).filter((s) => s !== 429)
+        .length;
     // requestsPerSecond is honoured: bursts of twice the rate pass, no more.
     expect(await burst(server.mintTokens('ada').accessToken)).toBe(10);
     // A second session of the same user shares the user's budget.
@@ -118,7 +119,7 @@ describe('rate limits keyed by the verified caller', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
-  test('WebSocket handshakes are admitted per address, so one client cannot use up everybody\'s admission', async () => {
+  test("WebSocket handshakes are admitted per address, so one client cannot use up everybody's admission", async () => {
     server = await startTestServer({ limits: { handshakesPerSecond: 4 } });
     const fromOne = await Promise.all(Array.from({ length: 10 }, () => upgradeFrom(server!.wsUrl, '127.0.0.1')));
     expect(fromOne.filter((status) => status === 101)).toHaveLength(4);
@@ -133,7 +134,10 @@ describe('request bodies', () => {
     server = await startTestServer({ users: ['ada'] });
     const token = server.mintTokens('ada').accessToken;
     // Headers promise 60 KiB that never come: the answer must not wait for them.
-    const held = await hold(server.port, `POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 61440\r\n\r\n`);
+    const held = await hold(
+      server.port,
+      `POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 61440\r\n\r\n`,
+    );
     const answer = await answerOf(held);
     expect(statusOf(answer)).toBe(403);
     const anonymous = await hold(server.port, 'PATCH /api/v1/me HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 61440\r\n\r\n');
@@ -143,7 +147,12 @@ describe('request bodies', () => {
   });
 
   test('bytes of bodies in flight are capped per caller and in total; held bodies cannot grow memory', async () => {
-    server = await startTestServer({ users: ['ada'], bodyBytesInFlightPerCaller: 4 * 1024 * 1024, bodyBytesInFlight: 6 * 1024 * 1024, maxConnectionsPerIp: 10_000 });
+    server = await startTestServer({
+      users: ['ada'],
+      bodyBytesInFlightPerCaller: 4 * 1024 * 1024,
+      bodyBytesInFlight: 6 * 1024 * 1024,
+      maxConnectionsPerIp: 10_000,
+    });
     const token = server.mintTokens('ada').accessToken;
     // 200 uploads of 1 MiB on one token, each sending its headers and then holding the body.
     const head = `PUT /api/v1/me/avatar HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: image/png\r\nContent-Length: ${1024 * 1024}\r\n\r\n`;
@@ -198,7 +207,12 @@ describe('snapshots, guests and the change log', () => {
 
     const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
     const guest = first.body;
-    const put = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: guest.tokens.accessToken, body: PNG, headers: { 'content-type': 'image/png' } });
+    const put = await rest(server.httpUrl, '/api/v1/me/avatar', {
+      method: 'PUT',
+      token: guest.tokens.accessToken,
+      body: PNG,
+      headers: { 'content-type': 'image/png' },
+    });
     expect(put.status).toBe(200);
     // The second guest is connected: a live guest never expires.
     const live = await openRawSocket(server.wsUrl, second.body.tokens.accessToken);
@@ -227,11 +241,13 @@ describe('snapshots, guests and the change log', () => {
     expect((await ada.next('snapshot')).full).toBe(true);
 
     const grace = await openRawSocket(server.wsUrl, server.mintTokens('grace').accessToken);
-    const seq = (await (async () => {
-      grace.send({ type: 'set-presence', rid: 1, patch: { status: 'busy', statusMessage: 'same' } });
-      await grace.next('ack');
-      return ada.next('presence', (message) => message.presence?.status === 'busy');
-    })()).seq;
+    const seq = (
+      await (async () => {
+        grace.send({ type: 'set-presence', rid: 1, patch: { status: 'busy', statusMessage: 'same' } });
+        await grace.next('ack');
+        return ada.next('presence', (message) => message.presence?.status === 'busy');
+      })()
+    ).seq;
     grace.send({ type: 'set-presence', rid: 2, patch: { status: 'busy', statusMessage: 'same' } });
     await grace.next('ack');
     ada.send({ type: 'catch-up', rid: 4, from: seq });

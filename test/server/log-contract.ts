@@ -32,11 +32,17 @@ export function describeLogContract(factory: LogFactory): void {
     }
     await Promise.all(done);
     const applied = seen.filter((item) => item.at === 'apply').map((item) => item.entry);
-    expect(applied.map((entry) => (entry.command as { patch: { statusMessage: string } }).patch.statusMessage)).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+    expect(applied.map((entry) => (entry.command as { patch: { statusMessage: string } }).patch.statusMessage)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `m${i}`),
+    );
     // Each callback follows its own entry's application.
     for (const [index, item] of seen.entries()) {
       if (item.at !== 'applied') continue;
-      const entry = seen.slice(0, index).filter((other) => other.at === 'apply').map((other) => other.entry).find((e) => (e.command as { patch: { statusMessage: string } }).patch.statusMessage === `m${item.i}`);
+      const entry = seen
+        .slice(0, index)
+        .filter((other) => other.at === 'apply')
+        .map((other) => other.entry)
+        .find((e) => (e.command as { patch: { statusMessage: string } }).patch.statusMessage === `m${item.i}`);
       expect(entry).toBeDefined();
     }
     const seqs = applied.map((entry) => entry.seq);
@@ -49,10 +55,10 @@ export function describeLogContract(factory: LogFactory): void {
   test('every node sharing the log applies the same entries in the same order', async () => {
     const logs = await Promise.all(Array.from({ length: factory.nodes }, () => factory.make('shared')));
     const orders = logs.map(() => [] as string[]);
-    logs.forEach((log, n) => log.start((entry) => orders[n]!.push(`${entry.seq}:${(entry.command as { patch: { statusMessage: string } }).patch.statusMessage}`)));
-    await Promise.all(
-      Array.from({ length: 60 }, (_, i) => new Promise<void>((resolve) => logs[i % logs.length]!.append(command(i), resolve))),
+    logs.forEach((log, n) =>
+      log.start((entry) => orders[n]!.push(`${entry.seq}:${(entry.command as { patch: { statusMessage: string } }).patch.statusMessage}`)),
     );
+    await Promise.all(Array.from({ length: 60 }, (_, i) => new Promise<void>((resolve) => logs[i % logs.length]!.append(command(i), resolve))));
     await Promise.all(logs.map((log) => log.sync()));
     for (const order of orders) expect(order).toEqual(orders[0]);
     expect(orders[0]).toHaveLength(60);

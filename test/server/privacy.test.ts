@@ -109,15 +109,24 @@ describe('an invisible user leaks nothing', () => {
     expect(about(grace, 'ada')).toEqual([]);
     // The owner saw each of them, without a sequence number.
     const selves = ada.received.filter((message): message is Extract<ServerMessage, { type: 'self' }> => message.type === 'self');
-    expect(selves.map((message) => [message.me.presence?.status, message.me.presence?.statusMessage, message.me.displayName]).at(-1)).toEqual(['invisible', 'lurking', 'Ada Incognito']);
+    expect(selves.map((message) => [message.me.presence?.status, message.me.presence?.statusMessage, message.me.displayName]).at(-1)).toEqual([
+      'invisible',
+      'lurking',
+      'Ada Incognito',
+    ]);
     expect(selves.every((message) => !('seq' in message))).toBe(true);
 
     // Deltas and sequence numbers: nothing happened, as far as grace can tell.
     grace.send({ type: 'catch-up', rid: 2, from: cursor });
     const delta = await grace.next('snapshot');
     expect(delta).toMatchObject({ full: false, users: [], seq: cursor });
-    const restDelta = (await rest(server.httpUrl, `/api/v1/users.presence?from=${encodeURIComponent(new Date(Date.now() - 5_000).toISOString())}`, { token: tokens.grace })).body;
-    expect(restDelta.users.find((user: { id: string }) => user.id === 'ada')).toMatchObject({ displayName: 'ada', presence: { online: false, statusMessage: null } });
+    const restDelta = (
+      await rest(server.httpUrl, `/api/v1/users.presence?from=${encodeURIComponent(new Date(Date.now() - 5_000).toISOString())}`, { token: tokens.grace })
+    ).body;
+    expect(restDelta.users.find((user: { id: string }) => user.id === 'ada')).toMatchObject({
+      displayName: 'ada',
+      presence: { online: false, statusMessage: null },
+    });
     expect(restDelta.seq).toBe(cursor);
     // REST shows others the profile as it was; the owner sees the edit.
     expect((await rest(server.httpUrl, '/api/v1/users/ada', { token: tokens.grace })).body.displayName).toBe('ada');

@@ -57,7 +57,13 @@ describe('users (admin)', () => {
 
   test('lists users with cursor pagination and filters (online, tags, role, search)', async () => {
     for (let i = 0; i < 7; i++) {
-      server.controls.createUser({ id: `u${i}`, username: `user${i}`, displayName: `Person ${i}`, tags: i % 2 ? ['odd'] : ['even'], role: i < 2 ? 'mod' : 'default' });
+      server.controls.createUser({
+        id: `u${i}`,
+        username: `user${i}`,
+        displayName: `Person ${i}`,
+        tags: i % 2 ? ['odd'] : ['even'],
+        role: i < 2 ? 'mod' : 'default',
+      });
     }
     server.controls.connect('u3');
     const { accessToken } = server.mintTokens('ada');
@@ -107,16 +113,35 @@ describe('me', () => {
     expect(picture.headers.get('content-type')).toBe('image/png');
     expect(new Uint8Array(await picture.arrayBuffer())).toEqual(PNG);
 
-    const fake = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, body: '<svg onload=alert(1)>', headers: { 'content-type': 'image/png' } });
+    const fake = await rest(server.httpUrl, '/api/v1/me/avatar', {
+      method: 'PUT',
+      token: accessToken,
+      body: '<svg onload=alert(1)>',
+      headers: { 'content-type': 'image/png' },
+    });
     expect(fake.body.error.code).toBe('invalid-input');
-    const svg = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, body: '<svg/>', headers: { 'content-type': 'image/svg+xml' } });
+    const svg = await rest(server.httpUrl, '/api/v1/me/avatar', {
+      method: 'PUT',
+      token: accessToken,
+      body: '<svg/>',
+      headers: { 'content-type': 'image/svg+xml' },
+    });
     expect(svg.body.error.code).toBe('invalid-input');
-    const huge = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, body: new Uint8Array(1024 * 1024 + 1), headers: { 'content-type': 'image/png' } });
+    const huge = await rest(server.httpUrl, '/api/v1/me/avatar', {
+      method: 'PUT',
+      token: accessToken,
+      body: new Uint8Array(1024 * 1024 + 1),
+      headers: { 'content-type': 'image/png' },
+    });
     expect(huge.status).toBe(413);
 
     const external = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, json: { url: 'https://example.com/jane.png' } });
     expect(external.body.avatarUrl).toBe('https://example.com/jane.png');
-    const unsafe = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, json: { url: 'data:text/html,<script>alert(1)</script>' } });
+    const unsafe = await rest(server.httpUrl, '/api/v1/me/avatar', {
+      method: 'PUT',
+      token: accessToken,
+      json: { url: 'data:text/html,<script>alert(1)</script>' },
+    });
     expect(unsafe.body.error.code).toBe('invalid-input');
     expect(server.store.getUser('ada')?.avatarUrl).toBe('https://example.com/jane.png');
   });
@@ -142,7 +167,11 @@ describe('me', () => {
     const { accessToken } = server.mintTokens('ada');
     const saved = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { profileUrl: 'HTTPS://Example.COM/a/../ada' } });
     expect(saved.body.profileUrl).toBe('https://example.com/ada');
-    const creds = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, json: { url: 'https://bank.example@evil.example/a.png' } });
+    const creds = await rest(server.httpUrl, '/api/v1/me/avatar', {
+      method: 'PUT',
+      token: accessToken,
+      json: { url: 'https://bank.example@evil.example/a.png' },
+    });
     expect(creds.body.error.code).toBe('invalid-input');
     const name = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { displayName: '\u200b\u2060\u3164' } });
     expect(name.status).toBe(422);
@@ -256,7 +285,11 @@ describe('hostile requests', () => {
     expect((await badJson.json()).error.code).toBe('bad-message');
     const big = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { displayName: 'x'.repeat(70_000) } });
     expect(big.status).toBe(413);
-    const proto = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: JSON.parse('{"metadata":{"__proto__":{"polluted":true}}}') });
+    const proto = await rest(server.httpUrl, '/api/v1/me', {
+      method: 'PATCH',
+      token: accessToken,
+      json: JSON.parse('{"metadata":{"__proto__":{"polluted":true}}}'),
+    });
     // A prototype key is refused as a malformed body, before any schema sees it.
     expect(proto.status).toBe(400);
     expect(proto.body.error.code).toBe('bad-message');

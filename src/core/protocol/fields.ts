@@ -58,10 +58,7 @@ export const MetadataSchema = jsonSchema<Record<string, JsonValue>>(
 
 export const CustomSchema = jsonSchema(LIMITS.customBytes);
 
-export const TagsSchema = v.pipe(
-  v.array(displayText(LIMITS.tag)),
-  v.maxLength(LIMITS.tags, `must hold at most ${LIMITS.tags} tags`),
-);
+export const TagsSchema = v.pipe(v.array(displayText(LIMITS.tag)), v.maxLength(LIMITS.tags, `must hold at most ${LIMITS.tags} tags`));
 
 export const TimestampSchema = v.pipe(v.string(), v.isoTimestamp());
 

@@ -34,7 +34,6 @@ export type CallStatus = (typeof CALL_STATUSES)[number];
 /** @example `const k: UserKind = 'bot';` */
 export type UserKind = (typeof USER_KINDS)[number];
 
-
 /** A user's profile: changes rarely, fetched over REST and pushed as `user` events. */
 export const UserSchema = v.object({
   /** Immutable, unique. */

@@ -6,6 +6,8 @@
 // 'u' regex, where a pair is one code point) lone surrogates. A zero-width joiner is kept only inside
 // an emoji sequence (👩‍💻), where it means something.
 const UNSAFE_CHARACTERS =
+  // Control characters and lone code units are the point of this pattern.
+  // eslint-disable-next-line no-control-regex, no-misleading-character-class
   /[\0-\b\v-\x1f\x7f-\x9f\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff0-\ufff8\u{e0000}-\u{e007f}\ud800-\udfff]|(?<!\p{Extended_Pictographic}\ufe0f?)\u200d|\u200d(?!\p{Extended_Pictographic})/gu;
 
 /**
