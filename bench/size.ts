@@ -20,9 +20,10 @@ const BUDGETS: Record<string, number> = { 'typical app import': 15_000, 'provide
 /**
  * Until a budget is met, `--check` fails above what was reached (+1%), so no change widens the gap;
  * a met budget is the gate itself. Reached on 2026-11-23 by the modular client (from 24,976 / 16,310 /
- * 14,166 B with the bundles defined as the issue does).
+ * 14,166 B with the bundles defined as the issue does), then raised once, by 0.2 KB, for rows that skip
+ * the context in flat lists (bench:render's flat list: 3.7x -> 1.2x the keyed-store floor at 10,000 rows).
  */
-const REACHED: Record<string, number> = { 'typical app import': 18_290, 'provider + UserAvatar': 14_010, 'minimal core': 11_860 };
+const REACHED: Record<string, number> = { 'typical app import': 18_400, 'provider + UserAvatar': 14_190, 'minimal core': 11_900 };
 const check = process.argv.includes('--check');
 const PEER_FIGURES = [
   ['Liveblocks react', 68_028],
