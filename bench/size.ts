@@ -139,9 +139,10 @@ const modules = new Map<string, number>();
 
 // What each third-party package adds to the typical import: the bundle with it minus the bundle without it.
 const app = rows[0]![1].gzip;
-const packages: Array<[string, number]> = [];
+const packages: Array<[string, number, number]> = [];
 for (const name of ['@tanstack/react-virtual', 'valibot']) {
-  packages.push([name, app - (await measure(typical, [...PEERS, name, `${name}/*`])).gzip]);
+  const without = await measure(typical, [...PEERS, name, `${name}/*`]);
+  packages.push([name, app - without.gzip, rows[0]![1].lazyGzip - without.lazyGzip]);
 }
 
 // The client's inbound schema with each library: what the library itself costs for the same job.
@@ -201,9 +202,9 @@ for (const [name, size] of rows) {
 console.log('\n| module in the typical import (every chunk) | minified B |');
 console.log('|---|---:|');
 for (const [name, bytes] of [...modules].sort((x, y) => y[1] - x[1])) console.log(`| ${name} | ${bytes} |`);
-console.log('\n| third-party package in the typical import | adds gzip B |');
-console.log('|---|---:|');
-for (const [name, bytes] of packages) console.log(`| ${name} | ${bytes} |`);
+console.log('\n| third-party package in the typical import | adds gzip B (initial) | adds gzip B (on demand) |');
+console.log('|---|---:|---:|');
+for (const [name, initial, lazy] of packages) console.log(`| ${name} | ${initial} | ${lazy} |`);
 console.log("\n| the client's inbound schema with | bundle gzip B | of which the library |");
 console.log('|---|---:|---:|');
 for (const [name, all, library] of schemaLibraries) console.log(`| ${name} | ${all} | ${library} |`);
