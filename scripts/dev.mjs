@@ -8,6 +8,9 @@ const storybookPort = process.env.STORYBOOK_PORT ?? '6006';
 const presenceUrl = `http://127.0.0.1:${presencePort}`;
 const children = [];
 
+/** Lines of the children's output worth keeping (where the server put its admin key). */
+const noticed = {};
+
 function start(name, command, args, env, isReady) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -15,6 +18,8 @@ function start(name, command, args, env, isReady) {
     let ready = false;
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
+        const keyFile = /full key in (.+)\)/.exec(line);
+        if (keyFile) noticed.adminKeyFile = keyFile[1];
         if (!ready && isReady(line)) {
           ready = true;
           resolve();
@@ -63,6 +68,13 @@ presence-kit is running:
   Storybook catalog   http://127.0.0.1:${storybookPort}/
   live catalog        http://127.0.0.1:${storybookPort}/?path=/story/live-with-the-dev-server--catalog
   presence server     ${presenceUrl}/api/v1/health  (24 simulated users, guest sessions on)
+
+Sign in from your app as a guest (this server allows guests):
+  <PresenceProvider url="${presenceUrl}" guest={{ displayName: 'Ada' }}>...</PresenceProvider>
+or as one of the simulated users (sim-1 ... sim-24), with a session minted by the admin key:
+  curl -s -X POST ${presenceUrl}/api/v1/sessions -H "authorization: Bearer $(cat ${noticed.adminKeyFile ?? '<admin key file>'})" \\
+       -H 'content-type: application/json' -d '{"userId":"sim-1"}'
+  then <PresenceProvider url="${presenceUrl}" session={tokens}>, tokens being that answer.
 Ctrl-C stops both.`);
 } catch (error) {
   console.error(`npm run dev: ${error.message}`);

@@ -1,8 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { useEffect, useState } from 'react';
 import { ConnectionStatus, OnlineBadge, OnlineList, StatusPicker, UserAvatar } from '../src/components/index.ts';
-import type { SessionTokens } from '../src/core/index.ts';
-import { PresenceProvider, useCurrentUser, useOnlineUsers } from '../src/react/index.ts';
+import { PresenceProvider, useConnectionState, useCurrentUser, useOnlineUsers } from '../src/react/index.ts';
 
 /**
  * Live stories talk to the presence server that `npm run dev` starts (with simulated users and guest
@@ -10,28 +8,6 @@ import { PresenceProvider, useCurrentUser, useOnlineUsers } from '../src/react/i
  * in-memory fake and render the same every time.
  */
 const SERVER = (import.meta.env.STORYBOOK_PRESENCE_URL as string | undefined) ?? 'http://127.0.0.1:8787';
-
-function useGuestSession(): { tokens: SessionTokens | null; error: string | null } {
-  const [state, setState] = useState<{ tokens: SessionTokens | null; error: string | null }>({ tokens: null, error: null });
-  useEffect(() => {
-    let cancelled = false;
-    fetch(`${SERVER}/api/v1/guest-sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ displayName: 'Catalog visitor' }),
-    })
-      .then(async (response) => {
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        const body = (await response.json()) as { tokens: SessionTokens };
-        if (!cancelled) setState({ tokens: body.tokens, error: null });
-      })
-      .catch((error: unknown) => !cancelled && setState({ tokens: null, error: (error as Error).message }));
-    return () => {
-      cancelled = true;
-    };
-  }, []);
-  return state;
-}
 
 function Header() {
   const online = useOnlineUsers();
@@ -55,18 +31,23 @@ function Header() {
   );
 }
 
-function LiveCatalog() {
-  const { tokens, error } = useGuestSession();
-  if (error)
-    return (
-      <p role="alert">
-        Start the presence server with `npm run dev` ({SERVER}): {error}
-      </p>
-    );
-  if (!tokens) return <p>Signing in as a guest…</p>;
+/** Says what to do when the dev server is not there (the connection keeps retrying meanwhile). */
+function ServerCheck() {
+  const { status, error } = useConnectionState();
+  if (status === 'connected' || !error) return null;
   return (
-    <PresenceProvider url={SERVER} session={tokens}>
+    <p role="alert">
+      Start the presence server with `npm run dev` ({SERVER}): {error.message}
+    </p>
+  );
+}
+
+function LiveCatalog() {
+  // The dev server allows guests: the provider signs in as one itself.
+  return (
+    <PresenceProvider url={SERVER} guest={{ displayName: 'Catalog visitor' }}>
       <div style={{ display: 'grid', gap: 16 }}>
+        <ServerCheck />
         <ConnectionStatus />
         <Header />
         <div className="catalog-row" style={{ alignItems: 'stretch' }}>

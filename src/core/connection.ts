@@ -216,7 +216,10 @@ export class Connection {
       },
       (cause: unknown) => {
         if (this.#socket !== socket) return;
-        this.#fail(cause instanceof PresenceError ? cause : new PresenceError('unauthorized', 'could not get a token', { cause }));
+        const error = cause instanceof PresenceError ? cause : new PresenceError('unauthorized', 'could not get a token', { cause });
+        // Guests turned off, or a request the server refuses: asking again will not help.
+        if (error.code === 'disabled' || error.code === 'forbidden' || error.code === 'invalid-input') this.#halt(error);
+        else this.#fail(error);
       },
     );
   };

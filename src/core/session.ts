@@ -31,6 +31,11 @@ export interface CredentialOptions {
   url: string;
   token?: string | ((reason: TokenReason) => string | Promise<string>);
   session?: SessionTokens;
+  /**
+   * Sign in as a new guest (`POST /api/v1/guest-sessions`) when the server allows guests, as `npm run dev`
+   * does: for development and for anonymous visitors. Ignored when `token` or `session` is given.
+   */
+  guest?: true | { displayName?: string };
   fetch?: typeof fetch;
 }
 
@@ -54,7 +59,7 @@ export interface SessionControl {
   end(next: Exclude<SessionState, 'logged-in'>, error: PresenceError | null): void;
 }
 
-const MISSING_TOKEN = 'no credentials: pass `token` or `session` to createPresenceClient';
+const MISSING_TOKEN = 'no credentials: pass `token`, `session` or `guest` to createPresenceClient';
 
 /**
  * Tokens and the session: hands the connection and REST a token (a fixed one, the app's getter with a
@@ -111,6 +116,26 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
     return refreshing;
   }
 
+  let guestSession: Promise<void> | null = null;
+  /** One guest session for this client, however many callers wait for it (and again if it failed). */
+  function signInAsGuest(guest: true | { displayName?: string }): Promise<void> {
+    guestSession ??= api
+      .request('/api/v1/guest-sessions', {
+        method: 'POST',
+        json: guest === true ? {} : guest,
+        schema: v.object({ tokens: SessionTokensSchema }),
+        anonymous: true,
+      })
+      .then(
+        (answer) => void (tokens = answer.tokens),
+        (error: unknown) => {
+          guestSession = null;
+          throw error;
+        },
+      );
+    return guestSession;
+  }
+
   async function getToken(reason: TokenReason): Promise<string> {
     if (state.getState().session !== 'logged-in') throw new PresenceError('revoked', 'the session has ended');
     const { token } = options;
@@ -120,6 +145,7 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
       cachedToken = await token(reason);
       return cachedToken;
     }
+    if (!tokens && options.guest) await signInAsGuest(options.guest);
     if (tokens) {
       if (reason === 'expired') await refreshTokens();
       return tokens!.accessToken;
@@ -170,5 +196,5 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
     removeAllListeners: () => listeners.clear(),
   };
 
-  return { api, facade, canRenewToken: typeof options.token === 'function' || options.session !== undefined, getToken, end };
+  return { api, facade, canRenewToken: typeof options.token === 'function' || options.session !== undefined || options.guest !== undefined, getToken, end };
 }
