@@ -36,7 +36,14 @@ test('guest: a server without guests says so once, and the client stops instead 
     requests += 1;
     return fetch(input, init);
   };
-  client = createPresenceClient({ url: server.httpUrl, guest: true, fetch: fetchCounting, WebSocket: WebSocket as unknown as WebSocketLike, environment: null, backoff: { minMs: 1, maxMs: 5 } });
+  client = createPresenceClient({
+    url: server.httpUrl,
+    guest: true,
+    fetch: fetchCounting,
+    WebSocket: WebSocket as unknown as WebSocketLike,
+    environment: null,
+    backoff: { minMs: 1, maxMs: 5 },
+  });
   client.connect();
   // 'disconnected' is the stopped state (a retrying client says 'reconnecting'), reached after one request.
   await expect.poll(() => client!.state.getState().status).toBe('disconnected');
