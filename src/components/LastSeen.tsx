@@ -9,7 +9,7 @@ export interface LastSeenProps extends Omit<HTMLAttributes<HTMLTimeElement>, 'ch
   userId: string;
   /** BCP 47 locale for the wording (default: the browser's). */
   locale?: string;
-  /** Text while the user is online (default "Online now"). */
+  /** Text while the user is online (default: "now" in the locale, from Intl.RelativeTimeFormat). */
   onlineText?: string;
   /** Text when there is nothing to show (never seen, or hidden). Default "Not seen yet". */
   neverText?: string;
@@ -42,8 +42,8 @@ export function formatLastSeen(at: number, now: number, locale?: string): string
 }
 
 /**
- * When a user was last online ("5 minutes ago", locale-aware, as a `<time>`); "Online now" while online.
- * All instances share one timer.
+ * When a user was last online ("5 minutes ago", locale-aware, as a `<time>`); "now" (in the locale:
+ * "maintenant", "jetzt") while online. All instances share one timer.
  *
  * @example
  * ```tsx
@@ -51,7 +51,7 @@ export function formatLastSeen(at: number, now: number, locale?: string): string
  * ```
  */
 export const LastSeen = forwardRef<HTMLTimeElement, LastSeenProps>(function LastSeen(
-  { userId, locale, onlineText = 'Online now', neverText = 'Not seen yet', className, ...rest },
+  { userId, locale, onlineText, neverText = 'Not seen yet', className, ...rest },
   ref,
 ) {
   const { online, lastOnline } = useUserPresence(
@@ -62,7 +62,7 @@ export const LastSeen = forwardRef<HTMLTimeElement, LastSeenProps>(function Last
   const now = useNow();
   const at = lastOnline === null ? null : Date.parse(lastOnline);
   const text = useMemo(
-    () => (online ? onlineText : at === null ? neverText : formatLastSeen(at, now, locale)),
+    () => (online ? (onlineText ?? formatLastSeen(now, now, locale)) : at === null ? neverText : formatLastSeen(at, now, locale)),
     [online, at, now, locale, onlineText, neverText],
   );
   return (

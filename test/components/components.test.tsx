@@ -121,7 +121,7 @@ describe('LastSeen', () => {
     expect(formatLastSeen(now - 10_000, now, 'en')).toBe('now');
   });
 
-  test('shows "Online now" while online, the relative time once offline; all instances share one timer', async () => {
+  test('shows "now" (localized) while online, the relative time once offline; all instances share one timer', async () => {
     const lastOnline = new Date(Date.now() - 3 * 3600_000).toISOString();
     const { Wrapper } = setup([
       makeUserView('grace', { presence: makePresence('offline', { lastOnline }) }),
@@ -132,13 +132,16 @@ describe('LastSeen', () => {
         <LastSeen userId="grace" locale="en" data-testid="grace" />
         <LastSeen userId="linus" locale="en" data-testid="linus" />
         <LastSeen userId="grace" locale="de" data-testid="grace-de" />
+        <LastSeen userId="linus" locale="fr" data-testid="linus-fr" />
       </>,
       { wrapper: Wrapper },
     );
     await waitFor(() => expect(screen.getByTestId('grace').textContent).toBe('3 hours ago'));
     expect(screen.getByTestId('grace-de').textContent).toBe('vor 3 Stunden');
     expect(screen.getByTestId('grace').getAttribute('datetime')).toBe(lastOnline);
-    expect(screen.getByTestId('linus').textContent).toBe('Online now');
+    // "Online now" is Intl's own phrase for now, localized like the others.
+    expect(screen.getByTestId('linus').textContent).toBe('now');
+    expect(screen.getByTestId('linus-fr').textContent).toBe('maintenant');
     expect(activeClockCount()).toBe(1);
     cleanup();
     expect(activeClockCount()).toBe(0);
@@ -155,9 +158,35 @@ describe('ConnectionStatus', () => {
     expect(region.textContent).toBe('');
     act(() => controls.setNetwork('down'));
     await waitFor(() => expect(region.dataset.state).toBe('reconnecting'));
-    expect(region.textContent).toContain('Reconnecting');
+    // Plain words and a spinner; the developer's error text only on request.
+    expect(region.textContent).toBe('Reconnecting…');
+    expect(region.querySelector('.pk-spinner')).not.toBeNull();
+    expect(region.dataset.error).toBe('network');
     act(() => controls.setNetwork('up'));
     await waitFor(() => expect(region.dataset.state).toBe('connected'), { timeout: 3000 });
+  });
+
+  test('says "Offline — changes will sync" while the browser has no network, and "Signed out" once the session is revoked', async () => {
+    const { Wrapper, controls, client } = setup([]);
+    render(<ConnectionStatus data-testid="connection" showDetails />, { wrapper: Wrapper });
+    const region = screen.getByTestId('connection');
+    await waitFor(() => expect(region.dataset.state).toBe('connected'));
+    const onLine = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    act(() => {
+      controls.setNetwork('down');
+      window.dispatchEvent(new Event('offline'));
+    });
+    await waitFor(() => expect(region.textContent).toMatch(/^Offline — changes will sync/));
+    expect(region.querySelector('.pk-spinner')).toBeNull();
+    onLine.mockReturnValue(true);
+    act(() => {
+      controls.setNetwork('up');
+      window.dispatchEvent(new Event('online'));
+    });
+    await waitFor(() => expect(region.dataset.state).toBe('connected'), { timeout: 3000 });
+    await act(() => client.session.logOut());
+    await waitFor(() => expect(region.dataset.state).toBe('disconnected'));
+    expect(region.textContent).toBe('Signed out');
   });
 });
 
