@@ -15,13 +15,14 @@ import {
 } from 'react';
 import { useConnectionState } from '../react/useConnectionState.ts';
 import { useOnlineUsers } from '../react/useOnlineUsers.ts';
+import { useOnlineUsersByStatus } from '../react/useOnlineUsersByStatus.ts';
 import { useSession } from '../react/useSession.ts';
 import { usePresenceClient } from '../react/usePresenceClient.ts';
 import { useUser } from '../react/useUser.ts';
 import { useUsers } from '../react/useUsers.ts';
+import { AllRows } from './AllRows.tsx';
 import { LastSeen } from './LastSeen.tsx';
 import { cx, displayStatus, STATUS_LABELS } from './labels.ts';
-import { AllRows } from './AllRows.tsx';
 import { VIRTUALIZE_ABOVE, type RowWindowHandle, type RowWindowProps } from './row-window.ts';
 import { UserAvatar } from './UserAvatar.tsx';
 
@@ -36,21 +37,29 @@ export interface OnlineListProps extends Omit<HTMLAttributes<HTMLDivElement>, 'c
   searchable?: boolean;
   /** List people who are offline too, after those online (default true). */
   showOffline?: boolean;
-  /** Height of one row in px (default 56). */
+  /** Height of one row in px (default 56), section headings included. */
   rowHeight?: number;
   /** Called with a user id on click or Enter. */
   onSelect?: (userId: string) => void;
-  /** Leave the signed-in user out of the list (default false). */
+  /** Leave the signed-in user out of the list (default false; otherwise marked "(you)"). */
   hideCurrentUser?: boolean;
 }
 
-const NO_USERS: string[] = [];
+type Section = 'online' | 'away' | 'busy' | 'offline';
+type ListRow = { kind: 'section'; section: Section; count: string } | { kind: 'user'; id: string; position: number };
+
+// Natural order ("User 2" before "User 10"), ignoring case and accents.
+const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+const SKELETON_ROWS = 5;
 
 /**
- * Everyone online first (by name), then everyone else, with avatar, name, status message and last seen.
- * Virtualized above 150 rows (10,000 people scroll smoothly; the virtualizer is loaded then, on demand),
- * every row in the DOM below (so rows render in jsdom tests), searchable, and keyboard navigable as a listbox (arrows,
- * Home/End, Page Up/Down, Enter). `data-state` is 'loading', 'error', 'empty' or 'ready'.
+ * Everyone online in sections (online, away, busy, then offline people when shown), each by name in
+ * natural order with a count, with avatar, name, status message and last seen; the signed-in user is
+ * marked "(you)". Virtualized above 150 rows (10,000 people scroll smoothly; the virtualizer is loaded
+ * then, on demand), every row in the DOM below (so rows render in jsdom tests), searchable, and keyboard
+ * navigable as a listbox (arrows, Home/End, Page Up/Down, Enter). `data-state` is 'loading' (skeleton
+ * rows), 'error' (a message and a retry button), 'empty' or 'ready'. The count is everyone online, as
+ * `useOnlineUsers` says, so it matches every other component.
  *
  * @example
  * ```tsx
@@ -69,23 +78,40 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const search = useDeferredValue(query.trim().toLowerCase());
   const offline = useUsers({ online: false, limit: 100, ...(search ? { search } : {}) }, { enabled: showOffline });
 
-  // Ordered by membership only: a status change inside the online set never re-sorts or re-renders the list.
-  const onlineIds = useMemo(() => {
+  // Sorted when someone comes or goes (or the search changes); a status change only regroups, in one pass.
+  const ordered = useMemo(() => {
     const named = online.flatMap((id) => {
       const user = client.peekUser(id);
       if (!user || (hideCurrentUser && id === me)) return [];
       if (search && !user.displayName.toLowerCase().includes(search) && !user.username.toLowerCase().includes(search)) return [];
       return [[id, user.displayName] as const];
     });
-    const collator = new Intl.Collator(undefined, { sensitivity: 'base' });
     return named.sort((a, b) => collator.compare(a[1], b[1])).map(([id]) => id);
   }, [client, online, search, hideCurrentUser, me]);
-  const rows = useMemo(() => {
-    if (!showOffline) return onlineIds;
-    const isOnline = new Set(online);
-    const rest = offline.users.filter((user) => !isOnline.has(user.id) && !(hideCurrentUser && user.id === me)).map((user) => user.id);
-    return rest.length === 0 ? (onlineIds.length ? onlineIds : NO_USERS) : [...onlineIds, ...rest];
-  }, [online, onlineIds, offline.users, showOffline, hideCurrentUser, me]);
+  const groups = useOnlineUsersByStatus(ordered);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = offline;
+
+  const { rows, userRows } = useMemo(() => {
+    const rows: ListRow[] = [];
+    const userRows: number[] = [];
+    const section = (name: Section, ids: readonly string[], more = false) => {
+      if (ids.length === 0) return;
+      rows.push({ kind: 'section', section: name, count: `${ids.length}${more ? '+' : ''}` });
+      for (const id of ids) {
+        userRows.push(rows.length);
+        rows.push({ kind: 'user', id, position: userRows.length });
+      }
+    };
+    section('online', groups.online);
+    section('away', groups.away);
+    section('busy', groups.busy);
+    if (showOffline) {
+      const isOnline = new Set(online);
+      const others = offline.users.filter((user) => !isOnline.has(user.id) && !(hideCurrentUser && user.id === me)).map((user) => user.id);
+      section('offline', others, hasNextPage);
+    }
+    return { rows, userRows };
+  }, [groups, showOffline, online, offline.users, hideCurrentUser, me, hasNextPage]);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const windowHandle = useRef<RowWindowHandle>(null);
@@ -96,34 +122,38 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
       setRange((held) => (held[0] === first && held[1] === last && held[2] === visible ? held : [first, last, visible])),
     [],
   );
+  /** The active person, by their place among the people (section headings are not options). */
   const [active, setActive] = useState(0);
   const listId = useId();
-  const activeIndex = Math.min(active, rows.length - 1);
+  const activePosition = Math.min(active, userRows.length - 1);
+  const activeRow = userRows[activePosition] ?? -1;
 
   // Fetch the next page of the directory when the end comes into view.
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = offline;
   useEffect(() => {
     if (showOffline && hasNextPage && !isFetchingNextPage && lastVisible >= rows.length - 10) void fetchNextPage();
   }, [showOffline, hasNextPage, isFetchingNextPage, lastVisible, rows.length, fetchNextPage]);
 
-  const move = (index: number) => {
-    const next = Math.max(0, Math.min(rows.length - 1, index));
+  const move = (position: number) => {
+    const next = Math.max(0, Math.min(userRows.length - 1, position));
     setActive(next);
-    windowHandle.current?.scrollToIndex(next);
+    windowHandle.current?.scrollToIndex(userRows[next]!);
   };
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? rowHeight * 8) / rowHeight));
     const keys: Record<string, () => void> = {
-      ArrowDown: () => move(activeIndex + 1),
-      ArrowUp: () => move(activeIndex - 1),
+      ArrowDown: () => move(activePosition + 1),
+      ArrowUp: () => move(activePosition - 1),
       Home: () => move(0),
-      End: () => move(rows.length - 1),
-      PageDown: () => move(activeIndex + page),
-      PageUp: () => move(activeIndex - page),
-      Enter: () => rows[activeIndex] && onSelect?.(rows[activeIndex]),
+      End: () => move(userRows.length - 1),
+      PageDown: () => move(activePosition + page),
+      PageUp: () => move(activePosition - page),
+      Enter: () => {
+        const row = rows[activeRow];
+        if (row?.kind === 'user') onSelect?.(row.id);
+      },
     };
     const action = keys[event.key];
-    if (!action || rows.length === 0) return;
+    if (!action || userRows.length === 0) return;
     event.preventDefault();
     action();
   };
@@ -137,18 +167,38 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
     scrollRef,
     handle: windowHandle,
     onRange,
-    renderRow: (index, top) => (
-      <OnlineListRow
-        key={rows[index]}
-        id={optionId(index)}
-        userId={rows[index]!}
-        active={index === activeIndex}
-        top={top}
-        height={rowHeight}
-        onSelect={onSelect}
-        onPointerEnter={() => setActive(index)}
-      />
-    ),
+    renderRow: (index, top) => {
+      const row = rows[index]!;
+      if (row.kind === 'section') {
+        return (
+          // Each option names its status already: the heading is for the eye.
+          <div
+            key={`section-${row.section}`}
+            className="pk-online-list-section"
+            data-status={row.section}
+            aria-hidden="true"
+            style={{ transform: `translateY(${top}px)`, height: rowHeight }}
+          >
+            {STATUS_LABELS[row.section]} <span className="pk-online-list-section-count">{row.count}</span>
+          </div>
+        );
+      }
+      return (
+        <OnlineListRow
+          key={row.id}
+          id={optionId(index)}
+          userId={row.id}
+          you={row.id === me}
+          position={row.position}
+          setSize={userRows.length}
+          active={index === activeRow}
+          top={top}
+          height={rowHeight}
+          onSelect={onSelect}
+          onPointerEnter={() => setActive(row.position - 1)}
+        />
+      );
+    },
   };
 
   return (
@@ -168,7 +218,7 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
         />
       ) : null}
       <p className="pk-online-list-count" aria-live="polite">
-        {onlineIds.length} online
+        {online.length} online
       </p>
       {state === 'ready' ? (
         <div
@@ -179,7 +229,7 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
           aria-label={label}
           tabIndex={0}
           // Only an option that is in the DOM can be the active descendant; virtualized ones come and go.
-          aria-activedescendant={activeIndex >= firstRendered && activeIndex <= lastRendered ? optionId(activeIndex) : undefined}
+          aria-activedescendant={activeRow >= firstRendered && activeRow <= lastRendered ? optionId(activeRow) : undefined}
           onKeyDown={onKeyDown}
         >
           {rows.length > VIRTUALIZE_ABOVE ? (
@@ -193,15 +243,30 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
       ) : (
         // No listbox without options: the state is told as a status message instead.
         <div ref={scrollRef} id={listId} className="pk-online-list-scroll" aria-busy={state === 'loading'}>
-          <p className="pk-online-list-message" role="status">
-            {state === 'loading'
-              ? 'Loading people…'
-              : state === 'error'
-                ? `Could not load people: ${offline.error?.message}`
-                : search
-                  ? `No one matches “${query}”`
-                  : 'No one here yet'}
-          </p>
+          {state === 'loading' ? (
+            <>
+              <p className="pk-visually-hidden" role="status">
+                Loading people…
+              </p>
+              {Array.from({ length: SKELETON_ROWS }, (_, index) => (
+                <div key={index} className="pk-online-list-skeleton" aria-hidden="true" style={{ height: rowHeight }}>
+                  <span className="pk-skeleton pk-skeleton-avatar" />
+                  <span className="pk-skeleton pk-skeleton-line" />
+                </div>
+              ))}
+            </>
+          ) : state === 'error' ? (
+            <div className="pk-online-list-message" role="alert">
+              <p>Could not load people. Check your connection and try again.</p>
+              <button type="button" className="pk-button" onClick={() => void offline.refetch()}>
+                Try again
+              </button>
+            </div>
+          ) : (
+            <p className="pk-online-list-message" role="status">
+              {search ? `No one matches “${query}”` : 'No one here yet'}
+            </p>
+          )}
         </div>
       )}
     </div>
@@ -211,6 +276,9 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
 interface RowProps {
   id: string;
   userId: string;
+  you: boolean;
+  position: number;
+  setSize: number;
   active: boolean;
   top: number;
   height: number;
@@ -219,7 +287,7 @@ interface RowProps {
 }
 
 /** One person. Re-renders when that person changes, or when it becomes the active row. */
-const OnlineListRow = memo(function OnlineListRow({ id, userId, active, top, height, onSelect, onPointerEnter }: RowProps) {
+const OnlineListRow = memo(function OnlineListRow({ id, userId, you, position, setSize, active, top, height, onSelect, onPointerEnter }: RowProps) {
   const { user } = useUser(userId);
   const status = displayStatus(user === undefined ? undefined : (user?.presence ?? null));
   const name = user?.displayName ?? userId;
@@ -228,6 +296,9 @@ const OnlineListRow = memo(function OnlineListRow({ id, userId, active, top, hei
       id={id}
       role="option"
       aria-selected={active}
+      // Virtualized: the DOM holds a window of the people, so each says where it stands.
+      aria-posinset={position}
+      aria-setsize={setSize}
       className="pk-online-list-row"
       data-status={status}
       data-active={active || undefined}
@@ -237,7 +308,10 @@ const OnlineListRow = memo(function OnlineListRow({ id, userId, active, top, hei
     >
       <UserAvatar userId={userId} size="md" aria-hidden="true" />
       <span className="pk-online-list-text">
-        <span className="pk-online-list-name">{name}</span>
+        <span className="pk-online-list-name">
+          {name}
+          {you ? <span className="pk-online-list-you"> (you)</span> : null}
+        </span>
         <span className="pk-online-list-detail">
           <span className="pk-visually-hidden">{STATUS_LABELS[status]}. </span>
           {user?.presence?.statusMessage ? <span className="pk-online-list-message-text">{user.presence.statusMessage}</span> : null}

@@ -47,6 +47,11 @@ export interface UserEntry {
  */
 export interface PresenceStore {
   readonly state: StoreApi<PresenceState>;
+  /**
+   * A counter bumped when someone comes or goes or an online user's status changes: for views grouped
+   * by status. Kept apart from `state`, which never changes per presence update.
+   */
+  readonly statusChanges: StoreApi<number>;
   /** The store of one user, created on first use. */
   userStore(id: string): StoreApi<UserEntry>;
   /** The entry of one user, without creating a store. */
@@ -89,6 +94,7 @@ export function createPresenceStore(): PresenceStore {
     session: 'logged-in',
     onlineVersion: 0,
   }));
+  const statusChanges = createStore<number>()(() => 0);
   const users = new Map<string, StoreApi<UserEntry>>();
   const online = new Set<string>();
   let onlineList: readonly string[] = [];
@@ -106,16 +112,19 @@ export function createPresenceStore(): PresenceStore {
     const next = build(previous);
     store.setState(next, true);
     const isOnline = next.presence?.online === true;
-    if (isOnline !== online.has(id)) {
+    const joinedOrLeft = isOnline !== online.has(id);
+    if (joinedOrLeft) {
       if (isOnline) online.add(id);
       else online.delete(id);
       state.setState({ onlineVersion: state.getState().onlineVersion + 1 });
     }
+    if (joinedOrLeft || (isOnline && previous.presence?.status !== next.presence?.status)) statusChanges.setState(statusChanges.getState() + 1, true);
     return { previous, next };
   }
 
   return {
     state,
+    statusChanges,
     userStore,
     peek: (id) => users.get(id)?.getState(),
     applyView(view, seq) {

@@ -11,6 +11,8 @@ export type { UseCurrentUserResult } from './useCurrentUser.ts';
 export { useUsers } from './useUsers.ts';
 export type { UseUsersResult } from './useUsers.ts';
 export { useOnlineUsers } from './useOnlineUsers.ts';
+export { useOnlineUsersByStatus } from './useOnlineUsersByStatus.ts';
+export type { OnlineUsersByStatus } from './useOnlineUsersByStatus.ts';
 export { useOnConnect, useOnConnectionEvent, useOnDisconnect, useOnStatusUpdate, useOnUserPresenceChanged } from './useUserEvents.ts';
 export { useBlockedUsers } from './useBlockedUsers.ts';
 export type { UseBlockedUsersResult } from './useBlockedUsers.ts';

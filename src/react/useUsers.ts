@@ -12,6 +12,8 @@ export interface UseUsersResult {
   /** 'idle' while disabled. */
   status: 'idle' | 'loading' | 'success' | 'error';
   error: PresenceError | null;
+  /** A request is in flight (the first page, the next one, or a refetch). */
+  isFetching: boolean;
   hasNextPage: boolean;
   isFetchingNextPage: boolean;
   fetchNextPage(): Promise<unknown>;
@@ -41,6 +43,7 @@ export function useUsers(filters: Omit<UserFilters, 'cursor'> = {}, options: { e
     users,
     status: query.status === 'pending' ? (query.fetchStatus === 'idle' ? 'idle' : 'loading') : query.status,
     error: (query.error as PresenceError | null) ?? null,
+    isFetching: query.isFetching,
     hasNextPage: query.hasNextPage,
     isFetchingNextPage: query.isFetchingNextPage,
     fetchNextPage: query.fetchNextPage,

@@ -78,26 +78,53 @@ describe('UserAvatar', () => {
 });
 
 describe('OnlineList', () => {
-  test('a short list renders every row in a DOM without layout (happy-dom), online first, with keyboard navigation', async () => {
+  const names = () => screen.getAllByRole('option').map((option) => option.querySelector('.pk-online-list-name')!.textContent);
+  const headings = (container: HTMLElement) => [...container.querySelectorAll('.pk-online-list-section')].map((heading) => heading.textContent);
+
+  test('sections by status (online, away, busy, offline) with counts, natural order, every row in a DOM without layout, keyboard across sections', async () => {
     const { Wrapper } = setup([
-      makeUserView('grace', { displayName: 'Grace', presence: makePresence('online') }),
+      makeUserView('u10', { displayName: 'User 10', presence: makePresence('online') }),
+      makeUserView('u2', { displayName: 'user 2', presence: makePresence('online') }),
       makeUserView('ada', { displayName: 'Ada', presence: makePresence('busy') }),
+      makeUserView('grace', { displayName: 'Grace', presence: makePresence('away') }),
       makeUserView('alan', { displayName: 'Alan', presence: makePresence('offline') }),
     ]);
     const selected: string[] = [];
-    render(<OnlineList hideCurrentUser onSelect={(id) => selected.push(id)} />, { wrapper: Wrapper });
+    const { container } = render(<OnlineList hideCurrentUser onSelect={(id) => selected.push(id)} />, { wrapper: Wrapper });
     const list = await screen.findByRole('listbox', { name: 'People' });
-    await waitFor(() =>
-      expect(screen.getAllByRole('option').map((option) => option.textContent)).toEqual([
-        expect.stringContaining('Ada'),
-        expect.stringContaining('Grace'),
-        expect.stringContaining('Alan'),
-      ]),
-    );
-    fireEvent.keyDown(list, { key: 'ArrowDown' });
+    await waitFor(() => expect(names()).toEqual(['user 2', 'User 10', 'Grace', 'Ada', 'Alan']));
+    expect(headings(container)).toEqual(['Online 2', 'Away 1', 'Busy 1', 'Offline 1']);
+    // Headings are for the eye: each option names its status, and says where it stands among the people.
+    expect(screen.getAllByRole('option')[3]!.textContent).toContain('Busy.');
+    expect(screen.getAllByRole('option').map((option) => option.getAttribute('aria-posinset'))).toEqual(['1', '2', '3', '4', '5']);
+    // The count is everyone online, as useOnlineUsers says (the current user too), whatever the list hides.
+    expect(screen.getByText('5 online')).toBeTruthy();
+    for (let i = 0; i < 3; i++) fireEvent.keyDown(list, { key: 'ArrowDown' });
     fireEvent.keyDown(list, { key: 'Enter' });
-    expect(selected).toEqual(['grace']);
-    expect(list.getAttribute('aria-activedescendant')).toBe(screen.getAllByRole('option')[1]!.id);
+    expect(selected).toEqual(['ada']);
+    expect(list.getAttribute('aria-activedescendant')).toBe(screen.getAllByRole('option')[3]!.id);
+  });
+
+  test('a status change moves a person between sections; the signed-in user is marked (you)', async () => {
+    const { Wrapper, controls } = setup([makeUserView('grace', { displayName: 'Grace', presence: makePresence('online') })]);
+    const { container } = render(<OnlineList showOffline={false} />, { wrapper: Wrapper });
+    await waitFor(() => expect(names()).toEqual(['Grace', 'me (you)']));
+    act(() => controls.setPresence('grace', { status: 'busy' }));
+    await waitFor(() => expect(headings(container)).toEqual(['Online 1', 'Busy 1']));
+    expect(names()).toEqual(['me (you)', 'Grace']);
+  });
+
+  test('loading shows skeleton rows; a failed load says so in words and retries on request', async () => {
+    const { Wrapper } = setup([], { failRequestsWith: 500, latencyMs: 200 });
+    const { container } = render(<OnlineList hideCurrentUser />, { wrapper: Wrapper });
+    expect(container.querySelectorAll('.pk-online-list-skeleton')).toHaveLength(5);
+    const alert = await screen.findByRole('alert', undefined, { timeout: 5000 });
+    expect(alert.textContent).toContain('Could not load people.');
+    expect(alert.textContent).not.toMatch(/HTTP|500|server-error/);
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    const list = container.querySelector('.pk-online-list')!;
+    await waitFor(() => expect(list.getAttribute('data-state')).toBe('loading'));
+    await waitFor(() => expect(list.getAttribute('data-state')).toBe('error'), { timeout: 5000 });
   });
 
   test('a long list loads the virtualizer: only a window of rows is in the DOM', async () => {
@@ -108,7 +135,8 @@ describe('OnlineList', () => {
     const list = screen.getByRole('listbox', { name: 'People' });
     // No layout here, so the virtualizer sees a viewport of zero height and renders no more than its overscan.
     await waitFor(() => expect(screen.queryAllByRole('option').length).toBeLessThan(20));
-    expect(list.firstElementChild!.getAttribute('style')).toContain(`height: ${401 * 56}px`);
+    // 401 people and one heading.
+    expect(list.firstElementChild!.getAttribute('style')).toContain(`height: ${402 * 56}px`);
   });
 });
 
