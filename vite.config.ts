@@ -1,5 +1,6 @@
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { playwright } from '@vitest/browser-playwright';
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const CLIENT_ENTRIES = new Set(['index', 'components']);
@@ -57,6 +58,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        // Examples import the package by name, as an app does: here that is the source.
+        resolve: {
+          alias: [
+            { find: /^presence-kit$/, replacement: resolve(import.meta.dirname, 'src/index.ts') },
+            { find: /^presence-kit\/styles\.css$/, replacement: resolve(import.meta.dirname, 'src/components/styles.css') },
+            { find: /^presence-kit\/(core|components|server|testing)$/, replacement: resolve(import.meta.dirname, 'src/$1/index.ts') },
+          ],
+        },
         test: {
           name: 'unit',
           include: ['test/**/*.test.{ts,tsx}'],
