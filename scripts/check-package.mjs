@@ -85,6 +85,7 @@ console.log('runtime ok: ' + entries.join(', '));
     if (!readFileSync(join(root, 'dist', entry), 'utf8').startsWith('"use client";')) throw new Error(`dist/${entry} lacks "use client"`);
   }
   if (!readFileSync(join(root, 'dist', 'styles.css'), 'utf8').includes('.pk-avatar')) throw new Error('dist/styles.css is missing');
+  if (!readFileSync(join(root, 'dist', 'dark.css'), 'utf8').includes('prefers-color-scheme')) throw new Error('dist/dark.css is missing');
   if (readFileSync(join(root, 'dist', 'server.js'), 'utf8').includes('use client')) throw new Error('dist/server.js must not be a client module');
   console.log('directives ok');
   // Every export has a `default` condition, and no declaration imports a `.ts` file (nodenext rejects it).

@@ -1,6 +1,6 @@
 // After `vite build` and `tsc -p tsconfig.build.json`: declarations import each other with `.js`
 // (tsc keeps the sources' `.ts` in .d.ts files, which nodenext consumers and attw reject), and the
-// stylesheet is copied beside the bundles.
+// stylesheets are copied beside the bundles.
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -17,5 +17,5 @@ for (const entry of readdirSync(join(dist, 'types'), { recursive: true, withFile
     files += 1;
   }
 }
-copyFileSync(resolve(dist, '..', 'src', 'components', 'styles.css'), join(dist, 'styles.css'));
-console.log(`finish-build: ${files} declaration files rewritten to .js imports; styles.css copied`);
+for (const sheet of ['styles.css', 'dark.css']) copyFileSync(resolve(dist, '..', 'src', 'components', sheet), join(dist, sheet));
+console.log(`finish-build: ${files} declaration files rewritten to .js imports; styles.css and dark.css copied`);
