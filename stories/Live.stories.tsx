@@ -1,5 +1,5 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { ConnectionStatus, OnlineBadge, OnlineList, StatusPicker, UserAvatar } from '../src/components/index.ts';
+import { AvatarStack, ConnectionStatus, OnlineBadge, OnlineList, StatusPicker, UserAvatar } from '../src/components/index.ts';
 import { PresenceProvider, useConnectionState, useCurrentUser, useOnlineUsers } from '../src/react/index.ts';
 
 /**
@@ -15,9 +15,7 @@ function Header() {
   return (
     <header className="catalog-row" style={{ justifyContent: 'space-between' }}>
       <div className="catalog-row">
-        {online.slice(0, 8).map((id) => (
-          <UserAvatar key={id} userId={id} size="md" />
-        ))}
+        <AvatarStack max={8} size="md" />
         <span className="catalog-muted">{online.length} online now</span>
       </div>
       {user ? (

@@ -3,7 +3,17 @@ import { QueryClient } from '@tanstack/react-query';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { activeClockCount } from '../../src/components/clock.ts';
-import { ConnectionStatus, LastSeen, OnlineBadge, OnlineList, StatusPicker, UserAvatar, formatLastSeen, initialsOf } from '../../src/components/index.ts';
+import {
+  AvatarStack,
+  ConnectionStatus,
+  LastSeen,
+  OnlineBadge,
+  OnlineList,
+  StatusPicker,
+  UserAvatar,
+  formatLastSeen,
+  initialsOf,
+} from '../../src/components/index.ts';
 import { presenceKeys } from '../../src/react/queryKeys.ts';
 import { createMockPresence, createPresenceWrapper, makePresence, makeUserView } from '../../src/testing/browser.ts';
 
@@ -137,6 +147,22 @@ describe('OnlineList', () => {
     await waitFor(() => expect(screen.queryAllByRole('option').length).toBeLessThan(20));
     // 401 people and one heading.
     expect(list.firstElementChild!.getAttribute('style')).toContain(`height: ${402 * 56}px`);
+  });
+});
+
+describe('AvatarStack', () => {
+  test('shows the first avatars and +N, and one live summary for assistive technology', async () => {
+    const names = ['Ada', 'Grace', 'Linus', 'Radia', 'Ken', 'Barbara'];
+    const { Wrapper, controls } = setup(names.map((name) => makeUserView(name.toLowerCase(), { displayName: name, presence: makePresence('online') })));
+    render(<AvatarStack max={3} hideCurrentUser />, { wrapper: Wrapper });
+    const stack = await screen.findByRole('img', { name: 'Ada, Grace, and 4 others online' });
+    expect(stack.querySelectorAll('.pk-avatar')).toHaveLength(3);
+    expect(stack.querySelector('.pk-avatar-stack-more')!.textContent).toBe('+3');
+    // The avatars inside are not announced one by one.
+    expect([...stack.querySelectorAll('.pk-avatar')].every((avatar) => avatar.getAttribute('aria-hidden') === 'true')).toBe(true);
+    act(() => controls.setPresence('ada', { status: 'offline' }));
+    await waitFor(() => expect(stack.getAttribute('aria-label')).toBe('Grace, Linus, and 3 others online'));
+    expect(stack.querySelector('.pk-avatar-stack-more')!.textContent).toBe('+2');
   });
 });
 
