@@ -1,3 +1,9 @@
+/**
+ * The drop-in components, imported from `presence-kit` or `presence-kit/components`; their stylesheet is `presence-kit/styles.css`.
+ *
+ * @packageDocumentation
+ * @module presence-kit/components
+ */
 export { OnlineBadge } from './OnlineBadge.tsx';
 export type { OnlineBadgeProps } from './OnlineBadge.tsx';
 export { UserAvatar, initialsOf } from './UserAvatar.tsx';

@@ -1,3 +1,9 @@
+/**
+ * The framework-free client, imported from `presence-kit/core` (and from `presence-kit`).
+ *
+ * @packageDocumentation
+ * @module presence-kit/core
+ */
 // presence-kit/core: what an app calls, nothing it does not. The modular style is the core client
 // plus the functions an app uses (a bundler drops the rest); `createPresenceClient` has them all as methods.
 export { createPresenceCore } from './presence-core.ts';

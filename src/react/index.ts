@@ -1,3 +1,9 @@
+/**
+ * React: PresenceProvider and the hooks, imported from `presence-kit` (which also re-exports the components and the core).
+ *
+ * @packageDocumentation
+ * @module presence-kit
+ */
 export { PresenceProvider } from './PresenceProvider.tsx';
 export type { PresenceProviderProps } from './PresenceProvider.tsx';
 export { usePresenceClient } from './usePresenceClient.ts';

@@ -1,3 +1,9 @@
+/**
+ * The presence server and the protocol's schemas, imported from `presence-kit/server`.
+ *
+ * @packageDocumentation
+ * @module presence-kit/server
+ */
 export { createPresenceServer } from './server.ts';
 export type { PresenceServer, PresenceServerControls, PresenceServerOptions } from './server.ts';
 export type { HubLimits } from './hub.ts';

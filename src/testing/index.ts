@@ -1,3 +1,9 @@
+/**
+ * Test helpers for Node test runners: a real server on a free port, signed-in clients, a wrapper for Testing Library.
+ *
+ * @packageDocumentation
+ * @module presence-kit/testing
+ */
 import { WebSocket as NodeWebSocket } from 'ws';
 import { createPresenceClient, type PresenceClient, type PresenceClientOptions } from '../core/index.ts';
 import type { CreateUserInput } from '../core/protocol/index.ts';

@@ -1,5 +1,5 @@
 /**
- * Error codes carried by `error` frames, REST error bodies and {@link PresenceError}.
+ * Error codes carried by `error` frames, REST error bodies and `PresenceError`.
  *
  * @example
  * ```ts
