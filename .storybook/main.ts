@@ -6,6 +6,8 @@ const config: StorybookConfig = {
   framework: { name: '@storybook/react-vite', options: {} },
   staticDirs: ['./public'],
   core: { disableTelemetry: true },
+  // The catalog is for the kit's users, not a Storybook tour.
+  features: { sidebarOnboardingChecklist: false },
   typescript: { reactDocgen: 'react-docgen-typescript' },
   // vite.config.ts builds the library: the catalog is an app, so drop the library-only settings.
   viteFinal: (viteConfig) => {

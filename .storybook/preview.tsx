@@ -6,7 +6,8 @@ import './catalog.css';
 const withTheme: Decorator = (Story, context) => {
   const theme = (context.globals.theme as string | undefined) ?? 'light';
   return (
-    <div className="catalog-frame" data-theme={theme}>
+    // A story alone fills the canvas with its theme's surface; on a docs page, stories keep their own height.
+    <div className="catalog-frame" data-theme={theme} data-view={context.viewMode}>
       <Story />
     </div>
   );
