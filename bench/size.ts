@@ -23,9 +23,9 @@ const BUDGETS: Record<string, number> = { 'typical app import': 15_000, 'provide
  * 16,310 / 14,166 B with the bundles defined as the issue does), then raised, each time in the change that
  * needed it: +0.1 KB for rows that skip the context in flat lists (3.7x -> 1.2x the keyed-store floor at
  * 10,000 rows), +0.1 KB for guest sign-in, +0.6 KB (typical import) for OnlineList's sections, skeleton,
- * retry and "(you)".
+ * retry and "(you)", +0.15 KB for saying why a connection never opens (the diagnosis itself loads on demand).
  */
-const REACHED: Record<string, number> = { 'typical app import': 19_120, 'provider + UserAvatar': 14_350, 'minimal core': 12_050 };
+const REACHED: Record<string, number> = { 'typical app import': 19_280, 'provider + UserAvatar': 14_510, 'minimal core': 12_200 };
 const check = process.argv.includes('--check');
 const PEER_FIGURES = [
   ['Liveblocks react', 68_028],

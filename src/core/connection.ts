@@ -42,6 +42,8 @@ export interface ConnectionOptions {
   onProblem: (error: PresenceError) => void;
   /** The session is over for good (revoked). */
   onRevoked: () => void;
+  /** A socket closed before it ever opened, and no attempt has connected yet: worth finding out why. */
+  onNeverOpened?: () => void;
   /** Presence to send with `auth`, applied before the connection counts (a user arriving invisible). */
   authPresence?: () => PresencePatch | undefined;
 }
@@ -84,6 +86,8 @@ export class Connection {
   /** Bounds each step before the welcome: opening the socket, then authenticating. */
   #stepTimer: ReturnType<typeof setTimeout> | undefined;
   #lastError: PresenceError | null = null;
+  /** Why attempts fail, when someone found out (see `explain`): told instead of a bare "lost". */
+  #diagnosis: PresenceError | null = null;
   #emitted: { status: PresenceConnectionStatus; error: PresenceError | null } = { status: 'idle', error: null };
   readonly #heartbeat;
 
@@ -153,6 +157,14 @@ export class Connection {
     socket.removeEventListener('message', this.#handleMessage);
     socket.removeEventListener('close', this.#handleClose);
     socket.close(code, reason);
+  }
+
+  /** Replaces the generic "connection lost" of the attempts to come with why they fail, until connected. */
+  explain(diagnosis: PresenceError): void {
+    if (this.#phase === 'open' || this.#phase === 'stopped' || this.#phase === 'idle') return;
+    this.#diagnosis = diagnosis;
+    this.#lastError = diagnosis;
+    this.#emit(this.status, diagnosis);
   }
 
   /** Probes the link now (after an 'offline' event or when the tab becomes visible). */
@@ -242,6 +254,7 @@ export class Connection {
       this.#unauthorizedInARow = 0;
       this.#everConnected = true;
       this.#lastError = null;
+      this.#diagnosis = null;
       this.#setPhase('open');
       this.#heartbeat.start();
     }
@@ -250,6 +263,7 @@ export class Connection {
 
   readonly #handleClose = (event: CloseEvent): void => {
     this.#socket = null;
+    if (this.#phase === 'opening' && !this.#everConnected) this.#options.onNeverOpened?.();
     this.#closed(event.code);
   };
 
@@ -285,6 +299,7 @@ export class Connection {
         this.#lastError = known
           ? new PresenceError(known[0], known[1])
           : (failure ??
+            this.#diagnosis ??
             (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `the connection to ${this.#options.wsUrl} was lost; retrying`) : null));
         return true;
       }

@@ -153,8 +153,10 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
     },
   });
   const environment = options.environment === undefined ? defaultEnvironment() : options.environment;
+  const wsUrl = options.wsUrl ?? toWsUrl(baseUrl);
+  let diagnosing = false;
   const connection = new Connection({
-    wsUrl: options.wsUrl ?? toWsUrl(baseUrl),
+    wsUrl,
     getToken: session.getToken,
     canRenewToken: session.canRenewToken,
     ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
@@ -164,6 +166,17 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
     isVisible: () => (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState !== 'hidden',
     onStatus: (status, error) => state.setState({ status, error }),
     onMessage: handleMessage,
+    // Sockets that never open: find out why, once, and say it (the code for it loads only then).
+    onNeverOpened: () => {
+      if (diagnosing) return;
+      diagnosing = true;
+      void import('./diagnose.ts')
+        .then(({ diagnoseConnection }) => diagnoseConnection(baseUrl, wsUrl, options.fetch ?? globalThis.fetch.bind(globalThis)))
+        .then(
+          (reason) => connection.explain(new PresenceError('network', reason)),
+          () => {},
+        );
+    },
     onProblem: report,
     onRevoked: () => session.end(state.getState().session === 'removed' ? 'removed' : 'logged-out', new PresenceError('revoked', 'the session was revoked')),
     // Someone invisible (or about to be) says so with `auth`, so the server never shows them online.
