@@ -80,6 +80,7 @@ export default defineConfig({
         plugins: [storybookTest({ configDir: '.storybook', tags: { exclude: ['!test'] } })],
         test: {
           name: 'storybook',
+          setupFiles: ['.storybook/vitest.setup.ts'],
           // The addon applies the catalog's preview (decorators, a11y parameters) to every story itself.
           browser: {
             enabled: true,
