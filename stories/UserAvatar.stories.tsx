@@ -2,7 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor, within } from 'storybook/test';
 import { UserAvatar } from '../src/components/index.ts';
 import { makePresence, makeUserView } from '../src/testing/browser.ts';
-import { ME, avatar, withMockPresence } from './support.tsx';
+import { ME, avatar, photo, withMockPresence } from './support.tsx';
 
 const meta = {
   title: 'Components/UserAvatar',
@@ -10,7 +10,7 @@ const meta = {
   decorators: [withMockPresence()],
   args: { userId: 'ada', size: 'lg', showStatus: true },
   argTypes: {
-    userId: { control: 'select', options: ['ada', 'grace', 'linus', 'radia', 'barbara', 'nobody'] },
+    userId: { control: 'select', options: ['ada', 'grace', 'linus', 'radia', 'barbara', 'frances', 'nobody'] },
     size: { control: 'inline-radio', options: ['sm', 'md', 'lg'] },
   },
 } satisfies Meta<typeof UserAvatar>;
@@ -36,6 +36,38 @@ export const BrokenPicture: Story = {
     const element = await within(canvasElement).findByRole('img', { name: /Broken Link/ });
     await waitFor(() => expect(element.dataset.state).toBe('fallback'));
     await expect(element.textContent).toBe('BL');
+  },
+};
+
+/**
+ * A real photograph (busy, green): the dot keeps a ring of the surface colour, so each status reads on
+ * any picture, and it stays in proportion from 24 to 88 pixels.
+ */
+export const Photo: Story = {
+  decorators: [
+    withMockPresence(() => ({
+      users: [
+        ME,
+        ...(['online', 'away', 'busy', 'offline'] as const).map((status) =>
+          makeUserView(`photo-${status}`, { displayName: `Photo ${status}`, avatarUrl: photo(), presence: makePresence(status) }),
+        ),
+      ],
+    })),
+  ],
+  render: () => (
+    <div style={{ display: 'grid', gap: 12 }}>
+      {(['sm', 'md', 'lg', 88] as const).map((size) => (
+        <div key={size} className="catalog-row">
+          {['online', 'away', 'busy', 'offline'].map((status) => (
+            <UserAvatar key={status} userId={`photo-${status}`} size={size} />
+          ))}
+        </div>
+      ))}
+    </div>
+  ),
+  play: async ({ canvasElement }) => {
+    const pictures = await within(canvasElement).findAllByRole('img', { name: /Photo online/ });
+    await waitFor(() => expect(pictures.every((element) => element.dataset.state === 'image')).toBe(true));
   },
 };
 

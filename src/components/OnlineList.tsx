@@ -314,6 +314,11 @@ const OnlineListRow = memo(function OnlineListRow({ id, userId, you, position, s
         </span>
         <span className="pk-online-list-detail">
           <span className="pk-visually-hidden">{STATUS_LABELS[status]}. </span>
+          {user?.presence?.statusEmoji ? (
+            <span className="pk-online-list-emoji" aria-hidden={user.presence.statusMessage ? true : undefined}>
+              {user.presence.statusEmoji}
+            </span>
+          ) : null}
           {user?.presence?.statusMessage ? <span className="pk-online-list-message-text">{user.presence.statusMessage}</span> : null}
           {user?.presence?.online ? null : <LastSeen userId={userId} className="pk-online-list-seen" />}
         </span>

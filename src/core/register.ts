@@ -9,7 +9,7 @@ import type { JsonValue, Presence, PresencePatch, UpdateMeInput, User, UserView 
  * ```ts
  * declare module 'presence-kit' {
  *   interface Register {
- *     customStatus: { emoji: string; until?: string };
+ *     customStatus: { activity: 'coding' | 'meeting'; ticket?: string };
  *     userMetadata: { plan: 'free' | 'pro' };
  *   }
  * }
@@ -23,13 +23,13 @@ export type CustomStatus = Register extends { customStatus: infer T } ? T : Json
 /** The registered type of `user.metadata`, or a JSON object. @example `const m: UserMetadata = user.metadata;` */
 export type UserMetadata = Register extends { userMetadata: infer T } ? T : Record<string, JsonValue>;
 
-/** Presence with the app's custom status type. @example `presence.custom?.emoji` */
+/** Presence with the app's custom status type. @example `presence.custom?.activity` */
 export type AppPresence = Omit<Presence, 'custom'> & { custom: CustomStatus | null };
 /** A profile with the app's metadata type. @example `profile.metadata.plan` */
 export type AppUser = Omit<User, 'metadata'> & { metadata: UserMetadata };
 /** A user as the viewer sees them, with the app's types. @example `user.presence?.custom` */
 export type AppUserView = Omit<UserView, 'metadata' | 'presence'> & { metadata: UserMetadata; presence: AppPresence | null };
-/** A status change with the app's custom status type. @example `client.setStatus({ custom: { emoji: '🌴' } })` */
+/** A status change with the app's custom status type. @example `client.setStatus({ custom: { activity: 'coding' } })` */
 export type AppPresencePatch = Omit<PresencePatch, 'custom'> & { custom?: CustomStatus | null };
 /** A profile change with the app's metadata type. @example `updateCurrentUser(client, { metadata: { plan: 'pro' } })` */
 export type AppUpdateMeInput = Omit<UpdateMeInput, 'metadata'> & { metadata?: UserMetadata };

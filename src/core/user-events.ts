@@ -15,6 +15,9 @@ export interface PresenceChange {
 export interface StatusUpdate {
   status: PresenceStatus;
   statusMessage: string | null;
+  statusEmoji: string | null;
+  /** When the message and emoji clear themselves, or null. */
+  statusExpiresAt: string | null;
   custom: CustomStatus | null;
   callStatus: Presence['callStatus'];
   updatedAt: string;
@@ -150,11 +153,13 @@ export function watchUser(client: PresenceCore, id: string): PresenceUser {
           after !== null &&
           (before?.status !== after.status ||
             before?.statusMessage !== after.statusMessage ||
+            before?.statusEmoji !== after.statusEmoji ||
+            before?.statusExpiresAt !== after.statusExpiresAt ||
             before?.callStatus !== after.callStatus ||
             JSON.stringify(before?.custom) !== JSON.stringify(after.custom))
         ) {
-          const { status, statusMessage, custom, callStatus, updatedAt } = after;
-          callback({ status, statusMessage, custom, callStatus, updatedAt, user });
+          const { status, statusMessage, statusEmoji, statusExpiresAt, custom, callStatus, updatedAt } = after;
+          callback({ status, statusMessage, statusEmoji, statusExpiresAt, custom, callStatus, updatedAt, user });
         }
       }),
   };

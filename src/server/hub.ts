@@ -16,7 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { ChangeLog } from './change-log.ts';
 import { ConnectionRegistry } from './connection-registry.ts';
 import { createMemoryLog, type LogCommand, type LogEntry, type PresenceLog } from './presence-log.ts';
-import { applyPatch, isNewer, newPresenceRecord, ownPresence, republish, type PresenceRecord } from './presence-state.ts';
+import { applyPatch, expireStatus, isNewer, newPresenceRecord, ownPresence, pendingExpiries, republish, type PresenceRecord } from './presence-state.ts';
+import { StatusExpiry } from './status-expiry.ts';
 import { KeyedBuckets, TokenBucket } from './rate-limit.ts';
 import type { SessionManager } from './sessions.ts';
 import type { PresenceStore } from './store.ts';
@@ -120,6 +121,7 @@ export class PresenceHub {
   private readonly all = new Set<Connection>();
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly snapshotBudget: KeyedBuckets;
+  private readonly expiry: StatusExpiry;
 
   constructor(private readonly options: HubOptions) {
     this.nodeName = options.node ?? newNodeName();
@@ -130,6 +132,7 @@ export class PresenceHub {
     this.snapshotBudget = new KeyedBuckets(perSecond, perSecond, 10_000, options.now);
     this.heartbeat = setInterval(() => this.checkHeartbeats(), options.limits.heartbeatMs);
     this.heartbeat.unref?.();
+    this.expiry = new StatusExpiry(options.now, (userId, expiresAt) => this.fire({ type: 'expire-status', userId, expiresAt }));
   }
 
   // ---- state -------------------------------------------------------------------------------
@@ -198,7 +201,17 @@ export class PresenceHub {
   /** Takes over a snapshot's presence state (a node starting up, before it reads the log on from it). */
   restoreShared(state: SharedPresenceState): void {
     for (const [id, record] of state.records) {
-      this.records.set(id, { ...record, applied: new Map(record.applied) });
+      // Records saved before status emoji and expiry existed have neither.
+      const restored: PresenceRecord = { ...record, applied: new Map(record.applied) };
+      restored.statusEmoji ??= null;
+      restored.statusExpiresAt ??= null;
+      restored.published = {
+        ...restored.published,
+        statusEmoji: restored.published.statusEmoji ?? null,
+        statusExpiresAt: restored.published.statusExpiresAt ?? null,
+      };
+      this.records.set(id, restored);
+      this.expiry.track(id, pendingExpiries(restored));
       if (record.published.online) this.publiclyOnline.add(id);
     }
     this.registry.restore(state.connections);
@@ -222,7 +235,17 @@ export class PresenceHub {
           // A stale change (its client already sent a newer one) is dropped on every node alike.
           const fresh = command.origin === undefined || command.n === undefined || isNewer(record, command.origin, command.n);
           if (fresh && applyPatch(record, command.patch, this.now())) this.publishPresence(command.userId, record, true);
-          return;
+          return this.expiry.track(command.userId, pendingExpiries(record));
+        }
+        case 'expire-status': {
+          const record = this.records.get(command.userId);
+          if (!record) return;
+          const wasOnline = record.published.online;
+          const { own, published } = expireStatus(record, command.expiresAt, this.now());
+          if (published) this.broadcastPublished(command.userId, record, wasOnline);
+          // A visible user's public copy follows their own state.
+          else if (own) this.publishPresence(command.userId, record, true);
+          return this.expiry.track(command.userId, pendingExpiries(record));
         }
         case 'user-put':
           this.options.store.putUser(command.user);
@@ -266,6 +289,7 @@ export class PresenceHub {
     const patched = command.presence !== undefined && applyPatch(record, command.presence, this.now());
     if (this.registry.add(userId, command.node, command.connection)) this.addConnectionCount(userId, +1, patched);
     else if (patched) this.publishPresence(userId, record, true);
+    if (patched) this.expiry.track(userId, pendingExpiries(record));
     // Others hear of the new connection first; this one learns its state from the welcome, so the
     // welcome is the first frame it gets and its cursor starts clean.
     if (local && !local.closing && local.userId === userId) this.welcome(local, userId);
@@ -385,6 +409,7 @@ export class PresenceHub {
     for (const connection of this.audienceOf(userId)) if (!partners.has(connection.userId!)) this.sendRaw(connection, frame);
     this.closeUser(userId, CLOSE_CODES.revoked, 'user deleted');
     this.records.delete(userId);
+    this.expiry.track(userId, []);
     this.publiclyOnline.delete(userId);
     this.watchers.delete(userId);
     this.registry.forgetUser(userId);
@@ -426,6 +451,7 @@ export class PresenceHub {
   /** Closes every socket with 1001; their disconnects still go through the log (see {@link shutdown}). */
   close(): void {
     clearInterval(this.heartbeat);
+    this.expiry.close();
     for (const connection of this.all) this.closeConnection(connection, CLOSE_CODES.goingAway, 'server shutting down');
   }
 
@@ -437,6 +463,7 @@ export class PresenceHub {
   /** Stops at once with no close frames, as a crashed process would. */
   kill(): void {
     clearInterval(this.heartbeat);
+    this.expiry.close();
     this.presenceLog.close();
     for (const connection of this.all) connection.ws.terminate();
   }
@@ -709,6 +736,11 @@ export class PresenceHub {
       if (ownerChanged) this.sendSelf(userId);
       return;
     }
+    this.broadcastPublished(userId, record, wasOnline);
+  }
+
+  /** Sends what others see of the user (`record.published`, just changed) to them and the owner's view to the owner. */
+  private broadcastPublished(userId: string, record: PresenceRecord, wasOnline: boolean): void {
     if (record.published.online) this.publiclyOnline.add(userId);
     else this.publiclyOnline.delete(userId);
     const seq = this.changes.record(userId);

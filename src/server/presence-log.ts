@@ -15,6 +15,8 @@ export type LogCommand =
   | { type: 'connect'; node: string; connection: string; userId: string; presence?: Patch }
   | { type: 'disconnect'; node: string; connection: string; userId: string }
   | { type: 'set-presence'; userId: string; patch: Patch; origin?: string; n?: number }
+  /** A status message set to clear at `expiresAt` does so, unless it was changed meanwhile. */
+  | { type: 'expire-status'; userId: string; expiresAt: string }
   | { type: 'user-put'; user: User; previous?: User }
   | { type: 'user-delete'; userId: string }
   | { type: 'relation'; blockerId: string; blockedId: string; blocked: boolean }

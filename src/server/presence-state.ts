@@ -1,11 +1,14 @@
 import type { ChosenStatus, CallStatus, JsonValue, Presence, PresencePatch, User } from '../core/protocol/index.ts';
-import { PresencePatchSchema } from '../core/protocol/index.ts';
+import { LIMITS, PresencePatchSchema } from '../core/protocol/index.ts';
 import * as v from 'valibot';
 
 /** What the server knows of one user's presence. Others only ever see `published`. */
 export interface PresenceRecord {
   chosen: ChosenStatus;
   statusMessage: string | null;
+  statusEmoji: string | null;
+  /** When the message and emoji clear themselves (ISO, server clock), or null. */
+  statusExpiresAt: string | null;
   custom: JsonValue | null;
   callStatus: CallStatus;
   utcOffset: number | null;
@@ -37,6 +40,8 @@ export function newPresenceRecord(now: number): PresenceRecord {
   return {
     chosen: 'online',
     statusMessage: null,
+    statusEmoji: null,
+    statusExpiresAt: null,
     custom: null,
     callStatus: 'available',
     utcOffset: null,
@@ -47,6 +52,8 @@ export function newPresenceRecord(now: number): PresenceRecord {
       online: false,
       status: 'offline',
       statusMessage: null,
+      statusEmoji: null,
+      statusExpiresAt: null,
       custom: null,
       callStatus: 'available',
       lastOnline: null,
@@ -70,6 +77,8 @@ export function ownPresence(record: PresenceRecord): Presence {
     online: connected,
     status: connected ? record.chosen : 'offline',
     statusMessage: record.statusMessage,
+    statusEmoji: record.statusEmoji,
+    statusExpiresAt: record.statusExpiresAt,
     custom: record.custom,
     callStatus: connected ? record.callStatus : 'available',
     lastOnline: record.published.lastOnline,
@@ -98,6 +107,8 @@ export function republish(record: PresenceRecord, now: number): boolean {
       online: true,
       status: record.chosen,
       statusMessage: record.statusMessage,
+      statusEmoji: record.statusEmoji,
+      statusExpiresAt: record.statusExpiresAt,
       custom: record.custom,
       callStatus: record.callStatus,
       lastOnline: before.lastOnline,
@@ -113,6 +124,8 @@ export function republish(record: PresenceRecord, now: number): boolean {
     next.online !== before.online ||
     next.status !== before.status ||
     next.statusMessage !== before.statusMessage ||
+    next.statusEmoji !== before.statusEmoji ||
+    next.statusExpiresAt !== before.statusExpiresAt ||
     next.callStatus !== before.callStatus ||
     next.utcOffset !== before.utcOffset ||
     next.lastOnline !== before.lastOnline ||
@@ -131,20 +144,73 @@ export function republish(record: PresenceRecord, now: number): boolean {
  * ```
  */
 export function applyPatch(record: PresenceRecord, patch: v.InferOutput<typeof PresencePatchSchema>, now: number): boolean {
+  const text = statusTextAfter(record, patch, now);
   const changed =
     (patch.status !== undefined && patch.status !== record.chosen) ||
-    (patch.statusMessage !== undefined && patch.statusMessage !== record.statusMessage) ||
+    text.statusMessage !== record.statusMessage ||
+    text.statusEmoji !== record.statusEmoji ||
+    text.statusExpiresAt !== record.statusExpiresAt ||
     (patch.custom !== undefined && JSON.stringify(patch.custom) !== JSON.stringify(record.custom)) ||
     (patch.callStatus !== undefined && patch.callStatus !== record.callStatus) ||
     (patch.utcOffset !== undefined && patch.utcOffset !== record.utcOffset);
   if (!changed) return false;
   if (patch.status !== undefined) record.chosen = patch.status;
-  if (patch.statusMessage !== undefined) record.statusMessage = patch.statusMessage;
+  Object.assign(record, text);
   if (patch.custom !== undefined) record.custom = patch.custom;
   if (patch.callStatus !== undefined) record.callStatus = patch.callStatus;
   if (patch.utcOffset !== undefined) record.utcOffset = patch.utcOffset;
   record.updatedAt = now;
   return true;
+}
+
+type StatusText = Pick<PresenceRecord, 'statusMessage' | 'statusEmoji' | 'statusExpiresAt'>;
+
+/**
+ * The message, emoji and expiry after a patch. They are one thing to the user: a new message or emoji
+ * comes with its own expiry (none unless given), nothing left to expire has no expiry, and an expiry
+ * already past (a change queued offline for hours) clears them. Clamped to the server's clock, since the
+ * sender checked the limit against its own.
+ */
+function statusTextAfter(record: StatusText, patch: v.InferOutput<typeof PresencePatchSchema>, now: number): StatusText {
+  const statusMessage = patch.statusMessage !== undefined ? patch.statusMessage : record.statusMessage;
+  const statusEmoji = patch.statusEmoji !== undefined ? patch.statusEmoji : record.statusEmoji;
+  const newText = patch.statusMessage !== undefined || patch.statusEmoji !== undefined;
+  let expiresAt = patch.statusExpiresAt !== undefined ? patch.statusExpiresAt : newText ? null : record.statusExpiresAt;
+  if (statusMessage === null && statusEmoji === null) expiresAt = null;
+  if (expiresAt === null) return { statusMessage, statusEmoji, statusExpiresAt: null };
+  const at = Math.min(Date.parse(expiresAt), now + LIMITS.statusExpiryMs);
+  if (at <= now) return { statusMessage: null, statusEmoji: null, statusExpiresAt: null };
+  return { statusMessage, statusEmoji, statusExpiresAt: iso(at) };
+}
+
+/**
+ * A status message set to clear at `expiresAt` does so, in the owner's state and in what others see
+ * (where the expiry was published: one set while invisible was never shown, so nothing shows it went).
+ * Applied by expiry, not by the user, so clearing the public copy of an invisible or offline user
+ * betrays nothing. Says which of the two changed; the caller broadcasts.
+ *
+ * @example
+ * ```ts
+ * const { own, published } = expireStatus(record, '2026-11-23T10:00:00.000Z', Date.now());
+ * ```
+ */
+export function expireStatus(record: PresenceRecord, expiresAt: string, now: number): { own: boolean; published: boolean } {
+  const cleared = { statusMessage: null, statusEmoji: null, statusExpiresAt: null };
+  const own = record.statusExpiresAt === expiresAt;
+  if (own) {
+    Object.assign(record, cleared);
+    record.updatedAt = now;
+  }
+  const published = record.published.statusExpiresAt === expiresAt;
+  if (published) record.published = { ...record.published, ...cleared, updatedAt: iso(now) };
+  return { own, published };
+}
+
+/** The expiry times a record still waits for (its own, and the one others see if it differs). */
+export function pendingExpiries(record: PresenceRecord): string[] {
+  const times = new Set([record.statusExpiresAt, record.published.statusExpiresAt]);
+  times.delete(null);
+  return [...times] as string[];
 }
 
 /** Client instances remembered per user for ordering; the oldest is forgotten beyond this. */

@@ -15,6 +15,8 @@ export function makePresence(status: PresenceStatus = 'online', overrides: Parti
     online: status !== 'offline',
     status,
     statusMessage: null,
+    statusEmoji: null,
+    statusExpiresAt: null,
     custom: null,
     callStatus: 'available',
     lastOnline: null,

@@ -160,3 +160,26 @@ test('a node refuses to start on shared state written by another snapshot format
     /snapshot format 0, this node reads 1/,
   );
 });
+
+test('a status set to clear itself clears on every node, even when the node it was set on died first', async () => {
+  const [a, b, c] = [await node('t8'), await node('t8'), await node('t8')];
+  const ada = await user(a, 'ada');
+  const grace = await user(b, 'grace');
+  const graceOnB = await openRawSocket(b.wsUrl, grace);
+  graceOnB.send({ type: 'subscribe', rid: 1, users: ['ada'] });
+  await graceOnB.next('snapshot');
+  const adaOnA = await openRawSocket(a.wsUrl, ada);
+  // Real time here (the nodes talk through a real Redis): the expiry is a second and a half away.
+  const expiresAt = new Date(Date.now() + 1_500).toISOString();
+  adaOnA.send({ type: 'set-presence', rid: 2, patch: { statusMessage: 'brb', statusEmoji: '☕', statusExpiresAt: expiresAt } });
+  await adaOnA.next('ack');
+  const set = await graceOnB.next('presence', (m) => m.userId === 'ada' && m.presence?.statusMessage === 'brb');
+  expect(set.presence?.statusExpiresAt).toBe(expiresAt);
+  await a.kill();
+  nodes.splice(nodes.indexOf(a), 1);
+  const cleared = await graceOnB.next('presence', (m) => m.userId === 'ada' && m.seq > set.seq && m.presence?.statusMessage === null);
+  expect(cleared.presence).toMatchObject({ statusEmoji: null, statusExpiresAt: null });
+  for (const survivor of [b, c]) {
+    expect((await rest(survivor.httpUrl, '/api/v1/users/ada', { token: ADMIN })).body.presence).toMatchObject({ statusMessage: null, statusEmoji: null });
+  }
+});

@@ -19,6 +19,8 @@ import { createMockPresence, createPresenceWrapper, makePresence, makeUserView }
 
 afterEach(() => cleanup());
 
+import { expiryOf } from '../../src/components/clear-after.ts';
+
 function setup(users: Parameters<typeof createMockPresence>[0]['users'], extra: Partial<Parameters<typeof createMockPresence>[0]> = {}) {
   const mock = createMockPresence({ users, me: 'me', ...extra });
   return { ...mock, Wrapper: createPresenceWrapper(mock.client) };
@@ -261,6 +263,52 @@ describe('StatusPicker', () => {
     fireEvent.click(screen.getByRole('radio', { name: /Invisible/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(form.dataset.status).toBe('invisible'));
+  });
+
+  test('an emoji and "clear after" go with the message; a set expiry is shown and kept; Clear message clears all three', async () => {
+    const { Wrapper, controls } = setup([]);
+    render(<StatusPicker locale="en-GB" />, { wrapper: Wrapper });
+    const form = await screen.findByRole('form', { name: 'Set your status' });
+    await waitFor(() => expect(form.dataset.status).toBe('online'));
+    const toggle = screen.getByRole('button', { name: 'Add an emoji' });
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    const grid = screen.getByRole('group', { name: 'Status emoji' });
+    // Escape closes the grid and gives focus back to its button.
+    fireEvent.keyDown(grid, { key: 'Escape' });
+    expect(screen.queryByRole('group', { name: 'Status emoji' })).toBeNull();
+    expect(document.activeElement).toBe(toggle);
+    fireEvent.click(toggle);
+    fireEvent.click(screen.getByRole('button', { name: '🍔' }));
+    expect(screen.getByRole('button', { name: 'Emoji: 🍔. Change emoji' })).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Status message'), { target: { value: 'Lunch' } });
+    fireEvent.change(screen.getByLabelText('Clear after'), { target: { value: '30m' } });
+    const before = Date.now();
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(form.dataset.state).toBe('saved'));
+    const saved = controls.get('me')!.presence!;
+    expect(saved).toMatchObject({ statusMessage: 'Lunch', statusEmoji: '🍔' });
+    const expiresIn = Date.parse(saved.statusExpiresAt!) - before;
+    expect(expiresIn).toBeGreaterThanOrEqual(30 * 60_000);
+    expect(expiresIn).toBeLessThan(31 * 60_000);
+    // What the server holds is offered as it is, and saving again keeps it.
+    const select = screen.getByLabelText<HTMLSelectElement>('Clear after');
+    await waitFor(() => expect(select.value).toBe('as-set'));
+    expect(select.selectedOptions[0]!.textContent).toMatch(/^As set: /);
+    fireEvent.click(screen.getByRole('radio', { name: /Busy/ }));
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(controls.get('me')!.presence).toMatchObject({ status: 'busy', statusExpiresAt: saved.statusExpiresAt }));
+    fireEvent.click(screen.getByRole('button', { name: 'Clear message' }));
+    await waitFor(() => expect(controls.get('me')!.presence).toMatchObject({ statusMessage: null, statusEmoji: null, statusExpiresAt: null }));
+    expect(screen.getByRole('button', { name: 'Add an emoji' })).toBeTruthy();
+  });
+
+  test('"Today" clears at the next local midnight', () => {
+    const noon = new Date(2026, 10, 23, 12, 0).getTime();
+    expect(expiryOf('today', noon, null)).toBe(new Date(2026, 10, 24, 0, 0).toISOString());
+    expect(expiryOf('1h', noon, null)).toBe(new Date(2026, 10, 23, 13, 0).toISOString());
+    expect(expiryOf('never', noon, '2026-11-23T15:00:00.000Z')).toBeNull();
+    expect(expiryOf('as-set', noon, '2026-11-23T15:00:00.000Z')).toBe('2026-11-23T15:00:00.000Z');
   });
 });
 

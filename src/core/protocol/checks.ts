@@ -58,3 +58,29 @@ export function isSafeImageUrl(value: string, requireHttps = false): boolean {
   if (value.startsWith('data:')) return value.length <= 1024 * 1024 && IMAGE_DATA_URL.test(value);
   return isSafeUrl(value, requireHttps);
 }
+
+// What a status emoji may hold: pictographs, flags (regional indicators), keycaps, skin tones, and the
+// joiners and selectors that combine them. No letters, so an "emoji" cannot carry text of its own.
+// The class lists joiners and selectors on their own on purpose: each is allowed as a part of a sequence.
+// eslint-disable-next-line no-misleading-character-class
+const EMOJI_CHARACTERS = /^[\p{Extended_Pictographic}\p{Regional_Indicator}\u{1f3fb}-\u{1f3ff}\u200d\ufe0f\u20e3#*0-9]+$/u;
+const EMOJI_BASE = /[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]/u;
+
+/**
+ * True for one emoji (a single grapheme where the runtime can tell, as `Intl.Segmenter` does): ☕, 👩🏽‍💻,
+ * 🇫🇷, 1️⃣. Status emoji are shown beside names, so anything else (text, several emoji) is refused.
+ *
+ * @example
+ * ```ts
+ * isEmoji('🌴'); // true
+ * isEmoji('hi'); // false
+ * ```
+ */
+export function isEmoji(value: string): boolean {
+  if (value.length === 0 || value.length > LIMITS.statusEmoji) return false;
+  if (!EMOJI_CHARACTERS.test(value) || !EMOJI_BASE.test(value)) return false;
+  if (typeof Intl === 'undefined' || typeof Intl.Segmenter !== 'function') return true;
+  let graphemes = 0;
+  for (const _ of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(value)) if (++graphemes > 1) return false;
+  return true;
+}

@@ -1,7 +1,7 @@
 // Field schemas shared by the protocol's messages and inputs. Not re-exported as a whole: the public
 // ones are re-exported by model.ts, the rest stay internal to the protocol.
 import * as v from 'valibot';
-import { ID_PATTERN, normalizeUrl } from './checks.ts';
+import { ID_PATTERN, isEmoji, normalizeUrl } from './checks.ts';
 import { checkJson, type JsonValue } from './json.ts';
 import { LIMITS } from './limits.ts';
 import { cleanText } from './text.ts';
@@ -22,6 +22,8 @@ export const UsernameSchema = v.pipe(
 );
 
 /** Display text: cleaned of control and bidi characters; refused when empty or too long after cleaning. */
+// Pure (it builds a schema), so a bundler drops the schemas an app never uses.
+/* @__NO_SIDE_EFFECTS__ */
 export function displayText(max: number) {
   return v.pipe(
     v.string(),
@@ -41,6 +43,7 @@ export const SafeUrlSchema = v.pipe(
 
 // Typed as a plain schema of T: valibot's inference over the recursive JsonValue type is too deep for
 // consumers' type checkers (TS2589) when it is spelled out in the declarations.
+/* @__NO_SIDE_EFFECTS__ */
 export function jsonSchema<T extends JsonValue>(maxBytes: number, isShape: (value: unknown) => boolean = () => true): v.GenericSchema<unknown, T> {
   return v.custom<T>(
     (value) => isShape(value) && typeof checkJson(value, maxBytes, LIMITS.jsonDepth) === 'number',
@@ -68,6 +71,28 @@ export const StatusMessageSchema = v.nullable(
     v.string(),
     v.maxLength(LIMITS.statusMessageInput, `must be at most ${LIMITS.statusMessageInput} characters`),
     v.transform((text: string) => cleanText(text, LIMITS.statusMessage) || null),
+  ),
+);
+
+/** A status emoji: one emoji (see {@link isEmoji}); `null` or '' clears it. */
+export const StatusEmojiSchema = v.nullable(
+  v.pipe(
+    v.string(),
+    v.transform((text: string) => text.trim() || null),
+    v.nullable(v.pipe(v.string(), v.check(isEmoji, 'must be a single emoji'))),
+  ),
+);
+
+/**
+ * When a status message and emoji clear themselves: an ISO timestamp at most {@link LIMITS.statusExpiryMs}
+ * ahead (checked against the sender's clock; the server clamps to its own), written back in UTC.
+ */
+export const StatusExpiresAtSchema = v.nullable(
+  v.pipe(
+    v.string(),
+    v.isoTimestamp('must be an ISO 8601 timestamp'),
+    v.check((at: string) => Date.parse(at) - Date.now() <= LIMITS.statusExpiryMs, 'must be at most 7 days ahead'),
+    v.transform((at: string) => new Date(at).toISOString()),
   ),
 );
 

@@ -25,6 +25,10 @@ export const LIMITS = {
   /** Status messages are cleaned and cut to this many characters; longer input (up to `statusMessageInput`) is accepted. */
   statusMessage: 280,
   statusMessageInput: 10_000,
+  /** A status emoji, in UTF-16 code units: one emoji, however many code points it combines (👩🏽‍💻). */
+  statusEmoji: 32,
+  /** How far ahead a status may be set to clear itself (`statusExpiresAt`): 7 days. */
+  statusExpiryMs: 7 * 24 * 60 * 60 * 1000,
   search: 100,
   /** Serialized size of `presence.custom` in bytes. */
   customBytes: 2 * 1024,

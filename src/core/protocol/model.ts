@@ -3,6 +3,8 @@ import {
   CustomSchema,
   MetadataSchema,
   SafeUrlSchema,
+  StatusEmojiSchema,
+  StatusExpiresAtSchema,
   StatusMessageSchema,
   TagsSchema,
   TimestampSchema,
@@ -13,7 +15,7 @@ import {
 } from './fields.ts';
 import { LIMITS } from './limits.ts';
 
-export { isSafeImageUrl, isSafeUrl, normalizeUrl } from './checks.ts';
+export { isEmoji, isSafeImageUrl, isSafeUrl, normalizeUrl } from './checks.ts';
 export { UserIdSchema } from './fields.ts';
 
 /** Availability others can see. A user who chose 'invisible' is shown to everyone else as 'offline'. */
@@ -67,6 +69,10 @@ export const PresenceSchema = v.object({
   /** 'invisible' is only ever sent to its owner; others get 'offline'. */
   status: v.picklist(STATUSES),
   statusMessage: v.nullable(v.string()),
+  /** One emoji shown with the status message (absent from older servers: null). */
+  statusEmoji: v.optional(v.nullable(v.string()), null),
+  /** Server clock, when the status message and emoji clear themselves (null: they stay). */
+  statusExpiresAt: v.optional(v.nullable(TimestampSchema), null),
   /** Application status payload, at most 2 KiB of JSON. */
   custom: v.nullable(CustomSchema),
   callStatus: v.picklist(CALL_STATUSES),
@@ -110,6 +116,12 @@ export type UpdateMeInput = v.InferInput<typeof UpdateMeInputSchema>;
 export const PresencePatchSchema = v.object({
   status: v.optional(v.picklist(CHOSEN_STATUSES)),
   statusMessage: v.optional(StatusMessageSchema),
+  statusEmoji: v.optional(StatusEmojiSchema),
+  /**
+   * When the message and emoji clear themselves (Slack's "clear after"); null: never. A change of the
+   * message or emoji without it sets it to null. A time already past clears them at once.
+   */
+  statusExpiresAt: v.optional(StatusExpiresAtSchema),
   custom: v.optional(v.nullable(CustomSchema)),
   callStatus: v.optional(v.picklist(CALL_STATUSES)),
   utcOffset: v.optional(v.nullable(UtcOffsetSchema)),
