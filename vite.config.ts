@@ -3,7 +3,7 @@ import { playwright } from '@vitest/browser-playwright';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-const CLIENT_ENTRIES = new Set(['index', 'components']);
+const CLIENT_ENTRIES = new Set(['index', 'components', 'devtools']);
 
 const isBareImport = (id: string) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');
 
@@ -32,6 +32,7 @@ export default defineConfig({
         index: 'src/index.ts',
         core: 'src/core/index.ts',
         components: 'src/components/index.ts',
+        devtools: 'src/devtools/index.ts',
         server: 'src/server/index.ts',
         testing: 'src/testing/index.ts',
         'testing-browser': 'src/testing/browser.ts',
@@ -63,7 +64,7 @@ export default defineConfig({
           alias: [
             { find: /^presence-kit$/, replacement: resolve(import.meta.dirname, 'src/index.ts') },
             { find: /^presence-kit\/styles\.css$/, replacement: resolve(import.meta.dirname, 'src/components/styles.css') },
-            { find: /^presence-kit\/(core|components|server|testing)$/, replacement: resolve(import.meta.dirname, 'src/$1/index.ts') },
+            { find: /^presence-kit\/(core|components|devtools|server|testing)$/, replacement: resolve(import.meta.dirname, 'src/$1/index.ts') },
           ],
         },
         test: {

@@ -10,6 +10,7 @@ export const ENTRIES: Record<string, string> = {
   'presence-kit': 'src/index.ts',
   'presence-kit/core': 'src/core/index.ts',
   'presence-kit/components': 'src/components/index.ts',
+  'presence-kit/devtools': 'src/devtools/index.ts',
   'presence-kit/server': 'src/server/index.ts',
   'presence-kit/testing': 'src/testing/index.ts',
   'presence-kit/testing/browser': 'src/testing/browser.ts',

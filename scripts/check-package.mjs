@@ -65,7 +65,7 @@ export const all = [createPresenceClient, PresenceError, PresenceProvider, CLOSE
   writeFileSync(
     join(dir, 'run.mjs'),
     `
-const entries = ['presence-kit', 'presence-kit/core', 'presence-kit/components', 'presence-kit/server', 'presence-kit/testing', 'presence-kit/testing/browser'];
+const entries = ['presence-kit', 'presence-kit/core', 'presence-kit/components', 'presence-kit/devtools', 'presence-kit/server', 'presence-kit/testing', 'presence-kit/testing/browser'];
 for (const entry of entries) {
   const module = await import(entry);
   if (Object.keys(module).length === 0) throw new Error(entry + ' exports nothing');
@@ -81,7 +81,7 @@ console.log('runtime ok: ' + entries.join(', '));
   execFileSync(process.execPath, [join(dir, 'run.mjs')], { stdio: 'inherit', cwd: dir });
   // React Server Components need the client directive on the hooks entry, and never on the server's.
   const { readFileSync } = await import('node:fs');
-  for (const entry of ['index.js', 'components.js']) {
+  for (const entry of ['index.js', 'components.js', 'devtools.js']) {
     if (!readFileSync(join(root, 'dist', entry), 'utf8').startsWith('"use client";')) throw new Error(`dist/${entry} lacks "use client"`);
   }
   if (!readFileSync(join(root, 'dist', 'styles.css'), 'utf8').includes('.pk-avatar')) throw new Error('dist/styles.css is missing');

@@ -1,6 +1,6 @@
 import type { Api } from './api.ts';
 import type { PresenceError } from './errors.ts';
-import type { UserView } from './protocol/index.ts';
+import type { ClientMessageInput, PresencePatch, ServerMessage, UserView } from './protocol/index.ts';
 import type { PresenceStore, UserEntry } from './store.ts';
 
 /** One change of a user's entry, as the store applied it. */
@@ -14,6 +14,21 @@ export interface EntryChange {
  * or REST only counts as news when it differs from something already known.
  */
 export type ChangeListener = (id: string, change: EntryChange, live: boolean) => void;
+
+/** A frame as the client sent (`out`) or received (`in`) it, for devtools. */
+export type FrameTap = (direction: 'in' | 'out', frame: ServerMessage | ClientMessageInput) => void;
+
+/** The client's bookkeeping at one moment, for devtools. */
+export interface KernelInspection {
+  /** The highest server sequence number received: where a catch-up starts. */
+  cursor: number | null;
+  /** Retained users and how many holders (hooks, components, watchers) retain each. */
+  users: ReadonlyMap<string, number>;
+  /** Holders of the online list. */
+  onlineList: number;
+  /** Status changes not yet acknowledged, oldest first. */
+  pending: Array<{ patch: PresencePatch; sent: boolean }>;
+}
 
 /**
  * What feature functions (`getUser`, `listUsers`, `onUserPresenceChanged`, ...) need from a client and
@@ -34,6 +49,9 @@ export interface Kernel {
   report(error: PresenceError): void;
   /** Runs a user callback so that its exception is reported, never breaking the client's bookkeeping. */
   safely(run: () => void): void;
+  /** Hear every frame, both ways (devtools; empty otherwise, so it costs one check per frame). */
+  readonly taps: Set<FrameTap>;
+  inspect(): KernelInspection;
 }
 
 const kernels = new WeakMap<object, Kernel>();

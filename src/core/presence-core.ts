@@ -3,9 +3,9 @@ import type { BackoffOptions } from './backoff.ts';
 import { Connection, type EnvironmentEvents, type WebSocketLike } from './connection.ts';
 import type { HeartbeatOptions } from './heartbeat.ts';
 import { PresenceError } from './errors.ts';
-import { attachKernel, once, viewOf, type ChangeListener, type EntryChange, type Kernel, type Unsubscribe } from './kernel.ts';
+import { attachKernel, once, viewOf, type ChangeListener, type EntryChange, type FrameTap, type Kernel, type Unsubscribe } from './kernel.ts';
 import { createOfflineGrace } from './offline-grace.ts';
-import type { PresencePatch, ServerMessage, UserView } from './protocol/index.ts';
+import type { ClientMessageInput, PresencePatch, ServerMessage, UserView } from './protocol/index.ts';
 import type { AppPresencePatch, AppUserView } from './register.ts';
 import { createSession, type CredentialOptions, type PresenceSession } from './session.ts';
 import { createStatusOutbox } from './status-outbox.ts';
@@ -165,7 +165,11 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
     environment,
     isVisible: () => (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState !== 'hidden',
     onStatus: (status, error) => state.setState({ status, error }),
-    onMessage: handleMessage,
+    onMessage: (message) => {
+      handleMessage(message);
+      // After: what devtools read on hearing of it (the cursor, pending changes) includes its effect.
+      for (const tap of taps) tap('in', message);
+    },
     // Sockets that never open: find out why, once, and say it (the code for it loads only then).
     onNeverOpened: () => {
       if (diagnosing) return;
@@ -185,7 +189,11 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
       return (outbox.pendingStatus() ?? (id === null ? undefined : store.peek(id)?.presence?.status)) === 'invisible' ? { status: 'invisible' } : undefined;
     },
   });
-  const send = connection.send.bind(connection);
+  const taps = new Set<FrameTap>();
+  const send = (message: ClientMessageInput): boolean => {
+    for (const tap of taps) tap('out', message);
+    return connection.send(message);
+  };
   const outbox = createStatusOutbox({ send, nextRid, isLoggedIn: () => state.getState().session === 'logged-in' });
   const grace = createOfflineGrace(options.offlineGraceMs ?? 5_000, (id, presence, seq) => emit(id, store.applyPresence(id, presence, seq), true));
   const subscriptions = createSubscriptions({
@@ -290,7 +298,18 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
     });
   }
 
-  const kernel: Kernel = { store, api: session.api, changes, applyView, markMissing, applyFull: subscriptions.applyFull, report, safely };
+  const kernel: Kernel = {
+    store,
+    api: session.api,
+    changes,
+    applyView,
+    markMissing,
+    applyFull: subscriptions.applyFull,
+    report,
+    safely,
+    taps,
+    inspect: () => ({ ...subscriptions.inspect(), pending: outbox.pending() }),
+  };
   return attachKernel<PresenceCore>(
     {
       state,

@@ -28,6 +28,8 @@ export interface StatusOutbox {
   rejectAll(error: PresenceError): void;
   /** The newest status asked for and not yet acknowledged. */
   pendingStatus(): PresenceStatus | undefined;
+  /** Changes not yet acknowledged, oldest first, each with whether it is on the wire. */
+  pending(): Array<{ patch: PresencePatch; sent: boolean }>;
 }
 
 /**
@@ -90,6 +92,7 @@ export function createStatusOutbox(deps: OutboxDeps): StatusOutbox {
       queue = [];
       for (const pending of abandoned) for (const waiter of pending.waiters) waiter.reject(error);
     },
+    pending: () => queue.map((item) => ({ patch: item.patch, sent: item.rid !== null })),
     pendingStatus: () => [...queue].reverse().find((pending) => pending.patch.status !== undefined)?.patch.status,
   };
 }

@@ -24,6 +24,8 @@ export interface Subscriptions {
   retainOnlineList(): Unsubscribe;
   /** Moves the cursor: the highest server sequence number received. */
   advance(seq: number): void;
+  /** What devtools show: the cursor, each retained user's holders, the online list's holders. */
+  inspect(): { cursor: number | null; users: ReadonlyMap<string, number>; onlineList: number };
   /** After a welcome: catch up from the cursor what was in sync; ask for the rest in full. */
   resubscribeAll(): void;
   /** A snapshot answered one of our requests: reconcile its scope. */
@@ -161,6 +163,7 @@ export function createSubscriptions(deps: SubscriptionDeps): Subscriptions {
         }
       });
     },
+    inspect: () => ({ cursor, users: userRefs, onlineList: onlineRefs }),
     advance(seq) {
       if (cursor === null || seq > cursor) cursor = seq;
     },
