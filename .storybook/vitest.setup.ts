@@ -7,7 +7,9 @@ import { page } from 'vitest/browser';
 
 // Screenshots of moving things never settle: spinners, skeletons and caret blinks stand still here.
 const still = document.createElement('style');
-still.textContent = '*, *::before, *::after { animation: none !important; transition: none !important; caret-color: transparent !important; }';
+// The devtools log's clock times differ on every run: hidden, not compared.
+still.textContent =
+  '*, *::before, *::after { animation: none !important; transition: none !important; caret-color: transparent !important; } .pkdt time { visibility: hidden !important; }';
 document.head.append(still);
 
 afterEach(async ({ task }) => {

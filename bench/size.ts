@@ -57,6 +57,14 @@ const avatarOnly = entry(
 export { UserAvatar } from '@/components/index.ts';
 `,
 );
+// The typical app with the devtools mounted, as React Query Devtools are.
+const withDevtools = entry(
+  'devtools.tsx',
+  `export { PresenceProvider, useUser, useCurrentUser, useUserPresence, useOnlineUsers, useOnStatusUpdate, useConnectionState } from '@/react/index.ts';
+export { OnlineBadge, UserAvatar, OnlineList } from '@/components/index.ts';
+export { PresenceDevtools } from '@/devtools/index.ts';
+`,
+);
 // The smallest useful program: connect and watch one user's presence.
 const minimalCore = entry(
   'minimal.ts',
@@ -73,7 +81,11 @@ client.store.userStore('ada').subscribe((entry) => console.log(entry.presence?.s
  * loaded on demand (dynamic imports, e.g. the virtualizer of long lists), as a bundler with code
  * splitting emits them; each file gzipped on its own, as it is served.
  */
-async function measure(entry: string, external: string[] | 'all'): Promise<{ raw: number; gzip: number; lazyGzip: number; metafile: Metafile }> {
+async function measure(
+  entry: string,
+  external: string[] | 'all',
+  nodeEnv = 'production',
+): Promise<{ raw: number; gzip: number; lazyGzip: number; metafile: Metafile }> {
   const result = await build({
     entryPoints: [entry],
     absWorkingDir: root,
@@ -87,6 +99,8 @@ async function measure(entry: string, external: string[] | 'all'): Promise<{ raw
     write: false,
     metafile: true,
     ...(external === 'all' ? { packages: 'external' as const } : { external }),
+    // As an app's production build: code for development only (the devtools) is dropped.
+    define: { 'process.env.NODE_ENV': JSON.stringify(nodeEnv) },
     logLevel: 'silent',
   });
   const outputs = result.metafile.outputs;
@@ -98,6 +112,17 @@ async function measure(entry: string, external: string[] | 'all'): Promise<{ raw
     for (const imported of outputs[file]!.imports) if (imported.kind === 'import-statement' && outputs[imported.path]) visit(imported.path);
   };
   visit(entryFile);
+  // On demand: what a dynamic import reachable from the app can load. A chunk esbuild wrote for an
+  // import() that production code dropped is never loaded, so it is not counted.
+  const reachable = new Set(initial);
+  const reach = (file: string) => {
+    for (const imported of outputs[file]!.imports) {
+      if (!outputs[imported.path] || reachable.has(imported.path)) continue;
+      reachable.add(imported.path);
+      reach(imported.path);
+    }
+  };
+  for (const file of initial) reach(file);
   const sizes = { raw: 0, gzip: 0, lazyGzip: 0, metafile: result.metafile };
   for (const file of result.outputFiles) {
     const path = Object.keys(outputs).find((name) => file.path.endsWith(name.replace(/^.*?out\//, '/')))!;
@@ -105,11 +130,12 @@ async function measure(entry: string, external: string[] | 'all'): Promise<{ raw
     if (initial.has(path)) {
       sizes.raw += file.contents.byteLength;
       sizes.gzip += gzip;
-    } else sizes.lazyGzip += gzip;
+    } else if (reachable.has(path)) sizes.lazyGzip += gzip;
   }
   return sizes;
 }
 
+const failed: string[] = [];
 const rows: Array<[string, { raw: number; gzip: number; lazyGzip: number }]> = [
   ['typical app import', await measure(typical, PEERS)],
   ['provider + UserAvatar', await measure(avatarOnly, PEERS)],
@@ -118,7 +144,17 @@ const rows: Array<[string, { raw: number; gzip: number; lazyGzip: number }]> = [
   ['presence-kit/core (whole entry)', await measure(join(root, 'src/core/index.ts'), PEERS)],
   ['presence-kit/components (whole entry)', await measure(join(root, 'src/components/index.ts'), PEERS)],
   ['own code (typical import)', await measure(typical, 'all')],
+  ['typical app + PresenceDevtools (development)', await measure(withDevtools, PEERS, 'development')],
+  ['typical app + PresenceDevtools (production)', await measure(withDevtools, PEERS)],
 ];
+// Devtools are absent from production bundles: importing them there costs a stub, and nothing loads.
+const [production, typicalSize] = [rows.find(([name]) => name.endsWith('(production)'))![1], rows[0]![1]];
+const devtoolsInProduction = { initial: production.gzip - typicalSize.gzip, lazy: production.lazyGzip - typicalSize.lazyGzip };
+if (devtoolsInProduction.initial > 200 || devtoolsInProduction.lazy !== 0) {
+  failed.push(
+    `PresenceDevtools in a production build: +${devtoolsInProduction.initial} B initial, +${devtoolsInProduction.lazy} B on demand (allowed: 200, 0)`,
+  );
+}
 
 // What each module adds to the typical import (minified bytes in the bundle, before gzip), so the next
 // regression has a name.
@@ -184,7 +220,6 @@ for (const sample of samples) {
 console.log('bench:size (esbuild --minify, gzip -9; react, react-dom, react-query, zustand external)\n');
 console.log('| bundle | raw B (initial) | gzip B (initial) | gzip B loaded on demand | budget (gzip, initial) | verdict | CI ceiling |');
 console.log('|---|---:|---:|---:|---:|---|---:|');
-const failed: string[] = [];
 for (const [name, size] of rows) {
   const budget = BUDGETS[name];
   const verdict = budget === undefined ? '' : size.gzip <= budget ? 'within' : `OVER by ${size.gzip - budget}`;
@@ -195,6 +230,9 @@ for (const [name, size] of rows) {
 console.log('\n| module in the typical import (every chunk) | minified B |');
 console.log('|---|---:|');
 for (const [name, bytes] of [...modules].sort((x, y) => y[1] - x[1])) console.log(`| ${name} | ${bytes} |`);
+console.log(
+  `\nPresenceDevtools add ${devtoolsInProduction.initial} B (gzip, initial) and ${devtoolsInProduction.lazy} B on demand to a production build (allowed: 200 and 0).`,
+);
 console.log('\n| third-party package in the typical import | adds gzip B (initial) | adds gzip B (on demand) |');
 console.log('|---|---:|---:|');
 for (const [name, initial, lazy] of packages) console.log(`| ${name} | ${initial} | ${lazy} |`);

@@ -87,7 +87,8 @@ export default function DevtoolsPanel({ initialIsOpen = false, position = 'botto
             </button>
           </header>
           <div className="pkdt-columns">
-            <div className="pkdt-column">
+            {/* Scrolling regions take focus, so a keyboard can scroll them too. */}
+            <div className="pkdt-column" role="group" aria-label="Client state" tabIndex={0}>
               <h2>Connection</h2>
               <dl className="pkdt-facts">
                 <dt>Server cursor</dt>
@@ -99,7 +100,7 @@ export default function DevtoolsPanel({ initialIsOpen = false, position = 'botto
                 </dd>
               </dl>
               <h3>History</h3>
-              <ol className="pkdt-list" aria-label="Connection history">
+              <ol className="pkdt-list" aria-label="Connection history" tabIndex={0}>
                 {[...state.history].reverse().map((change, index) => (
                   <li key={state.history.length - index}>
                     <time>{time(change.at)}</time> {change.status}
@@ -134,7 +135,7 @@ export default function DevtoolsPanel({ initialIsOpen = false, position = 'botto
               {inspection.pending.length === 0 ? (
                 <p className="pkdt-muted">None: the server acknowledged every change.</p>
               ) : (
-                <ol className="pkdt-list" aria-label="Pending status changes">
+                <ol className="pkdt-list" aria-label="Pending status changes" tabIndex={0}>
                   {inspection.pending.map((item, index) => (
                     <li key={index}>
                       {item.sent ? 'sent' : 'waiting for a connection'}: <code>{JSON.stringify(item.patch)}</code>
@@ -143,7 +144,7 @@ export default function DevtoolsPanel({ initialIsOpen = false, position = 'botto
                 </ol>
               )}
             </div>
-            <div className="pkdt-column pkdt-log">
+            <div className="pkdt-column pkdt-log" role="group" aria-label="Event log" tabIndex={0}>
               <h2>Events</h2>
               <div className="pkdt-filters">
                 <label>

@@ -20,7 +20,8 @@ export const DEVTOOLS_CSS = `
 .pkdt-facts { display: grid; grid-template-columns: auto 1fr; gap: 2px 8px; margin: 0; }
 .pkdt-facts dt { color: #9198a1; }
 .pkdt-facts dd { margin: 0; }
-.pkdt-list { margin: 0; padding-left: 18px; max-height: 120px; overflow: auto; }
+.pkdt-list { margin: 0; padding: 0; list-style: none; max-height: 120px; overflow: auto; }
+.pkdt-list time { margin-right: 8px; color: #9198a1; }
 .pkdt-table { width: 100%; border-collapse: collapse; }
 .pkdt-table th { position: sticky; top: 0; background: #0d1117; color: #9198a1; font-weight: 400; text-align: left; }
 .pkdt-table td, .pkdt-table th { padding: 2px 6px 2px 0; white-space: nowrap; }

@@ -13,7 +13,14 @@ beforeAll(async () => {
   presence = await createPresenceServer({ port: 0 });
   presence.controls.createUser({ id: 'ada', username: 'ada', displayName: 'Ada Lovelace' });
   presence.controls.createUser({ id: 'grace', username: 'grace', displayName: 'Grace Hopper' });
-  app = await createServer({ root: 'test/e2e/app', configFile: false, logLevel: 'error', server: { host: '127.0.0.1', port: 0, strictPort: false } });
+  app = await createServer({
+    root: 'test/e2e/app',
+    configFile: false,
+    logLevel: 'error',
+    server: { host: '127.0.0.1', port: 0, strictPort: false },
+    // What an app's bundler does for a dependency: the kit here is source, so the dev server is told.
+    define: { 'process.env.NODE_ENV': JSON.stringify('development') },
+  });
   await app.listen();
   appUrl = app.resolvedUrls!.local[0]!;
   browser = await playwright.launch({ executablePath: chromium.executablePath, args: chromium.args });
@@ -26,14 +33,16 @@ afterAll(async () => {
 });
 
 async function openAs(userId: string, watch: string) {
-  const context = await browser.newContext();
+  // Tall enough that the devtools panel, which floats over the bottom of the page, covers none of it.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1600 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.addInitScript((config) => Object.assign(window, { __E2E__: config }), { url: presence.httpUrl, session: presence.mintTokens(userId), watch });
+  const session = presence.mintTokens(userId);
+  await page.addInitScript((config) => Object.assign(window, { __E2E__: config }), { url: presence.httpUrl, session, watch });
   await page.goto(appUrl);
   await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
-  return { page, context, errors };
+  return { page, context, errors, session };
 }
 
 test('two browser pages as two users: a status set in one appears in the other; closing the page takes the user offline', async () => {
@@ -54,4 +63,28 @@ test('two browser pages as two users: a status set in one appears in the other; 
   expect(grace.errors).toEqual([]);
   // No token ever appeared in a URL the pages loaded.
   expect(grace.page.url()).not.toContain('token');
+});
+
+test("devtools in the page: the live log shows the other user's change, a status change goes out and is acknowledged, no token anywhere", async () => {
+  const ada = await openAs('ada', 'grace');
+  const grace = await openAs('grace', 'ada');
+  await ada.page.getByRole('button', { name: 'Presence devtools' }).click();
+  const panel = ada.page.getByRole('region', { name: 'Presence devtools' });
+  await expect.poll(() => panel.getByRole('table', { name: 'Retained users' }).textContent()).toContain('grace');
+  await grace.page.getByRole('radio', { name: /Away/ }).check();
+  await grace.page.getByRole('button', { name: 'Save' }).click();
+  const events = panel.getByRole('table', { name: 'Events' });
+  await events.getByRole('row').filter({ hasText: 'grace: away' }).first().waitFor();
+  await ada.page.getByRole('radio', { name: /Busy/ }).check();
+  await ada.page.getByRole('button', { name: 'Save' }).click();
+  await events.getByRole('row').filter({ hasText: 'set-presence' }).first().waitFor();
+  await events.getByRole('row').filter({ hasText: 'ack' }).first().waitFor();
+  await panel.getByRole('searchbox').fill('grace');
+  await expect.poll(async () => (await events.locator('tbody tr').allTextContents()).every((row) => row.includes('grace'))).toBe(true);
+  const html = await ada.page.content();
+  expect(html).not.toContain(ada.session.accessToken);
+  expect(html).not.toContain(ada.session.refreshToken);
+  expect(ada.errors).toEqual([]);
+  await ada.context.close();
+  await grace.context.close();
 });

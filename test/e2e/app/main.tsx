@@ -2,6 +2,7 @@ import { createRoot } from 'react-dom/client';
 import '../../../src/components/styles.css';
 import { ConnectionStatus, OnlineBadge, StatusPicker } from '../../../src/components/index.ts';
 import type { SessionTokens } from '../../../src/core/index.ts';
+import { PresenceDevtools } from '../../../src/devtools/index.ts';
 import { PresenceProvider } from '../../../src/react/index.ts';
 
 /** The test hands over the server and tokens before the page loads: never in the URL. */
@@ -17,5 +18,6 @@ createRoot(document.getElementById('root')!).render(
         {config.watch}: <OnlineBadge userId={config.watch} showLabel data-testid="watched" />
       </p>
     </main>
+    <PresenceDevtools />
   </PresenceProvider>,
 );
