@@ -53,7 +53,18 @@ const LAST_NAMES = [
   'Wirth',
   'Spärck Jones',
 ];
-const MESSAGES = ['In a meeting', 'Focusing', 'Lunch 🍜', 'On a call', 'Commuting', 'Reviewing PRs', null, null, null];
+/** Status messages with their emoji; a quarter of them clear themselves after a minute, as real ones do. */
+const MESSAGES: Array<[string, string] | null> = [
+  ['In a meeting', '📅'],
+  ['Focusing', '🎧'],
+  ['Lunch', '🍜'],
+  ['On a call', '📞'],
+  ['Commuting', '🚌'],
+  ['Reviewing PRs', '👀'],
+  null,
+  null,
+  null,
+];
 const TEAMS = ['design', 'engineering', 'support', 'sales'];
 
 /** Options of {@link simulateUsers}. */
@@ -110,7 +121,7 @@ export function simulateUsers(server: PresenceServer, options: SimulationOptions
     if (!connected.has(id)) {
       server.controls.connect(id);
       connected.add(id);
-      server.controls.setPresence(id, { status: 'online', statusMessage: pick(MESSAGES) });
+      server.controls.setPresence(id, { status: 'online', ...statusText() });
     } else if (roll < 0.2) {
       server.controls.disconnect(id);
       connected.delete(id);
@@ -118,10 +129,17 @@ export function simulateUsers(server: PresenceServer, options: SimulationOptions
       const status: ChosenStatus = pick(['online', 'online', 'away', 'busy']);
       server.controls.setPresence(id, { status });
     } else if (roll < 0.9) {
-      server.controls.setPresence(id, { statusMessage: pick(MESSAGES) });
+      server.controls.setPresence(id, statusText());
     } else {
       server.controls.setPresence(id, { callStatus: random() < 0.5 ? 'in-call' : 'available' });
     }
+  }
+
+  function statusText() {
+    const message = pick(MESSAGES);
+    if (message === null) return { statusMessage: null, statusEmoji: null };
+    const expiresAt = random() < 0.25 ? { statusExpiresAt: new Date(Date.now() + 60_000).toISOString() } : {};
+    return { statusMessage: message[0], statusEmoji: message[1], ...expiresAt };
   }
 
   const mean = options.meanIntervalMs ?? 1500;
