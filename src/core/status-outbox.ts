@@ -68,7 +68,12 @@ export function createStatusOutbox(deps: OutboxDeps): StatusOutbox {
       if (unsent.length === 0) return;
       const merged: PendingStatus = {
         rid: null,
-        patch: Object.assign({}, ...unsent.map((pending) => pending.patch)) as PresencePatch,
+        patch: unsent.reduce<PresencePatch>((merged, { patch }) => {
+          const next = { ...merged, ...patch };
+          // As the server applies them one by one: a new message or emoji without an expiry has none.
+          if ((patch.statusMessage !== undefined || patch.statusEmoji !== undefined) && patch.statusExpiresAt === undefined) next.statusExpiresAt = null;
+          return next;
+        }, {}),
         waiters: unsent.flatMap((pending) => pending.waiters),
       };
       transmit(merged);

@@ -157,3 +157,17 @@ test('offline grace: a brief reconnect of someone else never shows them offline;
   expect(Date.now() - leftAt).toBeGreaterThanOrEqual(250);
   expect(events).toEqual(['online', 'offline']);
 });
+
+test('changes made while offline are sent as one patch that means what they meant one by one', async () => {
+  server = await startTestServer({ users: ['ada'] });
+  const ada = await connected(server.clientFor('ada', immediate));
+  server.controls.dropConnections('ada');
+  await waitForStore(ada.state, (state) => state.status !== 'connected');
+  const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+  // A message that clears in an hour, then a new one with no expiry: the second keeps.
+  const first = ada.setStatus({ statusMessage: 'Lunch', statusEmoji: '🍔', statusExpiresAt: inAnHour });
+  const second = ada.setStatus({ statusMessage: 'Writing', statusEmoji: '✍️' });
+  const third = ada.setStatus({ status: 'busy' });
+  await Promise.all([first, second, third]);
+  expect(server.controls.presenceOf('ada')).toMatchObject({ status: 'busy', statusMessage: 'Writing', statusEmoji: '✍️', statusExpiresAt: null });
+});
