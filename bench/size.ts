@@ -45,12 +45,10 @@ function entry(name: string, code: string): string {
   return file;
 }
 // What the issue calls a typical app: these hooks and components, nothing else.
-const typical = entry(
-  'typical.tsx',
-  `export { PresenceProvider, useUser, useCurrentUser, useUserPresence, useOnlineUsers, useOnStatusUpdate, useConnectionState } from '@/react/index.ts';
+const TYPICAL = `export { PresenceProvider, useUser, useCurrentUser, useUserPresence, useOnlineUsers, useOnStatusUpdate, useConnectionState } from '@/react/index.ts';
 export { OnlineBadge, UserAvatar, OnlineList } from '@/components/index.ts';
-`,
-);
+`;
+const typical = entry('typical.tsx', TYPICAL);
 const avatarOnly = entry(
   'avatar.tsx',
   `export { PresenceProvider } from '@/react/index.ts';
@@ -58,13 +56,7 @@ export { UserAvatar } from '@/components/index.ts';
 `,
 );
 // The typical app with the devtools mounted, as React Query Devtools are.
-const withDevtools = entry(
-  'devtools.tsx',
-  `export { PresenceProvider, useUser, useCurrentUser, useUserPresence, useOnlineUsers, useOnStatusUpdate, useConnectionState } from '@/react/index.ts';
-export { OnlineBadge, UserAvatar, OnlineList } from '@/components/index.ts';
-export { PresenceDevtools } from '@/devtools/index.ts';
-`,
-);
+const withDevtools = entry('devtools.tsx', `${TYPICAL}export { PresenceDevtools } from '@/devtools/index.ts';\n`);
 // The smallest useful program: connect and watch one user's presence.
 const minimalCore = entry(
   'minimal.ts',

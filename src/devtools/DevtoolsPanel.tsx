@@ -45,19 +45,34 @@ function summary(entry: LoggedFrame): string {
  * Loaded on demand by `PresenceDevtools`.
  */
 export default function DevtoolsPanel({ initialIsOpen = false, position = 'bottom-right', recorder }: DevtoolsPanelProps) {
-  const state = useSyncExternalStore(recorder.subscribe, recorder.snapshot, recorder.snapshot);
+  // Closed, only the status is read: frames arriving do not re-render the button.
+  const current = useSyncExternalStore(recorder.subscribe, recorder.lastStatus, recorder.lastStatus);
   const [open, setOpen] = useState(initialIsOpen);
+  const id = useId();
+  return (
+    <div className="pkdt" data-position={position}>
+      <style>{DEVTOOLS_CSS}</style>
+      <button type="button" className="pkdt-toggle" aria-expanded={open} aria-controls={id} data-status={current.status} onClick={() => setOpen(!open)}>
+        <span className="pkdt-dot" aria-hidden="true" />
+        Presence devtools
+      </button>
+      {open ? <PanelBody id={id} recorder={recorder} onClose={() => setOpen(false)} /> : null}
+    </div>
+  );
+}
+
+/** The open panel: everything the recorder holds, re-read on every frame. */
+function PanelBody({ id, recorder, onClose }: { id: string; recorder: Recorder; onClose: () => void }) {
+  const state = useSyncExternalStore(recorder.subscribe, recorder.snapshot, recorder.snapshot);
   const [direction, setDirection] = useState<'all' | 'in' | 'out'>('all');
   const [filter, setFilter] = useState('');
-  const id = useId();
   const current = state.history.at(-1)!;
 
   // Retains and releases that send no frame change the counts too: look again while open.
   useEffect(() => {
-    if (!open) return;
     const timer = setInterval(recorder.refresh, 1_000);
     return () => clearInterval(timer);
-  }, [open, recorder]);
+  }, [recorder]);
 
   const needle = filter.trim().toLowerCase();
   const frames = state.frames.filter(
@@ -68,134 +83,125 @@ export default function DevtoolsPanel({ initialIsOpen = false, position = 'botto
   const { inspection, catchUps } = state;
 
   return (
-    <div className="pkdt" data-position={position}>
-      <style>{DEVTOOLS_CSS}</style>
-      <button type="button" className="pkdt-toggle" aria-expanded={open} aria-controls={id} data-status={current.status} onClick={() => setOpen(!open)}>
-        <span className="pkdt-dot" aria-hidden="true" />
-        Presence devtools
-      </button>
-      {open ? (
-        <section id={id} className="pkdt-panel" aria-label="Presence devtools">
-          <header className="pkdt-header">
-            <strong>presence-kit</strong>
-            <span>
-              {current.status}
-              {current.error ? ` — ${current.error}` : ''}
-            </span>
-            <button type="button" className="pkdt-button" onClick={() => setOpen(false)}>
-              Close
+    <section id={id} className="pkdt-panel" aria-label="Presence devtools">
+      <header className="pkdt-header">
+        <strong>presence-kit</strong>
+        <span>
+          {current.status}
+          {current.error ? ` — ${current.error}` : ''}
+        </span>
+        <button type="button" className="pkdt-button" onClick={onClose}>
+          Close
+        </button>
+      </header>
+      <div className="pkdt-columns">
+        {/* Scrolling regions take focus, so a keyboard can scroll them too. */}
+        <div className="pkdt-column" role="group" aria-label="Client state" tabIndex={0}>
+          <h2>Connection</h2>
+          <dl className="pkdt-facts">
+            <dt>Server cursor</dt>
+            <dd data-testid="pkdt-cursor">{inspection.cursor ?? 'none yet'}</dd>
+            <dt>Catch-ups</dt>
+            <dd data-testid="pkdt-catch-ups">
+              {catchUps.asked} asked{catchUps.lastFrom === null ? '' : `, last from ${catchUps.lastFrom}`}; answered {catchUps.partial} since cursor,{' '}
+              {catchUps.full} in full
+            </dd>
+          </dl>
+          <h3>History</h3>
+          <ol className="pkdt-list" aria-label="Connection history" tabIndex={0}>
+            {[...state.history].reverse().map((change, index) => (
+              <li key={state.history.length - index}>
+                <time>{time(change.at)}</time> {change.status}
+                {change.error ? ` — ${change.error}` : ''}
+              </li>
+            ))}
+          </ol>
+          <h2>Retained</h2>
+          <table className="pkdt-table" aria-label="Retained users">
+            <thead>
+              <tr>
+                <th scope="col">user</th>
+                <th scope="col">holders</th>
+              </tr>
+            </thead>
+            <tbody>
+              {inspection.onlineList > 0 ? (
+                <tr>
+                  <td>online list</td>
+                  <td>{inspection.onlineList}</td>
+                </tr>
+              ) : null}
+              {[...inspection.users].map(([userId, holders]) => (
+                <tr key={userId}>
+                  <td>{userId}</td>
+                  <td>{holders}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>Pending status changes</h2>
+          {inspection.pending.length === 0 ? (
+            <p className="pkdt-muted">None: the server acknowledged every change.</p>
+          ) : (
+            <ol className="pkdt-list" aria-label="Pending status changes" tabIndex={0}>
+              {inspection.pending.map((item, index) => (
+                <li key={index}>
+                  {item.sent ? 'sent' : 'waiting for a connection'}: <code>{JSON.stringify(item.patch)}</code>
+                </li>
+              ))}
+            </ol>
+          )}
+        </div>
+        <div className="pkdt-column pkdt-log" role="group" aria-label="Event log" tabIndex={0}>
+          <h2>Events</h2>
+          <div className="pkdt-filters">
+            <label>
+              Direction{' '}
+              <select value={direction} onChange={(event) => setDirection(event.target.value as 'all' | 'in' | 'out')}>
+                <option value="all">both</option>
+                <option value="in">received</option>
+                <option value="out">sent</option>
+              </select>
+            </label>
+            <label>
+              Filter <input type="search" value={filter} placeholder="type or user id" onChange={(event) => setFilter(event.target.value)} />
+            </label>
+            <button type="button" className="pkdt-button" onClick={() => recorder.setPaused(!recorder.isPaused())}>
+              {recorder.isPaused() ? 'Resume' : 'Pause'}
             </button>
-          </header>
-          <div className="pkdt-columns">
-            {/* Scrolling regions take focus, so a keyboard can scroll them too. */}
-            <div className="pkdt-column" role="group" aria-label="Client state" tabIndex={0}>
-              <h2>Connection</h2>
-              <dl className="pkdt-facts">
-                <dt>Server cursor</dt>
-                <dd data-testid="pkdt-cursor">{inspection.cursor ?? 'none yet'}</dd>
-                <dt>Catch-ups</dt>
-                <dd data-testid="pkdt-catch-ups">
-                  {catchUps.asked} asked{catchUps.lastFrom === null ? '' : `, last from ${catchUps.lastFrom}`}; answered {catchUps.partial} since cursor,{' '}
-                  {catchUps.full} in full
-                </dd>
-              </dl>
-              <h3>History</h3>
-              <ol className="pkdt-list" aria-label="Connection history" tabIndex={0}>
-                {[...state.history].reverse().map((change, index) => (
-                  <li key={state.history.length - index}>
-                    <time>{time(change.at)}</time> {change.status}
-                    {change.error ? ` — ${change.error}` : ''}
-                  </li>
-                ))}
-              </ol>
-              <h2>Retained</h2>
-              <table className="pkdt-table" aria-label="Retained users">
-                <thead>
-                  <tr>
-                    <th scope="col">user</th>
-                    <th scope="col">holders</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {inspection.onlineList > 0 ? (
-                    <tr>
-                      <td>online list</td>
-                      <td>{inspection.onlineList}</td>
-                    </tr>
-                  ) : null}
-                  {[...inspection.users].map(([userId, holders]) => (
-                    <tr key={userId}>
-                      <td>{userId}</td>
-                      <td>{holders}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <h2>Pending status changes</h2>
-              {inspection.pending.length === 0 ? (
-                <p className="pkdt-muted">None: the server acknowledged every change.</p>
-              ) : (
-                <ol className="pkdt-list" aria-label="Pending status changes" tabIndex={0}>
-                  {inspection.pending.map((item, index) => (
-                    <li key={index}>
-                      {item.sent ? 'sent' : 'waiting for a connection'}: <code>{JSON.stringify(item.patch)}</code>
-                    </li>
-                  ))}
-                </ol>
-              )}
-            </div>
-            <div className="pkdt-column pkdt-log" role="group" aria-label="Event log" tabIndex={0}>
-              <h2>Events</h2>
-              <div className="pkdt-filters">
-                <label>
-                  Direction{' '}
-                  <select value={direction} onChange={(event) => setDirection(event.target.value as 'all' | 'in' | 'out')}>
-                    <option value="all">both</option>
-                    <option value="in">received</option>
-                    <option value="out">sent</option>
-                  </select>
-                </label>
-                <label>
-                  Filter <input type="search" value={filter} placeholder="type or user id" onChange={(event) => setFilter(event.target.value)} />
-                </label>
-                <button type="button" className="pkdt-button" onClick={() => recorder.setPaused(!recorder.isPaused())}>
-                  {recorder.isPaused() ? 'Resume' : 'Pause'}
-                </button>
-                <button type="button" className="pkdt-button" onClick={recorder.clear}>
-                  Clear
-                </button>
-              </div>
-              <table className="pkdt-table" aria-label="Events">
-                <thead>
-                  <tr>
-                    <th scope="col">time</th>
-                    <th scope="col">dir</th>
-                    <th scope="col">type</th>
-                    <th scope="col">seq</th>
-                    <th scope="col">details</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {frames
-                    .slice(-200)
-                    .reverse()
-                    .map((entry) => (
-                      <tr key={entry.id} data-direction={entry.direction}>
-                        <td>
-                          <time>{time(entry.at)}</time>
-                        </td>
-                        <td>{entry.direction === 'in' ? '↓' : '↑'}</td>
-                        <td>{entry.type}</td>
-                        <td>{entry.seq ?? ''}</td>
-                        <td title={JSON.stringify(entry.frame)}>{summary(entry)}</td>
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
-            </div>
+            <button type="button" className="pkdt-button" onClick={recorder.clear}>
+              Clear
+            </button>
           </div>
-        </section>
-      ) : null}
-    </div>
+          <table className="pkdt-table" aria-label="Events">
+            <thead>
+              <tr>
+                <th scope="col">time</th>
+                <th scope="col">dir</th>
+                <th scope="col">type</th>
+                <th scope="col">seq</th>
+                <th scope="col">details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {frames
+                .slice(-200)
+                .reverse()
+                .map((entry) => (
+                  <tr key={entry.id} data-direction={entry.direction}>
+                    <td>
+                      <time>{time(entry.at)}</time>
+                    </td>
+                    <td>{entry.direction === 'in' ? '↓' : '↑'}</td>
+                    <td>{entry.type}</td>
+                    <td>{entry.seq ?? ''}</td>
+                    <td title={JSON.stringify(entry.frame)}>{summary(entry)}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </div>
+      </div>
+    </section>
   );
 }

@@ -97,6 +97,8 @@ export function createRecorder(client: PresenceCore) {
       snapshot ??= { frames, history, catchUps: { ...catchUps }, inspection: kernel.inspect() };
       return snapshot;
     },
+    /** The connection's latest status: the same object until it changes. */
+    lastStatus: (): StatusChange => history.at(-1)!,
     /** Keeps counting but stops adding frames to the log. */
     setPaused(value: boolean) {
       paused = value;
