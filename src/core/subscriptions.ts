@@ -163,7 +163,8 @@ export function createSubscriptions(deps: SubscriptionDeps): Subscriptions {
         }
       });
     },
-    inspect: () => ({ cursor, users: userRefs, onlineList: onlineRefs }),
+    // A copy: the devtools keep it as a snapshot while the counts move on.
+    inspect: () => ({ cursor, users: new Map(userRefs), onlineList: onlineRefs }),
     advance(seq) {
       if (cursor === null || seq > cursor) cursor = seq;
     },
