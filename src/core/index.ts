@@ -32,19 +32,8 @@ export type { JsonValue } from './protocol/json.ts';
 export { LIMITS } from './protocol/limits.ts';
 export type { ServerMessage } from './protocol/messages.ts';
 export { CALL_STATUSES, CHOSEN_STATUSES, PUBLIC_STATUSES, STATUSES, USER_KINDS } from './protocol/model.ts';
-export type {
-  CallStatus,
-  ChosenStatus,
-  Presence,
-  PresenceDelta,
-  PresencePatch,
-  PresenceStatus,
-  SessionTokens,
-  UpdateMeInput,
-  User,
-  UserKind,
-  UserPage,
-  UserView,
-} from './protocol/model.ts';
+export type { CallStatus, ChosenStatus, Presence, PresencePatch, PresenceStatus, SessionTokens, User, UserKind, UserView } from './protocol/model.ts';
+export type { UpdateMeInput } from './protocol/update-me.ts';
+export type { PresenceDelta, UserPage } from './protocol/user-pages.ts';
 export type { ClientMessage, ClientMessageInput } from './protocol/client-messages.ts';
 export type { CreateUserInput, UpdateUserInput } from './protocol/admin.ts';

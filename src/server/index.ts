@@ -20,5 +20,7 @@ export * from '../core/protocol/json.ts';
 export * from '../core/protocol/limits.ts';
 export * from '../core/protocol/messages.ts';
 export * from '../core/protocol/model.ts';
+export * from '../core/protocol/update-me.ts';
+export * from '../core/protocol/user-pages.ts';
 export { parseWith, type ParseResult } from '../core/protocol/parse.ts';
 export * from '../core/protocol/text.ts';

@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { MetadataSchema, SafeUrlSchema, TagsSchema, UserIdSchema, UsernameSchema, displayText } from './fields.ts';
 import { LIMITS } from './limits.ts';
-import { USER_KINDS, UpdateMeInputSchema } from './model.ts';
+import { USER_KINDS } from './model.ts';
+import { UpdateMeInputSchema } from './update-me.ts';
 
 // Admin inputs: validated by the server only, so a client bundle never carries them.
 

@@ -6,7 +6,6 @@ import {
   StatusEmojiSchema,
   StatusExpiresAtSchema,
   StatusMessageSchema,
-  TagsSchema,
   TimestampSchema,
   UserIdSchema,
   UsernameSchema,
@@ -99,19 +98,6 @@ export const UserViewSchema = v.object({
 /** A user as one viewer sees them. @example `if (view.presence?.online) ...` */
 export type UserView = v.InferOutput<typeof UserViewSchema>;
 
-/** `PATCH /api/v1/me`: a user's own profile. `role`, `id`, `kind` and `isGuest` are not the user's to change. */
-export const UpdateMeInputSchema = v.strictObject({
-  username: v.optional(UsernameSchema),
-  displayName: v.optional(displayText(LIMITS.displayName)),
-  avatarUrl: v.optional(v.nullable(SafeUrlSchema)),
-  tags: v.optional(TagsSchema),
-  metadata: v.optional(MetadataSchema),
-  profileUrl: v.optional(v.nullable(SafeUrlSchema)),
-});
-
-/** Body of `PATCH /api/v1/me`. @example `{ displayName: 'Ada L.' }` */
-export type UpdateMeInput = v.InferInput<typeof UpdateMeInputSchema>;
-
 /** A presence change a user makes to themself (over the socket: `set-presence`). */
 export const PresencePatchSchema = v.object({
   status: v.optional(v.picklist(CHOSEN_STATUSES)),
@@ -141,34 +127,6 @@ export const SessionTokensSchema = v.object({
 
 /** A session's tokens. @example `createPresenceClient({ url, session: tokens })` */
 export type SessionTokens = v.InferOutput<typeof SessionTokensSchema>;
-
-/** `GET /api/v1/users.presence?from=` (Rocket.Chat semantics). */
-export const PresenceDeltaSchema = v.object({
-  /** Users whose presence or profile changed since `from`, or everyone in scope when `full`. */
-  users: v.array(UserViewSchema),
-  /** Ids deleted since `from` (empty when `full`). */
-  removed: v.array(v.string()),
-  /** True when `from` was missing or older than the catch-up window: `users` is everything. */
-  full: v.boolean(),
-  /** The change cursor to pass as `from` next time (server sequence number). */
-  seq: v.number(),
-  /** Server clock when this was produced; also accepted as `from`. */
-  serverTime: TimestampSchema,
-  success: v.literal(true),
-});
-
-/** Response of the presence delta. @example `if (delta.full) replaceAll(delta.users);` */
-export type PresenceDelta = v.InferOutput<typeof PresenceDeltaSchema>;
-
-/** A page of `GET /api/v1/users`. */
-export const UserPageSchema = v.object({
-  users: v.array(UserViewSchema),
-  /** Pass as `cursor` for the next page; null on the last page. */
-  nextCursor: v.nullable(v.string()),
-});
-
-/** One page of users. @example `for (const user of page.users) ...` */
-export type UserPage = v.InferOutput<typeof UserPageSchema>;
 
 /** Error body of every REST failure. */
 export const ErrorBodySchema = v.object({
