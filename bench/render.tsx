@@ -394,7 +394,7 @@ function keyedFloor(n: number, row: keyof typeof KIT_ROWS) {
 }
 
 const FLAT_GOALS: Record<number, number> = { 1000: 1.2, 10000: 1.2, 50000: 1.5 };
-const flat: Array<{ n: number; floor: FlatResult; kits: Array<FlatResult & { floorP50: number }> }> = [];
+const flat: Array<{ n: number; floor: FlatResult; kits: Array<FlatResult & { floorP50: number; floorAllocated: number }> }> = [];
 for (const n of SIZES) {
   // One kit beside the floor at a time (two providers mounted at once would send rows down the
   // context-reading path only pages with two providers take), each pair in a fresh process: a pair
@@ -417,7 +417,7 @@ for (const n of SIZES) {
     return runs.sort((a, b) => a[1].p50 / a[0].p50 - b[1].p50 / b[0].p50)[FLAT_PROCESSES >> 1]!;
   });
   const floor = pairs[0]![0];
-  const kits = pairs.map(([pairFloor, kit]) => ({ ...kit, floorP50: pairFloor.p50 }));
+  const kits = pairs.map(([pairFloor, kit]) => ({ ...kit, floorP50: pairFloor.p50, floorAllocated: pairFloor.allocatedPerUpdate }));
   flat.push({ n, floor, kits });
   console.log(`  flat N=${n}: ${kits.map((kit) => `${kit.impl} ${kit.p50.toFixed(3)} ms beside the floor's ${kit.floorP50.toFixed(3)} ms`).join('; ')}`);
 }
@@ -493,9 +493,9 @@ for (const { n, floor, kits } of flat) {
     figures.push({
       figure: `render, flat list of ${n}: ${kit.impl} KB allocated per update (vs a keyed store)`,
       value: kit.allocatedPerUpdate / 1024,
-      baseline: floor.allocatedPerUpdate / 1024,
+      baseline: kit.floorAllocated / 1024,
       unit: 'KB',
-      ratio: kit.allocatedPerUpdate / Math.max(1, floor.allocatedPerUpdate),
+      ratio: kit.allocatedPerUpdate / Math.max(1, kit.floorAllocated),
     });
   }
 }
