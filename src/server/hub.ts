@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import {
   CLOSE_CODES,
+  LIMITS,
   PROTOCOL_VERSION,
   parseClientMessage,
   type ClientMessage,
@@ -127,7 +128,7 @@ export class PresenceHub {
     this.nodeName = options.node ?? newNodeName();
     this.changes = new ChangeLog(options.catchUpWindowMs, () => this.now(), options.catchUpMaxChanges, options.sharedLog ?? false);
     this.presenceLog = options.presenceLog ?? createMemoryLog(options.now);
-    this.presenceLog.start((entry) => this.apply(entry));
+    this.presenceLog.start((entry) => this.applyGuarded(entry));
     const perSecond = options.limits.snapshotUsersPerSecond;
     this.snapshotBudget = new KeyedBuckets(perSecond, perSecond, 10_000, options.now);
     this.heartbeat = setInterval(() => this.checkHeartbeats(), options.limits.heartbeatMs);
@@ -216,6 +217,18 @@ export class PresenceHub {
     }
     this.registry.restore(state.connections);
     this.changes.advanceTo(state.seq);
+  }
+
+  /**
+   * An entry that fails to apply (a bug its input reached) is logged and skipped rather than stopping the
+   * node: the log goes on, and the next snapshot or catch-up puts every node back on the same state.
+   */
+  private applyGuarded(entry: LogEntry): void {
+    try {
+      this.apply(entry);
+    } catch (error) {
+      this.options.log(`internal error applying log entry ${entry.seq} (${entry.command.type}): ${(error as Error)?.message ?? String(error)}`);
+    }
   }
 
   /** Applies one entry of the log, in log order: the only place shared state changes. */
@@ -491,24 +504,46 @@ export class PresenceHub {
       if (connection.userId === null) this.closeConnection(connection, CLOSE_CODES.unauthorized, 'no auth within the deadline');
     }, limits.authTimeoutMs);
     ws.on('pong', () => (connection.alive = true));
-    ws.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
+    ws.on('message', (data, isBinary) => this.guard(connection, 'frame', () => this.receive(connection, data as Buffer, isBinary)));
     ws.on('close', () => this.forget(connection));
     // A socket error is followed by 'close'; listening keeps it from crashing the process.
     ws.on('error', (error) => this.options.log(`socket error: ${error.message}`));
   }
 
-  private receive(connection: Connection, data: unknown, isBinary: boolean): void {
+  /**
+   * Runs a handler of one client's input: whatever it throws closes that connection with 1011 and is
+   * logged by name and message only (never the frame, which may hold a token); the process goes on.
+   */
+  private guard(connection: Connection, what: string, handle: () => void): void {
+    try {
+      handle();
+    } catch (error) {
+      this.options.log(`internal error handling a ${what} of connection ${connection.id}: ${(error as Error)?.message ?? String(error)}`);
+      try {
+        this.closeConnection(connection, CLOSE_CODES.internalError, 'internal error');
+      } catch {
+        connection.ws.terminate();
+      }
+    }
+  }
+
+  private receive(connection: Connection, data: Buffer, isBinary: boolean): void {
     connection.alive = true;
     if (connection.closing) return;
-    if (!connection.frames.take()) {
-      this.refuse(connection, ridOf(data, isBinary), 'rate-limited', 'too many frames', connection.frames.retryAfterMs());
+    // Before authentication a frame is an auth frame: its size is checked before anything reads it.
+    if (connection.userId === null && data.length > LIMITS.authFrameBytes) {
+      this.closeConnection(connection, CLOSE_CODES.tooLarge, `the auth frame may be at most ${LIMITS.authFrameBytes} bytes`);
       return;
     }
-    const parsed = parseClientMessage(isBinary ? data : String(data));
+    if (!connection.frames.take()) {
+      this.refuse(connection, ridHint(data, isBinary), 'rate-limited', 'too many frames', connection.frames.retryAfterMs());
+      return;
+    }
+    const parsed = parseClientMessage(isBinary ? data : data.toString('utf8'));
     if (!parsed.ok) {
-      if (connection.userId !== null) this.refuse(connection, ridOf(data, isBinary), parsed.code ?? 'bad-message', parsed.reason);
+      if (connection.userId !== null) this.refuse(connection, parsed.claimed?.rid, parsed.code, parsed.reason);
       // An auth frame without a usable token is an authentication failure; anything else first is a protocol one.
-      else if (typeOf(data, isBinary) === 'auth') this.closeConnection(connection, CLOSE_CODES.unauthorized, 'no token');
+      else if (parsed.claimed?.type === 'auth') this.closeConnection(connection, CLOSE_CODES.unauthorized, 'no token');
       else this.closeConnection(connection, CLOSE_CODES.badMessage, 'expected an auth frame');
       return;
     }
@@ -835,25 +870,11 @@ function ridField(rid: number | undefined): { rid?: number } {
   return rid === undefined ? {} : { rid };
 }
 
-/** The `type` a malformed frame claimed, if any. */
-function typeOf(data: unknown, isBinary: boolean): unknown {
+/** The request id near the start of a frame refused unread (rate-limited), found without parsing it. */
+function ridHint(data: Buffer, isBinary: boolean): number | undefined {
   if (isBinary) return undefined;
-  try {
-    return (JSON.parse(String(data)) as { type?: unknown } | null)?.type;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Best effort: answer a malformed frame with the request id it carried, if any. */
-function ridOf(data: unknown, isBinary: boolean): number | undefined {
-  if (isBinary) return undefined;
-  try {
-    const rid = (JSON.parse(String(data)) as { rid?: unknown } | null)?.rid;
-    return typeof rid === 'number' && Number.isInteger(rid) && rid >= 0 ? rid : undefined;
-  } catch {
-    return undefined;
-  }
+  const match = /"rid"\s*:\s*(\d{1,15})[,}\s]/.exec(data.toString('latin1', 0, 256));
+  return match ? Number(match[1]) : undefined;
 }
 
 export type { PresencePatch };

@@ -233,7 +233,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     now,
     ...(redisLog ? { health: () => ({ redis: redisLog.healthy() ? ('up' as const) : ('down' as const) }) } : {}),
   });
-  await registerWebSocketRoute(app, { hub, maxFrameBytes: options.maxFrameBytes ?? LIMITS.frameBytes, handshakesPerSecond: limits.handshakesPerSecond });
+  await registerWebSocketRoute(app, { hub, log, maxFrameBytes: options.maxFrameBytes ?? LIMITS.frameBytes, handshakesPerSecond: limits.handshakesPerSecond });
 
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   const address = app.server.address() as AddressInfo;

@@ -8,6 +8,7 @@ export interface WebSocketRouteOptions {
   hub: PresenceHub;
   /** Largest frame in bytes; a larger one closes the connection with 1009 from its header. */
   maxFrameBytes: number;
+  log: (line: string) => void;
   /** Handshakes admitted per second from one address; more are refused with 503. */
   handshakesPerSecond: number;
 }
@@ -19,7 +20,7 @@ export interface WebSocketRouteOptions {
  *
  * @example
  * ```ts
- * await registerWebSocketRoute(app, { hub, maxFrameBytes: 65_536, handshakesPerSecond: 200 });
+ * await registerWebSocketRoute(app, { hub, log: console.error, maxFrameBytes: 65_536, handshakesPerSecond: 200 });
  * ```
  */
 export async function registerWebSocketRoute(app: FastifyInstance, options: WebSocketRouteOptions): Promise<void> {
@@ -51,6 +52,14 @@ export async function registerWebSocketRoute(app: FastifyInstance, options: WebS
         if (!offered.includes(PROTOCOL_VERSION)) throw new HttpError('bad-message', `the ${PROTOCOL_VERSION} subprotocol is required`, undefined, 426);
       },
     },
-    (socket, request) => options.hub.accept(socket, request.raw),
+    (socket, request) => {
+      try {
+        options.hub.accept(socket, request.raw);
+      } catch (error) {
+        // One upgrade that fails closes its own socket; it never reaches the process.
+        options.log(`internal error accepting a socket: ${(error as Error)?.message ?? String(error)}`);
+        socket.close(1011, 'internal error');
+      }
+    },
   );
 }

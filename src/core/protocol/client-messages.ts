@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import { UserIdSchema } from './fields.ts';
-import { hasForbiddenKey } from './json.ts';
+import { hasForbiddenKey, nestsDeeperThan } from './json.ts';
 import { LIMITS } from './limits.ts';
-import { RequestId, Seq, parseFrame, type ParseResult } from './parse.ts';
+import { RequestId, Seq, parseWith } from './parse.ts';
 import { PresencePatchSchema } from './model.ts';
 
 // Frames a client sends: validated by the server only, so a client bundle never carries this schema.
@@ -61,8 +61,13 @@ export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
 /** What a client may send, before defaults are applied. @example `{ type: 'ping', t: 1 }` */
 export type ClientMessageInput = v.InferInput<typeof ClientMessageSchema>;
 
+/** A parsed client frame, or why not; a refused JSON object also tells what type and request id it claimed. */
+export type ClientParseResult =
+  { ok: true; value: ClientMessage } | { ok: false; reason: string; code: 'bad-message' | 'invalid-input'; claimed?: { type?: unknown; rid?: number } };
+
 /**
- * Parses and validates a frame received by the server.
+ * Parses and validates a frame received by the server: its nesting is checked on the text before it is
+ * parsed, prototype keys are refused, then the schema runs.
  *
  * @example
  * ```ts
@@ -70,16 +75,36 @@ export type ClientMessageInput = v.InferInput<typeof ClientMessageSchema>;
  * if (parsed.ok) handle(parsed.value);
  * ```
  */
-export function parseClientMessage(raw: unknown): ParseResult<ClientMessage> {
-  return parseFrame(ClientMessageSchema, raw, screenClientFrame);
+export function parseClientMessage(raw: unknown): ClientParseResult {
+  if (typeof raw !== 'string') return { ok: false, code: 'bad-message', reason: 'frames must be JSON text, not binary' };
+  // Depth first, on the text: no parse and no walk ever meets a frame nested deeper than the limit.
+  if (nestsDeeperThan(raw, LIMITS.frameDepth)) return { ok: false, code: 'bad-message', reason: `a frame may nest at most ${LIMITS.frameDepth} levels` };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, code: 'bad-message', reason: 'frame is not valid JSON' };
+  }
+  const claimed = claimsOf(json);
+  const refused = screenClientFrame(json);
+  if (refused) return { ok: false, code: 'bad-message', reason: refused, claimed };
+  const parsed = parseWith(ClientMessageSchema, json);
+  return parsed.ok ? parsed : { ...parsed, code: 'invalid-input', claimed };
+}
+
+/** What the type and request id of a frame refused as a whole said, so the answer can name its request. */
+function claimsOf(json: unknown): { type?: unknown; rid?: number } {
+  if (typeof json !== 'object' || json === null) return {};
+  const { type, rid } = json as { type?: unknown; rid?: unknown };
+  return typeof rid === 'number' && Number.isInteger(rid) && rid >= 0 ? { type, rid } : { type };
 }
 
 /** What is no message at all, told apart from a message with a refused field (`invalid-input`). */
 function screenClientFrame(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'a frame is a JSON object';
   // JSON.parse makes "__proto__" an own key, harmless here, but a careless merge downstream would not be.
-  const key = hasForbiddenKey(json);
-  if (key) return `the key "${key}" is not allowed`;
+  const key = hasForbiddenKey(json, LIMITS.frameDepth);
+  if (key) return key === '(too deep)' ? `a frame may nest at most ${LIMITS.frameDepth} levels` : `the key "${key}" is not allowed`;
   const type = (json as { type?: unknown }).type;
   return typeof type === 'string' && CLIENT_TYPES.has(type) ? undefined : 'unknown frame type';
 }

@@ -21,31 +21,62 @@ export function checkJson(value: unknown, maxBytes: number, maxDepth: number): n
 }
 
 /**
+ * Whether JSON text nests arrays and objects deeper than `maxDepth`, found by one pass over the text
+ * before anything parses it: a frame's depth is refused at the cost of reading its bytes once, and no
+ * later walk over the parsed value ever meets more than `maxDepth` levels.
+ *
+ * @example
+ * ```ts
+ * nestsDeeperThan('[[[1]]]', 2); // true
+ * ```
+ */
+export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      // A backslash escapes the next character, whatever it is: skip it.
+      if (code === 0x5c) i++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x5b || code === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (code === 0x5d || code === 0x7d) depth--;
+  }
+  return false;
+}
+
+/**
  * The first key anywhere in a parsed JSON value that could reach a prototype (`__proto__`, `constructor`,
- * `prototype`), or undefined. Depth is bounded by the frame size limit, so recursion is safe.
+ * `prototype`), or `'(too deep)'` past `maxDepth` levels. It walks with its own stack, never recursing,
+ * so no input can exhaust the call stack whatever its depth.
  *
  * @example
  * ```ts
  * hasForbiddenKey(JSON.parse('{"__proto__":{}}')); // '__proto__'
  * ```
  */
-export function hasForbiddenKey(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const key = hasForbiddenKey(item);
-      if (key) return key;
+export function hasForbiddenKey(value: unknown, maxDepth = 64): string | undefined {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= maxDepth) return '(too deep)';
+    if (Array.isArray(item)) {
+      for (const inner of item) if (typeof inner === 'object' && inner !== null) stack.push([inner, depth + 1]);
+      continue;
     }
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) return key;
-    const inner = hasForbiddenKey((value as Record<string, unknown>)[key]);
-    if (inner) return inner;
+    for (const key of Object.keys(item)) {
+      if (FORBIDDEN_KEYS.has(key)) return key;
+      const inner = (item as Record<string, unknown>)[key];
+      if (typeof inner === 'object' && inner !== null) stack.push([inner, depth + 1]);
+    }
   }
   return undefined;
 }
 
+// Recursive, but only to `maxDepth`: the depth is checked before each step down.
 function findJsonProblem(value: unknown, maxDepth: number, depth: number): string | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'holds a non-finite number';
