@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -60,11 +60,16 @@ async function main(): Promise<void> {
     log: (line) => console.error(`[presence-server] ${line}`),
   });
   // Terminal output ends up in CI logs and screen shares: a generated key goes to a private file.
+  // The file is created exclusively (0600) in a directory only this user can enter (mkdtemp: 0700, a
+  // random name), so no other local user can have put a file there first to receive the key; both go at exit.
   let keyNote = '(as given)';
+  let keyDir: string | undefined;
   if (!givenKey) {
-    const file = join(tmpdir(), `presence-server-${server.port}.admin-key`);
-    writeFileSync(file, `${server.adminKey}\n`, { mode: 0o600 });
+    keyDir = mkdtempSync(join(tmpdir(), 'presence-server-'));
+    const file = join(keyDir, 'admin-key');
+    writeFileSync(file, `${server.adminKey}\n`, { mode: 0o600, flag: 'wx' });
     keyNote = `${server.adminKey.slice(0, 4)}… (full key in ${file})`;
+    process.once('exit', () => rmSync(keyDir!, { recursive: true, force: true }));
   }
   const stop = count > 0 ? simulateUsers(server, { count }) : () => {};
 

@@ -19,6 +19,7 @@ import { createSessionManager } from './sessions.ts';
 import { createMemoryStore, type PresenceStore } from './store.ts';
 import type { RedisLog } from './redis-log.ts';
 import { registerWebSocketRoute } from './websocket-route.ts';
+import { connectionCaps, openFileLimit } from './descriptor-limit.ts';
 
 /** Options of {@link createPresenceServer}; every one has a default. */
 export interface PresenceServerOptions {
@@ -45,9 +46,15 @@ export interface PresenceServerOptions {
   catchUpMaxChanges?: number;
   /** REST requests per second per caller: the verified user, the admin key, or else the address (default 50, bursts of 100). */
   requestsPerSecond?: number;
-  /** Open TCP connections, everyone together (default 20,000). */
+  /**
+   * Open TCP connections, everyone together: default 20,000, or fewer when the process may open fewer
+   * files (`ulimit -n`, less 128 kept back; a warning is logged under 4,096).
+   */
   maxConnections?: number;
-  /** Open TCP connections from one address (default 1,000). Behind a proxy every client shares its address: raise it there. */
+  /**
+   * Open TCP connections from one address: default 1,000, at most a quarter of `maxConnections`. Behind a
+   * proxy every client shares its address: raise it there.
+   */
   maxConnectionsPerIp?: number;
   /** Time to send request headers (default 10 s) and a whole request (default 30 s); idle keep-alive closes after 5 s. */
   headersTimeoutMs?: number;
@@ -203,9 +210,16 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
   });
   // A node serves only once it holds everything the others know.
   await redisLog?.caughtUp;
+  const descriptors = openFileLimit();
+  const caps = connectionCaps(descriptors);
+  if (caps.low && options.maxConnections === undefined) {
+    log(
+      `only ${descriptors} open files allowed (ulimit -n): at most ${caps.maxConnections} connections, ${caps.maxConnectionsPerIp} per address; raise the limit for more`,
+    );
+  }
   const edge: EdgeLimits = {
-    maxConnections: options.maxConnections ?? 20_000,
-    maxConnectionsPerIp: options.maxConnectionsPerIp ?? 1_000,
+    maxConnections: options.maxConnections ?? caps.maxConnections,
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? Math.min(caps.maxConnectionsPerIp, options.maxConnections ?? Infinity),
     headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000,

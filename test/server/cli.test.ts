@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect, test } from 'vitest';
 
 /** Runs the CLI until it is ready; returns what it printed and its REST base URL. */
-async function runCli(env: Record<string, string> = {}, args: string[] = []): Promise<{ output: string; url: string; stop: () => void }> {
+async function runCli(
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<{ output: string; url: string; stop: () => void; terminate: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PRESENCE_ADMIN_KEY: '', ...env },
@@ -20,7 +24,16 @@ async function runCli(env: Record<string, string> = {}, args: string[] = []): Pr
   });
   // The banner is printed in one write: wait for its last line.
   while (!lines.some((line) => line.includes('sessions'))) await new Promise((resolve) => child.stdout!.once('data', resolve));
-  return { output: lines.join('\n'), url, stop: () => child.kill('SIGKILL') };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    output: lines.join('\n'),
+    url,
+    stop: () => child.kill('SIGKILL'),
+    terminate: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 test('the CLI never prints a generated admin key: it names a private file holding it', async () => {
@@ -47,4 +60,15 @@ test('the CLI takes the admin key from PRESENCE_ADMIN_KEY and does not echo it',
   } finally {
     stop();
   }
+});
+
+test('the generated key file is private (0600 in a 0700 directory with a random name) and gone after exit', async () => {
+  const { output, terminate } = await runCli();
+  const file = /full key in (\S+)\)/.exec(output)![1]!;
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  expect(statSync(dirname(file)).mode & 0o777).toBe(0o700);
+  expect(file).not.toMatch(/presence-server-\d+\.admin-key$/);
+  await terminate();
+  expect(existsSync(file)).toBe(false);
+  expect(existsSync(dirname(file))).toBe(false);
 });
