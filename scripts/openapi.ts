@@ -34,6 +34,7 @@ export async function buildOpenApi(): Promise<unknown> {
     handshakesPerSecond: 1,
     connectionsPerUser: 1,
     snapshotUsersPerSecond: 1,
+    failedAuthsPerSecond: 1,
   };
   const hub = new PresenceHub({ store, sessions, limits, catchUpWindowMs: 1, catchUpMaxChanges: 1, now: Date.now, log: () => {} });
   const app = await createHttpApp({

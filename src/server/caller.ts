@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { addressKey } from './address-key.ts';
 import { HttpError } from './http-error.ts';
 import { secretsEqual, type SessionManager } from './sessions.ts';
 
@@ -32,7 +33,7 @@ declare module 'fastify' {
  * ```
  */
 export function identify(request: FastifyRequest, sessions: SessionManager, adminKey: string): Caller {
-  const anonymous = (refused: HttpError | null): Caller => ({ kind: 'anonymous', key: `ip:${request.ip}`, refused });
+  const anonymous = (refused: HttpError | null): Caller => ({ kind: 'anonymous', key: `ip:${addressKey(request.ip)}`, refused });
   const header = request.headers.authorization;
   if (header === undefined) return anonymous(null);
   const match = /^Bearer (\S{1,4096})$/.exec(header);

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { LIMITS } from '../core/protocol/index.ts';
 import { BodyBudget, type BodyBudgetLimits } from './body-budget.ts';
 import { checkAccess, identify } from './caller.ts';
+import { addressKey } from './address-key.ts';
 import { HttpError } from './http-error.ts';
 import type { SessionManager } from './sessions.ts';
 import { valibotCompiler } from './valibot-schemas.ts';
@@ -176,7 +177,7 @@ function guardConnections(server: Server, limits: EdgeLimits): Server {
   server.maxConnections = limits.maxConnections;
   const open = new Map<string, number>();
   server.on('connection', (socket) => {
-    const address = socket.remoteAddress ?? '';
+    const address = addressKey(socket.remoteAddress);
     const count = (open.get(address) ?? 0) + 1;
     if (count > limits.maxConnectionsPerIp) {
       socket.destroy();

@@ -20,6 +20,7 @@ import { createMemoryLog, type LogCommand, type LogEntry, type PresenceLog } fro
 import { applyPatch, expireStatus, isNewer, newPresenceRecord, ownPresence, pendingExpiries, republish, type PresenceRecord } from './presence-state.ts';
 import { StatusExpiry } from './status-expiry.ts';
 import { KeyedBuckets, TokenBucket } from './rate-limit.ts';
+import { addressKey } from './address-key.ts';
 import type { SessionManager } from './sessions.ts';
 import type { PresenceStore } from './store.ts';
 import { hiddenFrom, visibility } from './visibility.ts';
@@ -28,8 +29,17 @@ import { hiddenFrom, visibility } from './visibility.ts';
 export interface HubLimits {
   /** Frames of any kind per second per connection (burst: twice as many). */
   framesPerSecond: number;
-  /** `set-presence` frames per second per connection (burst: twice as many). */
+  /**
+   * `set-presence` frames per second per connection, and per user over all their connections on a node
+   * (burst: twice as many): twenty tabs change a status no faster than one.
+   */
   statusUpdatesPerSecond: number;
+  /**
+   * Failed authentications (no or an unknown token, a first frame that is not `auth`, an oversized auth
+   * frame, no auth in time) per second per address (IPv6: per /64), burst ten times that; past it the
+   * address's handshakes are refused with 503 until it refills. Expired tokens are not counted.
+   */
+  failedAuthsPerSecond: number;
   /** Refused frames in a row before the connection is closed with 4008. */
   floodCloseAfter: number;
   /** Users one connection may subscribe to. */
@@ -70,7 +80,12 @@ interface Connection {
   statusUpdates: TokenBucket;
   refusedInARow: number;
   authTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The remote address's key for per-address limits (IPv6: its /64). */
+  address: string;
 }
+
+/** Closes before authentication that count as a failed attempt against the address. */
+const FAILED_AUTH_CODES: ReadonlySet<number> = new Set([CLOSE_CODES.unauthorized, CLOSE_CODES.badMessage, CLOSE_CODES.tooLarge]);
 
 export interface HubOptions {
   store: PresenceStore;
@@ -122,6 +137,8 @@ export class PresenceHub {
   private readonly all = new Set<Connection>();
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly snapshotBudget: KeyedBuckets;
+  private readonly statusBudget: KeyedBuckets;
+  private readonly failedAuths: KeyedBuckets;
   private readonly expiry: StatusExpiry;
 
   constructor(private readonly options: HubOptions) {
@@ -131,6 +148,9 @@ export class PresenceHub {
     this.presenceLog.start((entry) => this.applyGuarded(entry));
     const perSecond = options.limits.snapshotUsersPerSecond;
     this.snapshotBudget = new KeyedBuckets(perSecond, perSecond, 10_000, options.now);
+    const { statusUpdatesPerSecond, failedAuthsPerSecond } = options.limits;
+    this.statusBudget = new KeyedBuckets(statusUpdatesPerSecond * 2, statusUpdatesPerSecond, 10_000, options.now);
+    this.failedAuths = new KeyedBuckets(failedAuthsPerSecond * 10, failedAuthsPerSecond, 10_000, options.now);
     this.heartbeat = setInterval(() => this.checkHeartbeats(), options.limits.heartbeatMs);
     this.heartbeat.unref?.();
     this.expiry = new StatusExpiry(options.now, (userId, expiresAt) => this.fire({ type: 'expire-status', userId, expiresAt }));
@@ -483,7 +503,15 @@ export class PresenceHub {
 
   // ---- sockets ---------------------------------------------------------------------------
 
-  accept(ws: WebSocket, _request: IncomingMessage): void {
+  /**
+   * Whether an address (see {@link addressKey}) may open another socket: false while its failed
+   * authentications are over budget. Checked before the upgrade, so a refused one costs no socket.
+   */
+  admits(address: string): { ok: true } | { ok: false; retryAfterMs: number } {
+    return this.failedAuths.spend(address, 0) ? { ok: true } : { ok: false, retryAfterMs: this.failedAuths.retryAfterMs(address) };
+  }
+
+  accept(ws: WebSocket, request: IncomingMessage): void {
     const { limits } = this.options;
     const connection: Connection = {
       id: String(this.nextConnection++),
@@ -498,6 +526,7 @@ export class PresenceHub {
       statusUpdates: new TokenBucket(limits.statusUpdatesPerSecond * 2, limits.statusUpdatesPerSecond, this.options.now),
       refusedInARow: 0,
       authTimer: undefined,
+      address: addressKey(request.socket.remoteAddress),
     };
     this.all.add(connection);
     connection.authTimer = setTimeout(() => {
@@ -666,6 +695,10 @@ export class PresenceHub {
       case 'set-presence': {
         if (!connection.statusUpdates.take()) {
           this.refuse(connection, message.rid, 'rate-limited', 'too many status updates', connection.statusUpdates.retryAfterMs());
+          return;
+        }
+        if (!this.statusBudget.spend(userId)) {
+          this.refuse(connection, message.rid, 'rate-limited', 'too many status updates from this user', this.statusBudget.retryAfterMs(userId));
           return;
         }
         // Acknowledged once applied. A stale frame (its sender already sent something newer) is
@@ -846,6 +879,7 @@ export class PresenceHub {
   private closeConnection(connection: Connection, code: number, reason: string): void {
     if (connection.closing) return;
     connection.closing = true;
+    if (connection.userId === null && FAILED_AUTH_CODES.has(code)) this.failedAuths.spend(connection.address);
     clearTimeout(connection.authTimer);
     connection.ws.close(code, reason);
     // A peer that does not answer the close handshake (it may not be reading at all) is cut off.

@@ -15,6 +15,7 @@ import {
 import { displayText } from '../core/protocol/fields.ts';
 import type { Caller } from './caller.ts';
 import { tokenMessage } from './caller.ts';
+import { addressKey } from './address-key.ts';
 import { HttpError } from './http-error.ts';
 import type { PresenceHub } from './hub.ts';
 import type { LogCommand } from './presence-log.ts';
@@ -249,7 +250,11 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
           config: {
             access: 'anyone',
             // Per address, whatever credential is sent: guests are how an anonymous visitor gets in.
-            rateLimit: { max: options.guestSessionsPerMinute, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `guest:${request.ip}` },
+            rateLimit: {
+              max: options.guestSessionsPerMinute,
+              timeWindow: 60_000,
+              keyGenerator: (request: FastifyRequest) => `guest:${addressKey(request.ip)}`,
+            },
           },
           bodyLimit: 1024,
           schema: { body: GuestBody },

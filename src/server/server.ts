@@ -132,6 +132,7 @@ export interface PresenceServer {
 const DEFAULT_LIMITS: HubLimits = {
   framesPerSecond: 50,
   statusUpdatesPerSecond: 5,
+  failedAuthsPerSecond: 5,
   floodCloseAfter: 100,
   subscriptionsPerConnection: 2_000,
   maxBufferedBytes: 1024 * 1024,

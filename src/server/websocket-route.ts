@@ -1,6 +1,7 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PROTOCOL_VERSION } from '../core/protocol/index.ts';
+import { addressKey } from './address-key.ts';
 import { HttpError } from './http-error.ts';
 import type { PresenceHub } from './hub.ts';
 
@@ -39,7 +40,7 @@ export async function registerWebSocketRoute(app: FastifyInstance, options: WebS
         rateLimit: {
           max: options.handshakesPerSecond,
           timeWindow: 1000,
-          keyGenerator: (request: FastifyRequest) => `handshake:${request.ip}`,
+          keyGenerator: (request: FastifyRequest) => `handshake:${addressKey(request.ip)}`,
           // 503: the client's jittered backoff retries it, so a restart is not a stampede.
           errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) =>
             new HttpError('rate-limited', 'too many handshakes: retry with backoff', context.ttl, 503),
@@ -50,6 +51,9 @@ export async function registerWebSocketRoute(app: FastifyInstance, options: WebS
           .split(',')
           .map((item) => item.trim());
         if (!offered.includes(PROTOCOL_VERSION)) throw new HttpError('bad-message', `the ${PROTOCOL_VERSION} subprotocol is required`, undefined, 426);
+        const admitted = options.hub.admits(addressKey(request.ip));
+        if (!admitted.ok)
+          throw new HttpError('rate-limited', 'too many failed authentications from this address: retry with backoff', admitted.retryAfterMs, 503);
       },
     },
     (socket, request) => {
