@@ -4,9 +4,15 @@
 //   held bodies:     2,000 connections each sending a refresh request and holding its body open
 //                    (64 KiB promised, 8,000 bytes when 64 KiB is refused outright);
 //   held uploads:    200 avatar uploads of 1 MiB on one token, each holding its last byte;
-//   header rotation: 2,000 requests, each with a fresh invented bearer token, from one address.
+//   header rotation: 2,000 requests, each with a fresh invented bearer token, from one address;
+//   unauthenticated CPU: 500 sockets in 8 s from one attacker address (127.0.0.9), each sending one 58 KB
+//                    `auth` frame with 7,500 keys, while an honest client (127.0.0.1) pings every 50 ms:
+//                    the server's CPU share and the honest ping's p50 / max, beside the same pings unattacked;
+//   deep nesting:    one 10 KB frame of 5,000 nested arrays before auth, then /health.
 import { fork } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { WebSocket } from 'ws';
+import { PROTOCOL_VERSION } from '../src/core/protocol/index.ts';
 import { ask } from './ipc.ts';
 import { reportFigures, type BenchFigure } from './report.ts';
 
@@ -101,13 +107,105 @@ for (let i = 0; i < 2000; i += 200) {
   for (const status of batch) statuses.set(status, (statuses.get(status) ?? 0) + 1);
 }
 
+interface CpuStats {
+  cpu: { user: number; system: number };
+}
+
+/** An honest client's ping round trips every 50 ms for `ms`, while `during` runs. */
+async function pings(ms: number, during: () => Promise<unknown>): Promise<{ p50: number; max: number; cpuShare: number }> {
+  const ws = new WebSocket(wsUrl, [PROTOCOL_VERSION], { localAddress: '127.0.0.1' });
+  await new Promise((resolve) => ws.once('open', resolve));
+  const welcomed = new Promise((resolve) => ws.once('message', resolve));
+  ws.send(JSON.stringify({ type: 'auth', token }));
+  await welcomed;
+  const rtts: number[] = [];
+  const sent = new Map<number, number>();
+  ws.on('message', (data) => {
+    const message = JSON.parse(String(data)) as { type: string; t?: number };
+    if (message.type === 'pong' && message.t !== undefined) rtts.push(performance.now() - sent.get(message.t)!);
+  });
+  const before = await ask<CpuStats>(child, 'stats');
+  const started = performance.now();
+  let n = 0;
+  const timer = setInterval(() => {
+    sent.set(++n, performance.now());
+    ws.send(JSON.stringify({ type: 'ping', t: n }));
+  }, 50);
+  await Promise.all([during(), new Promise((resolve) => setTimeout(resolve, ms))]);
+  clearInterval(timer);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const after = await ask<CpuStats>(child, 'stats');
+  const wall = (performance.now() - started) * 1000;
+  ws.close();
+  rtts.sort((a, b) => a - b);
+  const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
+  return { p50: rtts[Math.floor(rtts.length / 2)] ?? NaN, max: rtts.at(-1) ?? NaN, cpuShare: cpu / wall };
+}
+
+const bigAuth = JSON.stringify({ type: 'auth', token: 'x', presence: Object.fromEntries(Array.from({ length: 7_500 }, (_, i) => [i.toString(36), 1])) });
+const unauthTally = new Map<string, number>();
+async function unauthFlood(): Promise<void> {
+  const opened: Array<Promise<void>> = [];
+  for (let i = 0; i < 500; i++) {
+    opened.push(
+      new Promise<void>((resolve) => {
+        const ws = new WebSocket(wsUrl, [PROTOCOL_VERSION], { localAddress: '127.0.0.9' });
+        let noted = false;
+        const note = (what: string) => {
+          if (noted) return;
+          noted = true;
+          unauthTally.set(what, (unauthTally.get(what) ?? 0) + 1);
+          resolve();
+        };
+        ws.on('error', () => {});
+        ws.once('unexpected-response', (_request, response) => {
+          note(`refused ${response.statusCode}`);
+          ws.terminate();
+        });
+        ws.once('open', () => ws.send(bigAuth));
+        ws.once('close', (code) => note(`closed ${code}`));
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 16));
+  }
+  await Promise.all(opened);
+}
+const quiet = await pings(8_000, async () => {});
+const flooded = await pings(8_000, unauthFlood);
+figures.push(
+  { figure: 'attacks: unauthenticated CPU, server CPU share under 500 auth frames of 58 KB in 8 s', value: flooded.cpuShare, baseline: quiet.cpuShare, unit: 'cores', ratio: flooded.cpuShare / quiet.cpuShare },
+  { figure: 'attacks: unauthenticated CPU, honest ping p50 during it', value: flooded.p50, baseline: quiet.p50, unit: 'ms', ratio: flooded.p50 / quiet.p50 },
+  { figure: 'attacks: unauthenticated CPU, honest ping max during it', value: flooded.max, baseline: quiet.max, unit: 'ms', ratio: flooded.max / quiet.max },
+);
+
+const deep = `{"type":"ping","t":${'['.repeat(5_000)}${']'.repeat(5_000)}}`;
+const deepClose = await new Promise<number>((resolve) => {
+  const ws = new WebSocket(wsUrl, [PROTOCOL_VERSION], { localAddress: '127.0.0.10' });
+  ws.on('error', () => resolve(0));
+  ws.once('open', () => ws.send(deep));
+  ws.once('close', (code) => resolve(code));
+});
+const health = await fetch(`http://127.0.0.1:${port}/api/v1/health`).then(
+  (response) => response.status,
+  () => 0,
+);
+figures.push({ figure: 'attacks: 5,000 nested arrays before auth, then /health', value: health, unit: 'HTTP status', goal: '200 (the process lives)', met: health === 200 });
+
 console.log(`bench:attacks (server at its defaults, own process, loopback)
 
 | attack | idle RSS MiB | RSS under attack MiB | growth MiB | answers |
 |---|---:|---:|---:|---|
 ${rows.join('\n')}
 
-header rotation: 2,000 requests with invented bearer tokens from one address → ${[...statuses].map(([status, n]) => `${n}× ${status}`).join(', ')}`);
+header rotation: 2,000 requests with invented bearer tokens from one address → ${[...statuses].map(([status, n]) => `${n}× ${status}`).join(', ')}
+
+unauthenticated CPU: 500 auth frames of ${bigAuth.length} B with 7,500 keys from 127.0.0.9 in 8 s → ${[...unauthTally].map(([what, n]) => `${n}× ${what}`).join(', ')}
+| honest client (127.0.0.1), pings every 50 ms for 8 s | server CPU (cores) | ping p50 ms | ping max ms |
+|---|---:|---:|---:|
+| unattacked | ${quiet.cpuShare.toFixed(3)} | ${quiet.p50.toFixed(2)} | ${quiet.max.toFixed(2)} |
+| during the flood | ${flooded.cpuShare.toFixed(3)} | ${flooded.p50.toFixed(2)} | ${flooded.max.toFixed(2)} |
+
+deep nesting: one frame of 5,000 nested arrays before auth → closed ${deepClose}; /health then → ${health}`);
 const refused = statuses.get(429) ?? 0;
 figures.push({
   figure: 'attacks: header rotation, 2,000 requests with invented tokens from one address: refused (429)',
