@@ -8,6 +8,8 @@
 //   unauthenticated CPU: 500 sockets in 8 s from one attacker address (127.0.0.9), each sending one 58 KB
 //                    `auth` frame with 7,500 keys, while an honest client (127.0.0.1) pings every 50 ms:
 //                    the server's CPU share and the honest ping's p50 / max, beside the same pings unattacked;
+//   directory search: 20,000 users; 300 `GET /users?search=<nobody>` on one token (within its budget)
+//                    while an honest user asks `GET /me` every 50 ms: the search's time and the honest p50 / max;
 //   deep nesting:    one 10 KB frame of 5,000 nested arrays before auth, then /health.
 import { fork } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
@@ -173,9 +175,50 @@ async function unauthFlood(): Promise<void> {
 const quiet = await pings(8_000, async () => {});
 const flooded = await pings(8_000, unauthFlood);
 figures.push(
-  { figure: 'attacks: unauthenticated CPU, server CPU share under 500 auth frames of 58 KB in 8 s', value: flooded.cpuShare, baseline: quiet.cpuShare, unit: 'cores', ratio: flooded.cpuShare / quiet.cpuShare },
+  {
+    figure: 'attacks: unauthenticated CPU, server CPU share under 500 auth frames of 58 KB in 8 s',
+    value: flooded.cpuShare,
+    baseline: quiet.cpuShare,
+    unit: 'cores',
+    ratio: flooded.cpuShare / quiet.cpuShare,
+  },
   { figure: 'attacks: unauthenticated CPU, honest ping p50 during it', value: flooded.p50, baseline: quiet.p50, unit: 'ms', ratio: flooded.p50 / quiet.p50 },
   { figure: 'attacks: unauthenticated CPU, honest ping max during it', value: flooded.max, baseline: quiet.max, unit: 'ms', ratio: flooded.max / quiet.max },
+);
+
+const { token: searcher } = await ask<{ token: string }>(child, 'directory');
+async function timed(path: string, bearer: string): Promise<number> {
+  const started = performance.now();
+  await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${bearer}` } }).then((response) => response.arrayBuffer());
+  return performance.now() - started;
+}
+const searchTimes: number[] = [];
+const honestTimes: number[] = [];
+const searchCpu = await ask<CpuStats>(child, 'stats');
+let searching = true;
+const honestLoop = (async () => {
+  while (searching) {
+    honestTimes.push(await timed('/api/v1/me', token));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+})();
+// Paced to stay inside the token's request budget (50/s): every one is answered, none refused.
+for (let i = 0; i < 300; i += 10) {
+  const batch = Promise.all(Array.from({ length: 10 }, () => timed(`/api/v1/users?search=nobody-${i}`, searcher)));
+  await new Promise((resolve) => setTimeout(resolve, 220));
+  searchTimes.push(...(await batch));
+}
+searching = false;
+await honestLoop;
+const searchCpuAfter = await ask<CpuStats>(child, 'stats');
+const searchCpuSeconds = (searchCpuAfter.cpu.user + searchCpuAfter.cpu.system - searchCpu.cpu.user - searchCpu.cpu.system) / 1e6;
+searchTimes.sort((a, b) => a - b);
+honestTimes.sort((a, b) => a - b);
+const median = (values: number[]) => values[Math.floor(values.length / 2)] ?? NaN;
+figures.push(
+  { figure: 'attacks: directory search for nobody among 20,000 users, p50', value: median(searchTimes), unit: 'ms' },
+  { figure: 'attacks: 300 directory searches, server CPU', value: searchCpuSeconds, unit: 's' },
+  { figure: 'attacks: honest GET /me during the searches, max', value: honestTimes.at(-1) ?? NaN, baseline: median(honestTimes), unit: 'ms' },
 );
 
 const deep = `{"type":"ping","t":${'['.repeat(5_000)}${']'.repeat(5_000)}}`;
@@ -189,7 +232,13 @@ const health = await fetch(`http://127.0.0.1:${port}/api/v1/health`).then(
   (response) => response.status,
   () => 0,
 );
-figures.push({ figure: 'attacks: 5,000 nested arrays before auth, then /health', value: health, unit: 'HTTP status', goal: '200 (the process lives)', met: health === 200 });
+figures.push({
+  figure: 'attacks: 5,000 nested arrays before auth, then /health',
+  value: health,
+  unit: 'HTTP status',
+  goal: '200 (the process lives)',
+  met: health === 200,
+});
 
 console.log(`bench:attacks (server at its defaults, own process, loopback)
 
@@ -204,6 +253,8 @@ unauthenticated CPU: 500 auth frames of ${bigAuth.length} B with 7,500 keys from
 |---|---:|---:|---:|
 | unattacked | ${quiet.cpuShare.toFixed(3)} | ${quiet.p50.toFixed(2)} | ${quiet.max.toFixed(2)} |
 | during the flood | ${flooded.cpuShare.toFixed(3)} | ${flooded.p50.toFixed(2)} | ${flooded.max.toFixed(2)} |
+
+directory search: 300 searches for nobody among 20,000 users, 10 at a time, one token → p50 ${median(searchTimes).toFixed(1)} ms, server CPU ${searchCpuSeconds.toFixed(2)} s; honest GET /me every 50 ms meanwhile: p50 ${median(honestTimes).toFixed(1)} ms, max ${(honestTimes.at(-1) ?? NaN).toFixed(1)} ms
 
 deep nesting: one frame of 5,000 nested arrays before auth → closed ${deepClose}; /health then → ${health}`);
 const refused = statuses.get(429) ?? 0;

@@ -18,6 +18,11 @@ if (mode === 'defaults') {
   server.controls.createUser({ id: 'mallory', username: 'mallory' });
   process.on('message', (message: { type: string }) => {
     if (message.type === 'stats') process.send!({ type: 'stats', ...stats() });
+    if (message.type === 'directory') {
+      // A directory of 20,000 people for the search attack.
+      for (let i = 0; i < 20_000; i++) server.controls.createUser({ id: `person-${i}`, username: `person-${i}`, displayName: `Person Number ${i}` });
+      process.send!({ type: 'directory', token: server.mintTokens('person-1').accessToken });
+    }
   });
   process.send!({ type: 'ready', wsUrl: server.wsUrl, token: server.mintTokens('mallory').accessToken });
 } else if (mode === 'kit') {

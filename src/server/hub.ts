@@ -333,6 +333,16 @@ export class PresenceHub {
   }
 
   /** `viewer` null: an admin, who sees everyone's public presence and no relation. */
+  /**
+   * The profile `viewerId` sees of `user` (what {@link viewOf} puts in a view) without building the view:
+   * a directory search filters on it first, so a query that matches nobody costs a string test per user.
+   */
+  profileFor(user: User, viewerId: string | null): User {
+    const frozen = this.records.get(user.id)?.frozenProfile;
+    if (!frozen || viewerId === null) return user;
+    return visibility(this.options.store, viewerId, user.id) === 'public' ? frozen : user;
+  }
+
   viewOf(user: User, viewerId: string | null): UserView {
     const { store } = this.options;
     const seen = visibility(store, viewerId, user.id);

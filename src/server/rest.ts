@@ -168,6 +168,14 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     return commit({ type: 'user-delete', userId: id });
   }
 
+  // Profiles are replaced, never changed in place: a profile object's lower-cased text never goes stale.
+  const searchTexts = new WeakMap<User, string>();
+  function searchTextOf(profile: User): string {
+    let text = searchTexts.get(profile);
+    if (text === undefined) searchTexts.set(profile, (text = `${profile.username.toLowerCase()}\n${profile.displayName.toLowerCase()}`));
+    return text;
+  }
+
   function listUsers(caller: Caller, query: v.InferOutput<typeof ListQuery>) {
     const viewer = viewerOf(caller);
     let afterId: string | null = null;
@@ -180,11 +188,13 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     const users: UserView[] = [];
     let nextCursor: string | null = null;
     for (const user of store.usersAfter(afterId)) {
-      // Filters read what this viewer sees (an invisible user's unpublished edits stay unseen).
+      // Filters read the profile this viewer sees (an invisible user's unpublished edits stay unseen),
+      // and the whole view is built only for a user who passes them.
+      const profile = hub.profileFor(user, viewer);
+      if (query.role !== undefined && profile.role !== query.role) continue;
+      if (tags.length > 0 && !tags.every((tag) => profile.tags.includes(tag))) continue;
+      if (search && (search.includes('\n') || !searchTextOf(profile).includes(search))) continue;
       const view = hub.viewOf(user, viewer);
-      if (query.role !== undefined && view.role !== query.role) continue;
-      if (tags.length > 0 && !tags.every((tag) => view.tags.includes(tag))) continue;
-      if (search && !view.username.toLowerCase().includes(search) && !view.displayName.toLowerCase().includes(search)) continue;
       // Hidden presence counts as offline, so a filter never reveals what a block hides.
       if (query.online !== undefined && (view.presence?.online === true) !== (query.online === 'true')) continue;
       if (users.length === query.limit) {
