@@ -9,7 +9,7 @@ const server = await createPresenceServer({
   adminKey: 'bench-cluster',
   maxConnectionsPerIp: 100_000,
   requestsPerSecond: 100_000,
-  limits: { handshakesPerSecond: 100_000, connectionsPerUser: 100_000, snapshotUsersPerSecond: 1e9, framesPerSecond: 1_000 },
+  limits: { handshakesPerSecond: 100_000, connectionsPerUser: 100_000, snapshotUsersPerSecond: 1e9, snapshotUsersPerSecondTotal: 1e9, framesPerSecond: 1_000 },
   ...(redis ? { redis } : {}),
 });
 if (role === 'first') {

@@ -31,7 +31,14 @@ if (mode === 'defaults') {
   const server = await createPresenceServer({
     port: 0,
     maxConnectionsPerIp: 100_000,
-    limits: { handshakesPerSecond: 100_000, framesPerSecond: 1_000, subscriptionsPerConnection: 10, connectionsPerUser: 100_000, snapshotUsersPerSecond: 1e9 },
+    limits: {
+      handshakesPerSecond: 100_000,
+      framesPerSecond: 1_000,
+      subscriptionsPerConnection: 10,
+      connectionsPerUser: 100_000,
+      snapshotUsersPerSecond: 1e9,
+      snapshotUsersPerSecondTotal: 1e9,
+    },
   });
   server.controls.createUser({ id: 'watcher', username: 'watcher' });
   for (let i = 0; i < SPEAKERS; i++) {

@@ -35,6 +35,7 @@ export async function buildOpenApi(): Promise<unknown> {
     connectionsPerUser: 1,
     snapshotUsersPerSecond: 1,
     failedAuthsPerSecond: 1,
+    snapshotUsersPerSecondTotal: 1,
   };
   const hub = new PresenceHub({ store, sessions, limits, catchUpWindowMs: 1, catchUpMaxChanges: 1, now: Date.now, log: () => {} });
   const app = await createHttpApp({

@@ -18,6 +18,8 @@ export interface ChangedSince {
   relations: Set<string>;
   /** Ids deleted, of those the viewer may be told of. */
   removed: Set<string>;
+  /** Log entries read to answer: what the answer cost, whatever it holds. */
+  scanned: number;
 }
 
 /**
@@ -129,7 +131,7 @@ export class ChangeLog {
       if (entry.onlyFor !== null) relations.add(entry.userId);
       if (entry.removal) removed.add(entry.userId);
     }
-    return { ids, relations, removed };
+    return { ids, relations, removed, scanned: this.entries.length - start };
   }
 
   private firstIndex(isAfter: (entry: ChangeEntry) => boolean): number {

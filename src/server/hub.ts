@@ -64,6 +64,12 @@ export interface HubLimits {
    * with `rate-limited` and `retryAfterMs`, which the client waits out and retries.
    */
   snapshotUsersPerSecond: number;
+  /**
+   * The same budget for everyone together on a node (default ten users' worth): many accounts asking at
+   * their own rate cannot take the node. A catch-up is charged the users it lists plus a tenth of the log
+   * entries it reads, so an old cursor that makes the server read 100,000 entries costs what it causes.
+   */
+  snapshotUsersPerSecondTotal: number;
 }
 
 interface Connection {
@@ -137,6 +143,7 @@ export class PresenceHub {
   private readonly all = new Set<Connection>();
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly snapshotBudget: KeyedBuckets;
+  private readonly snapshotTotal: TokenBucket;
   private readonly statusBudget: KeyedBuckets;
   private readonly failedAuths: KeyedBuckets;
   private readonly expiry: StatusExpiry;
@@ -148,6 +155,8 @@ export class PresenceHub {
     this.presenceLog.start((entry) => this.applyGuarded(entry));
     const perSecond = options.limits.snapshotUsersPerSecond;
     this.snapshotBudget = new KeyedBuckets(perSecond, perSecond, 10_000, options.now);
+    const total = options.limits.snapshotUsersPerSecondTotal;
+    this.snapshotTotal = new TokenBucket(total, total, options.now);
     const { statusUpdatesPerSecond, failedAuthsPerSecond } = options.limits;
     this.statusBudget = new KeyedBuckets(statusUpdatesPerSecond * 2, statusUpdatesPerSecond, 10_000, options.now);
     this.failedAuths = new KeyedBuckets(failedAuthsPerSecond * 10, failedAuthsPerSecond, 10_000, options.now);
@@ -360,7 +369,11 @@ export class PresenceHub {
    * whose answer grows with the number of users online.
    */
   private chargeSnapshot(key: string, rows: number): { ok: true } | { ok: false; retryAfterMs: number } {
-    return this.snapshotBudget.spend(key, rows) ? { ok: true } : { ok: false, retryAfterMs: this.snapshotBudget.retryAfterMs(key) };
+    // The node's budget is looked at first and spent last, so a refusal there costs the caller nothing.
+    if (!this.snapshotTotal.spend(0)) return { ok: false, retryAfterMs: this.snapshotTotal.retryAfterMs() };
+    if (!this.snapshotBudget.spend(key, rows)) return { ok: false, retryAfterMs: this.snapshotBudget.retryAfterMs(key) };
+    this.snapshotTotal.spend(rows);
+    return { ok: true };
   }
 
   connectionCount(userId: string): number {
@@ -393,8 +406,9 @@ export class PresenceHub {
       if (scope.online) for (const id of this.publiclyOnline) if (visibility(store, viewerId, id) !== 'hidden') ids.add(id);
       for (const id of scope.users) ids.add(id);
     }
-    if (ids.size > 0) {
-      const charged = this.chargeSnapshot(viewerId ?? 'admin', ids.size);
+    const cost = ids.size + Math.ceil((changed?.scanned ?? 0) / 10);
+    if (cost > 0) {
+      const charged = this.chargeSnapshot(viewerId ?? 'admin', cost);
       if (!charged.ok) return charged;
     }
     const users: UserView[] = [];

@@ -141,6 +141,7 @@ const DEFAULT_LIMITS: HubLimits = {
   handshakesPerSecond: 200,
   connectionsPerUser: 20,
   snapshotUsersPerSecond: 10_000,
+  snapshotUsersPerSecondTotal: 100_000,
 };
 
 /**

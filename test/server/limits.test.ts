@@ -194,6 +194,40 @@ describe('snapshots, guests and the change log', () => {
     await waitForStore(client.state, () => client.onlineUserIds().length === 31, 'the online list after a retry');
   });
 
+  test('a catch-up is charged the log entries it reads: an old cursor over many changes of one user is not one row', async () => {
+    const clock = Date.now();
+    server = await startTestServer({ users: ['ada', 'grace'], now: () => clock, limits: { snapshotUsersPerSecond: 100, statusUpdatesPerSecond: 1e6 } });
+    server.controls.connect('grace');
+    const ada = await openRawSocket(server.wsUrl, server.mintTokens('ada').accessToken);
+    ada.send({ type: 'subscribe', rid: 1, users: ['grace'] });
+    const { seq } = await ada.next('snapshot');
+    for (let i = 0; i < 2_000; i++) server.controls.setPresence('grace', { statusMessage: `m${i}` });
+    // One user listed, 2,000 entries read: 201 rows, over the budget of 100 (allowed once, into debt).
+    ada.send({ type: 'catch-up', rid: 2, from: seq });
+    expect((await ada.next('snapshot', (message) => message.rid === 2)).users.map((user) => user.id)).toEqual(['grace']);
+    ada.send({ type: 'catch-up', rid: 3, from: seq });
+    expect(await ada.next('error')).toMatchObject({ rid: 3, code: 'rate-limited', retryAfterMs: expect.any(Number) });
+  });
+
+  test('snapshots are budgeted for the node as a whole: many accounts each within their own budget cannot take it', async () => {
+    const clock = Date.now();
+    const users = Array.from({ length: 20 }, (_, i) => `u${i}`);
+    server = await startTestServer({ users: ['ada', ...users], now: () => clock, limits: { snapshotUsersPerSecond: 1_000, snapshotUsersPerSecondTotal: 100 } });
+    for (const id of users) server.controls.connect(id);
+    const answers: string[] = [];
+    for (const id of users.slice(0, 8)) {
+      const socket = await openRawSocket(server.wsUrl, server.mintTokens(id).accessToken);
+      socket.send({ type: 'subscribe', rid: 1, online: true });
+      socket.send({ type: 'ping', t: 1 });
+      await socket.next('pong');
+      const answer = socket.received.find((message) => message.type === 'snapshot' || message.type === 'error');
+      answers.push(answer?.type === 'error' ? answer.code : (answer?.type ?? 'none'));
+    }
+    // 20 rows each: five use up the node's 100, the sixth is refused, whatever each user has left.
+    expect(answers.filter((answer) => answer === 'snapshot').length).toBe(5);
+    expect(answers.slice(5)).toEqual(['rate-limited', 'rate-limited', 'rate-limited']);
+  });
+
   test('guests: creation is limited per address, idle guests expire with their pictures and sessions', async () => {
     let now = Date.now();
     server = await startTestServer({ guests: true, guestSessionsPerMinute: 2, guestIdleTtlMs: 60_000, now: () => now });
