@@ -75,7 +75,18 @@ export async function buildOpenApi(): Promise<unknown> {
       return { schema: converted, url };
     },
   });
-  registerRestRoutes(app, { store, hub, sessions, guests: true, guestSessionsPerMinute: 1, requireHttps: false, publicUrl: () => '', now: Date.now });
+  registerRestRoutes(app, {
+    store,
+    hub,
+    sessions,
+    guests: true,
+    guestSessionsPerMinute: 1,
+    maxGuests: 1,
+    maxAvatarBytesTotal: 1,
+    requireHttps: false,
+    publicUrl: () => '',
+    now: Date.now,
+  });
   await app.ready();
   const document = app.swagger();
   await app.close();

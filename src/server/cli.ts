@@ -72,6 +72,15 @@ async function main(): Promise<void> {
     process.once('exit', () => rmSync(keyDir!, { recursive: true, force: true }));
   }
   const stop = count > 0 ? simulateUsers(server, { count }) : () => {};
+  // Before the banner: whoever reads it may stop the server at once, and the key file must still go.
+  const shutdown = async () => {
+    stop();
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
 
   console.log(`presence server ready
   REST       ${server.httpUrl}/api/v1/   (try ${server.httpUrl}/api/v1/health)
@@ -81,14 +90,6 @@ async function main(): Promise<void> {
   sessions   POST ${server.httpUrl}/api/v1/sessions {"userId": "sim-1"} with Authorization: Bearer <admin key>${
     values.guests ? `\n  guests     POST ${server.httpUrl}/api/v1/guest-sessions` : ''
   }`);
-
-  const shutdown = async () => {
-    stop();
-    await server.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
 }
 
 main().catch((error: unknown) => {

@@ -90,6 +90,8 @@ interface Connection {
   address: string;
 }
 
+const NO_METADATA: Record<string, never> = Object.freeze({});
+
 /** Closes before authentication that count as a failed attempt against the address. */
 const FAILED_AUTH_CODES: ReadonlySet<number> = new Set([CLOSE_CODES.unauthorized, CLOSE_CODES.badMessage, CLOSE_CODES.tooLarge]);
 
@@ -361,7 +363,9 @@ export class PresenceHub {
     const presence: Presence | null = seen === 'hidden' ? null : seen === 'self' ? ownPresence(record) : record.published;
     const blockedByMe = seen === 'hidden' && store.isBlocked(viewerId!, user.id);
     const hasBlockedMe = seen === 'hidden' && store.isBlocked(user.id, viewerId!);
-    return { ...profile, presence, blockedByMe, hasBlockedMe };
+    // Application data is for signed-in people: an anonymous guest sees everyone else's as empty.
+    const metadata = viewerId !== null && viewerId !== user.id && store.getUser(viewerId)?.isGuest ? NO_METADATA : profile.metadata;
+    return { ...profile, metadata, presence, blockedByMe, hasBlockedMe };
   }
 
   /**

@@ -55,6 +55,8 @@ const ListQuery = v.object({
 });
 /** Fields of a user's own profile only an admin may change. */
 const ADMIN_ONLY_FIELDS = ['id', 'role', 'kind', 'isGuest'];
+/** Guests' ids and usernames, their own namespace. */
+const GUEST_PREFIX = 'guest-';
 
 export interface RestOptions {
   store: PresenceStore;
@@ -63,6 +65,10 @@ export interface RestOptions {
   guests: boolean;
   /** Guest sessions one address may create per minute. */
   guestSessionsPerMinute: number;
+  /** Guests that may exist at once; past it guest sessions are refused with 503 until some expire. */
+  maxGuests: number;
+  /** Bytes of uploaded pictures stored at once, everyone together; past it uploads are refused with 507. */
+  maxAvatarBytesTotal: number;
   requireHttps: boolean;
   publicUrl: () => string;
   now: () => number;
@@ -110,6 +116,12 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
       const url = input[key];
       if (typeof url === 'string' && normalizeUrl(url, true) === null) throw new HttpError('invalid-input', `${key}: must be an https URL`);
     }
+  }
+
+  function guestCount(): number {
+    let count = 0;
+    for (const user of store.usersAfter(null)) if (user.isGuest) count++;
+    return count;
   }
 
   function mustGetUser(id: string): User {
@@ -271,8 +283,9 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
         },
         async (request) => {
           if (!options.guests) throw new HttpError('disabled', 'guest sessions are disabled on this server');
+          if (guestCount() >= options.maxGuests) throw new HttpError('limit-exceeded', 'too many guests at the moment: try again later', 60_000, 503);
           const body = request.body as v.InferOutput<typeof GuestBody>;
-          const id = `guest-${randomUUID()}`;
+          const id = `${GUEST_PREFIX}${randomUUID()}`;
           const { user, committed } = createUser(parseInput(CreateUserInputSchema, { id, username: id, displayName: body.displayName ?? 'Guest' }), true);
           await committed;
           return { user: hub.viewOf(user, user.id), tokens: sessions.mint(user.id) };
@@ -311,6 +324,10 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
         async (request) => {
           const me = userOf(request);
           const input = request.body as v.InferOutput<typeof UpdateMeInputSchema>;
+          // Handles like `support` or `admin` belong to the operator's people: a guest's stays a guest's.
+          if (me.isGuest && input.username !== undefined && !input.username.startsWith(GUEST_PREFIX)) {
+            throw new HttpError('forbidden', `a guest's username starts with "${GUEST_PREFIX}"`);
+          }
           checkUrls(input);
           return hub.viewOf(await saveProfile(me, input), me.id);
         },
@@ -326,8 +343,14 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
             throw new HttpError('invalid-input', `url: must be an absolute ${options.requireHttps ? 'https' : 'http(s)'} URL without credentials`);
           return hub.viewOf(await saveProfile(me, { avatarUrl: url }), me.id);
         }
+        // Anonymous visitors get no storage on this server: a guest shows initials or an external picture.
+        if (me.isGuest) throw new HttpError('forbidden', 'guests cannot upload pictures: set an avatar URL instead');
         const bytes = request.body as Buffer;
         const isImage = IMAGE_SIGNATURES[type]!;
+        const stored = store.getAvatar(me.id)?.bytes.byteLength ?? 0;
+        if (store.avatarBytes() - stored + bytes.byteLength > options.maxAvatarBytesTotal) {
+          throw new HttpError('limit-exceeded', 'the server stores no more pictures now: try again later', undefined, 507);
+        }
         if (bytes.byteLength < 12 || !isImage(bytes)) throw new HttpError('invalid-input', `the body is not a ${type} image`);
         const version = (store.getAvatar(me.id)?.version ?? 0) + 1;
         await commit({ type: 'avatar-put', userId: me.id, contentType: type, version, data: bytes.toString('base64') });

@@ -67,6 +67,12 @@ export interface PresenceServerOptions {
   guestSessionsPerMinute?: number;
   /** A guest with no connection for this long is deleted with their picture and sessions (default 24 h). */
   guestIdleTtlMs?: number;
+  /** A guest older than this is deleted even while connected (default 7 days): anonymous accounts do not live for ever. */
+  guestMaxAgeMs?: number;
+  /** Guests that may exist at once (default 10,000); past it `POST /guest-sessions` answers 503. */
+  maxGuests?: number;
+  /** Bytes of uploaded pictures stored at once, everyone together (default 512 MiB); past it uploads answer 507. */
+  maxAvatarBytesTotal?: number;
   /** Largest WebSocket frame in bytes (default 64 KiB); larger ones close the connection with 1009. */
   maxFrameBytes?: number;
   limits?: Partial<HubLimits>;
@@ -244,6 +250,8 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     sessions,
     guests: options.guests ?? false,
     guestSessionsPerMinute: options.guestSessionsPerMinute ?? 10,
+    maxGuests: options.maxGuests ?? 10_000,
+    maxAvatarBytesTotal: options.maxAvatarBytesTotal ?? 512 * 1024 * 1024,
     requireHttps: options.requireHttps ?? false,
     publicUrl: () => options.publicUrl ?? httpUrl,
     now,
@@ -257,11 +265,19 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
   httpUrl = `http://${host}:${address.port}`;
 
   const guestIdleTtlMs = options.guestIdleTtlMs ?? 24 * 60 * 60_000;
+  const guestMaxAgeMs = options.guestMaxAgeMs ?? 7 * 24 * 60 * 60_000;
   function expireGuests(): string[] {
     const expired: string[] = [];
     const cutoff = now() - guestIdleTtlMs;
     for (const user of [...store.usersAfter(null)]) {
-      if (!user.isGuest || hub.connectionCount(user.id) > 0) continue;
+      if (!user.isGuest) continue;
+      if (Date.parse(user.createdAt) < now() - guestMaxAgeMs) {
+        // Too old, connected or not: its sockets learn it is revoked, then it goes like any expired guest.
+        rest.deleteUser(user.id).catch((error: Error) => log(`guest expiry: ${error.message}`));
+        expired.push(user.id);
+        continue;
+      }
+      if (hub.connectionCount(user.id) > 0) continue;
       const lastSeen = Date.parse(hub.record(user.id).published.lastOnline ?? user.createdAt);
       if (lastSeen > cutoff) continue;
       rest.deleteUser(user.id).catch((error: Error) => log(`guest expiry: ${error.message}`));

@@ -196,12 +196,16 @@ describe('snapshots, guests and the change log', () => {
 
   test('a catch-up is charged the log entries it reads: an old cursor over many changes of one user is not one row', async () => {
     const clock = Date.now();
-    server = await startTestServer({ users: ['ada', 'grace'], now: () => clock, limits: { snapshotUsersPerSecond: 100, statusUpdatesPerSecond: 1e6 } });
-    server.controls.connect('grace');
-    const ada = await openRawSocket(server.wsUrl, server.mintTokens('ada').accessToken);
+    const srv = (server = await startTestServer({
+      users: ['ada', 'grace'],
+      now: () => clock,
+      limits: { snapshotUsersPerSecond: 100, statusUpdatesPerSecond: 1e6 },
+    }));
+    srv.controls.connect('grace');
+    const ada = await openRawSocket(srv.wsUrl, srv.mintTokens('ada').accessToken);
     ada.send({ type: 'subscribe', rid: 1, users: ['grace'] });
     const { seq } = await ada.next('snapshot');
-    for (let i = 0; i < 2_000; i++) server.controls.setPresence('grace', { statusMessage: `m${i}` });
+    for (let i = 0; i < 2_000; i++) srv.controls.setPresence('grace', { statusMessage: `m${i}` });
     // One user listed, 2,000 entries read: 201 rows, over the budget of 100 (allowed once, into debt).
     ada.send({ type: 'catch-up', rid: 2, from: seq });
     expect((await ada.next('snapshot', (message) => message.rid === 2)).users.map((user) => user.id)).toEqual(['grace']);
@@ -212,11 +216,15 @@ describe('snapshots, guests and the change log', () => {
   test('snapshots are budgeted for the node as a whole: many accounts each within their own budget cannot take it', async () => {
     const clock = Date.now();
     const users = Array.from({ length: 20 }, (_, i) => `u${i}`);
-    server = await startTestServer({ users: ['ada', ...users], now: () => clock, limits: { snapshotUsersPerSecond: 1_000, snapshotUsersPerSecondTotal: 100 } });
-    for (const id of users) server.controls.connect(id);
+    const srv = (server = await startTestServer({
+      users: ['ada', ...users],
+      now: () => clock,
+      limits: { snapshotUsersPerSecond: 1_000, snapshotUsersPerSecondTotal: 100 },
+    }));
+    for (const id of users) srv.controls.connect(id);
     const answers: string[] = [];
     for (const id of users.slice(0, 8)) {
-      const socket = await openRawSocket(server.wsUrl, server.mintTokens(id).accessToken);
+      const socket = await openRawSocket(srv.wsUrl, srv.mintTokens(id).accessToken);
       socket.send({ type: 'subscribe', rid: 1, online: true });
       socket.send({ type: 'ping', t: 1 });
       await socket.next('pong');
@@ -247,17 +255,67 @@ describe('snapshots, guests and the change log', () => {
       body: PNG,
       headers: { 'content-type': 'image/png' },
     });
-    expect(put.status).toBe(200);
-    // The second guest is connected: a live guest never expires.
+    // Anonymous visitors get no picture storage.
+    expect(put.status).toBe(403);
+    // The second guest is connected: a live guest does not expire while idle.
     const live = await openRawSocket(server.wsUrl, second.body.tokens.accessToken);
     now += 61_000;
     expect(server.controls.expireGuests()).toEqual([guest.user.id]);
     expect(server.store.getUser(guest.user.id)).toBeUndefined();
-    expect(server.store.getAvatar(guest.user.id)).toBeUndefined();
     expect((await rest(server.httpUrl, '/api/v1/me', { token: guest.tokens.accessToken })).body.error.code).toBe('revoked');
     live.send({ type: 'ping', t: 1 });
     await live.next('pong');
     expect(server.store.getUser(second.body.user.id)).toBeDefined();
+  });
+
+  test('guests: a namespace of their own, no storage, no metadata of others, a cap in all and a maximum age', async () => {
+    let now = Date.now();
+    const srv = (server = await startTestServer({
+      users: ['ada'],
+      guests: true,
+      guestSessionsPerMinute: 100,
+      maxGuests: 3,
+      guestMaxAgeMs: 3_600_000,
+      now: () => now,
+    }));
+    const admin = { authorization: `Bearer ${srv.adminKey}` };
+    await rest(srv.httpUrl, '/api/v1/users/ada', { method: 'PATCH', headers: admin, json: { metadata: { salary: 1 } } });
+    const guests = await Promise.all([0, 1, 2].map(() => rest(srv.httpUrl, '/api/v1/guest-sessions', { method: 'POST', json: {} })));
+    expect(guests.map((guest) => guest.status)).toEqual([200, 200, 200]);
+    const fourth = await rest(srv.httpUrl, '/api/v1/guest-sessions', { method: 'POST', json: {} });
+    expect(fourth.status).toBe(503);
+    const token = guests[0]!.body.tokens.accessToken as string;
+    // Handles like "support" stay the operator's; a guest may rename within its own namespace.
+    const squat = await rest(srv.httpUrl, '/api/v1/me', { method: 'PATCH', token, json: { username: 'support' } });
+    expect(squat.status).toBe(403);
+    expect((await rest(srv.httpUrl, '/api/v1/me', { method: 'PATCH', token, json: { username: 'guest-visitor' } })).status).toBe(200);
+    // Others' application data is not a guest's to read, over REST or the socket; their own is.
+    expect((await rest(srv.httpUrl, '/api/v1/users/ada', { token })).body.metadata).toEqual({});
+    expect((await rest(srv.httpUrl, '/api/v1/users?search=ada', { token })).body.users[0].metadata).toEqual({});
+    const socket = await openRawSocket(srv.wsUrl, token);
+    socket.send({ type: 'catch-up', rid: 1, users: ['ada'] });
+    expect((await socket.next('snapshot')).users[0]!.metadata).toEqual({});
+    const ada = srv.mintTokens('ada').accessToken;
+    expect((await rest(srv.httpUrl, '/api/v1/me', { token: ada })).body.metadata).toEqual({ salary: 1 });
+    // Connected or not, a guest past its maximum age goes.
+    now += 3_600_001;
+    expect(srv.controls.expireGuests().sort()).toEqual(guests.map((guest) => guest.body.user.id as string).sort());
+    expect((await socket.closed).code).toBe(4003);
+  });
+
+  test('uploaded pictures are capped in all: past the total an upload is refused with 507 and nothing stored is lost', async () => {
+    const srv = (server = await startTestServer({ users: ['ada', 'grace'], maxAvatarBytesTotal: 40 }));
+    const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+    const upload = (id: string) =>
+      rest(srv.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: srv.mintTokens(id).accessToken, body: PNG, headers: { 'content-type': 'image/png' } });
+    expect((await upload('ada')).status).toBe(200);
+    // Replacing one's own picture counts what it replaces.
+    expect((await upload('ada')).status).toBe(200);
+    const refused = await upload('grace');
+    expect(refused.status).toBe(507);
+    expect(refused.body.error.code).toBe('limit-exceeded');
+    expect(srv.store.getAvatar('ada')?.bytes.byteLength).toBe(PNG.byteLength);
+    expect(srv.store.avatarBytes()).toBe(PNG.byteLength);
   });
 
   test('the change log is bounded by count (older cursors get a full answer); a no-op set-presence writes nothing', async () => {
