@@ -82,6 +82,7 @@ export async function buildOpenApi(): Promise<unknown> {
     guests: true,
     guestSessionsPerMinute: 1,
     maxGuests: 1,
+    avatarHosts: [],
     maxAvatarBytesTotal: 1,
     requireHttps: false,
     publicUrl: () => '',

@@ -13,6 +13,8 @@ const HELP = `presence-server: the presence-kit development server
   --simulate N    N simulated users who come and go (default 0)
   --guests        allow guest sessions
   --guest-rate N  guest sessions one address may create per minute (default 10)
+  --avatar-hosts H  hosts users may point their avatar URL at, comma-separated, or *
+                  (default none: users upload a picture; an admin may set any URL)
   --admin-key K   admin secret (or PRESENCE_ADMIN_KEY; default: random, written to a file
                   readable only by you, whose path is printed — the key itself never is)
   --redis URL     run as one of N nodes sharing everything through this Redis
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
       simulate: { type: 'string', default: '0' },
       guests: { type: 'boolean', default: false },
       'guest-rate': { type: 'string', default: '10' },
+      'avatar-hosts': { type: 'string', default: '' },
       'admin-key': { type: 'string' },
       redis: { type: 'string' },
       'lease-ms': { type: 'string', default: '5000' },
@@ -55,6 +58,13 @@ async function main(): Promise<void> {
     host: values.host,
     guests: values.guests,
     guestSessionsPerMinute: guestRate,
+    avatarHosts:
+      values['avatar-hosts'] === '*'
+        ? '*'
+        : values['avatar-hosts']
+            .split(',')
+            .map((host) => host.trim().toLowerCase())
+            .filter(Boolean),
     ...(redis ? { redis, cluster: { leaseMs, renewMs: Math.max(50, Math.floor(leaseMs / 5)) } } : {}),
     ...(givenKey ? { adminKey: givenKey } : {}),
     log: (line) => console.error(`[presence-server] ${line}`),

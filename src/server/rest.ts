@@ -69,6 +69,8 @@ export interface RestOptions {
   maxGuests: number;
   /** Bytes of uploaded pictures stored at once, everyone together; past it uploads are refused with 507. */
   maxAvatarBytesTotal: number;
+  /** Hosts a user may point their own avatar at (`*` any); admins may set any URL. */
+  avatarHosts: readonly string[] | '*';
   requireHttps: boolean;
   publicUrl: () => string;
   now: () => number;
@@ -115,6 +117,22 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     for (const key of ['avatarUrl', 'profileUrl'] as const) {
       const url = input[key];
       if (typeof url === 'string' && normalizeUrl(url, true) === null) throw new HttpError('invalid-input', `${key}: must be an https URL`);
+    }
+  }
+
+  /**
+   * A picture URL is fetched by every viewer's browser: set by a user to a host of their choosing, it
+   * would tell that host who looks at them and when (across a block, too). Users may point only at the
+   * configured hosts, or at their own upload.
+   */
+  function checkAvatarHost(me: User, url: string): void {
+    if (options.avatarHosts === '*' || url.startsWith(ownUploadUrl(me.id))) return;
+    const host = new URL(url).hostname;
+    if (!options.avatarHosts.includes(host)) {
+      throw new HttpError(
+        'forbidden',
+        `avatarUrl: pictures from ${host} are not allowed here: upload one, or use ${options.avatarHosts.join(', ') || 'an upload'}`,
+      );
     }
   }
 
@@ -329,6 +347,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
             throw new HttpError('forbidden', `a guest's username starts with "${GUEST_PREFIX}"`);
           }
           checkUrls(input);
+          if (typeof input.avatarUrl === 'string') checkAvatarHost(me, input.avatarUrl);
           return hub.viewOf(await saveProfile(me, input), me.id);
         },
       );
@@ -341,6 +360,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
           const url = normalizeUrl(input.url, options.requireHttps);
           if (url === null)
             throw new HttpError('invalid-input', `url: must be an absolute ${options.requireHttps ? 'https' : 'http(s)'} URL without credentials`);
+          checkAvatarHost(me, url);
           return hub.viewOf(await saveProfile(me, { avatarUrl: url }), me.id);
         }
         // Anonymous visitors get no storage on this server: a guest shows initials or an external picture.

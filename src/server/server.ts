@@ -73,6 +73,12 @@ export interface PresenceServerOptions {
   maxGuests?: number;
   /** Bytes of uploaded pictures stored at once, everyone together (default 512 MiB); past it uploads answer 507. */
   maxAvatarBytesTotal?: number;
+  /**
+   * Hosts users may point their own avatar URL at (default none: they upload a picture, which this server
+   * serves); `'*'` allows any host, which lets any user make every viewer's browser call a host of their
+   * choosing. URLs an admin sets are not limited.
+   */
+  avatarHosts?: readonly string[] | '*';
   /** Largest WebSocket frame in bytes (default 64 KiB); larger ones close the connection with 1009. */
   maxFrameBytes?: number;
   limits?: Partial<HubLimits>;
@@ -252,6 +258,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     guestSessionsPerMinute: options.guestSessionsPerMinute ?? 10,
     maxGuests: options.maxGuests ?? 10_000,
     maxAvatarBytesTotal: options.maxAvatarBytesTotal ?? 512 * 1024 * 1024,
+    avatarHosts: options.avatarHosts ?? [],
     requireHttps: options.requireHttps ?? false,
     publicUrl: () => options.publicUrl ?? httpUrl,
     now,

@@ -130,7 +130,7 @@ describe('read hooks', () => {
 
 describe('current user, blocks and session', () => {
   test('useCurrentUser: the user, an optimistic update, and a rollback when the server refuses', async () => {
-    server = await startTestServer({ users: ['ada', 'grace'] });
+    server = await startTestServer({ users: ['ada', 'grace'], avatarHosts: ['example.com'] });
     // Profile updates wait for the test's go-ahead, so the optimistic state can be seen.
     let held = Promise.resolve();
     const client = server.clientFor('ada', {

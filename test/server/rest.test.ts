@@ -6,7 +6,7 @@ import { CLOSE_CODES } from '../../src/core/protocol/index.ts';
 let server: TestServer;
 let admin: string;
 beforeEach(async () => {
-  server = await startTestServer({ users: ['ada', 'grace', 'linus'], guests: true });
+  server = await startTestServer({ users: ['ada', 'grace', 'linus'], guests: true, avatarHosts: ['example.com'] });
   admin = server.adminKey;
 });
 afterEach(async () => server.close());
@@ -144,6 +144,31 @@ describe('me', () => {
     });
     expect(unsafe.body.error.code).toBe('invalid-input');
     expect(server.store.getUser('ada')?.avatarUrl).toBe('https://example.com/jane.png');
+    // A host nobody configured would learn who looks at ada, and when: refused, on both routes.
+    for (const [path, method, json] of [
+      ['/api/v1/me/avatar', 'PUT', { url: 'https://tracker.example.net/pixel.png' }],
+      ['/api/v1/me', 'PATCH', { avatarUrl: 'https://tracker.example.net/pixel.png' }],
+    ] as const) {
+      const tracked = await rest(server.httpUrl, path, { method, token: accessToken, json });
+      expect(tracked.status).toBe(403);
+      expect(tracked.body.error.message).toContain('tracker.example.net');
+    }
+    expect(server.store.getUser('ada')?.avatarUrl).toBe('https://example.com/jane.png');
+  });
+
+  test('by default users may not point their avatar at any external host; an admin may', async () => {
+    await server.close();
+    server = await startTestServer({ users: ['ada'] });
+    const { accessToken } = server.mintTokens('ada');
+    const mine = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { avatarUrl: 'https://example.com/ada.png' } });
+    expect(mine.status).toBe(403);
+    const admin = await rest(server.httpUrl, '/api/v1/users/ada', {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${server.adminKey}` },
+      json: { avatarUrl: 'https://cdn.example.com/ada.png' },
+    });
+    expect(admin.status).toBe(200);
+    expect(admin.body.avatarUrl).toBe('https://cdn.example.com/ada.png');
   });
 
   test('an uploaded picture is deleted when replaced; only its versioned URL is cached for good', async () => {
