@@ -1,3 +1,4 @@
+import { crc32, deflateSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import type { WebSocketLike } from '../src/core/connection.ts';
 import type { StoreApi } from 'zustand/vanilla';
@@ -106,4 +107,61 @@ export function countingWebSocket(counter: { opened: number }): WebSocketLike {
       counter.opened++;
     }
   } as unknown as WebSocketLike;
+}
+
+/** A PNG chunk with its CRC. */
+function pngChunk(type: string, data: Uint8Array): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/**
+ * A real PNG of one transparent pixel row per line, `width` × `height` as its header says (a header may
+ * claim more than the pixel data holds, as a hostile upload would), with extra chunks before the data.
+ */
+export function makePng(options: { width?: number; height?: number; chunks?: Array<[string, string]> } = {}): Uint8Array<ArrayBuffer> {
+  const { width = 1, height = 1, chunks = [] } = options;
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 6, 0, 0, 0], 8);
+  const rows = Math.min(height, 4);
+  const pixels = deflateSync(Buffer.alloc(rows * (1 + Math.min(width, 4) * 4)));
+  return new Uint8Array(
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      pngChunk('IHDR', header),
+      ...chunks.map(([type, text]) => pngChunk(type, Buffer.from(text, 'latin1'))),
+      pngChunk('IDAT', pixels),
+      pngChunk('IEND', new Uint8Array(0)),
+    ]),
+  );
+}
+
+/** A minimal baseline JPEG's segments (not decodable pixels): SOI, an EXIF APP1 holding `exif`, a frame header, a scan, EOI. */
+export function makeJpeg(options: { width?: number; height?: number; exif?: string } = {}): Uint8Array<ArrayBuffer> {
+  const { width = 1, height = 1, exif = 'Exif\0\0GPS 51.5N 0.1W' } = options;
+  const segment = (marker: number, data: Buffer) => {
+    const head = Buffer.from([0xff, marker, 0, 0]);
+    head.writeUInt16BE(data.length + 2, 2);
+    return Buffer.concat([head, data]);
+  };
+  const frame = Buffer.from([8, 0, 0, 0, 0, 1, 1, 0x11, 0]);
+  frame.writeUInt16BE(height, 1);
+  frame.writeUInt16BE(width, 3);
+  return new Uint8Array(
+    Buffer.concat([
+      Buffer.from([0xff, 0xd8]),
+      segment(0xe0, Buffer.from('JFIF\0\x01\x01\0\0\x01\0\x01\0\0', 'latin1')),
+      segment(0xe1, Buffer.from(exif, 'latin1')),
+      segment(0xfe, Buffer.from('a comment', 'latin1')),
+      segment(0xc0, frame),
+      segment(0xda, Buffer.from([1, 1, 0, 0, 0x3f, 0])),
+      Buffer.from([0x12, 0x34, 0xff, 0xd9]),
+    ]),
+  );
 }

@@ -16,6 +16,7 @@ import { displayText } from '../core/protocol/fields.ts';
 import type { Caller } from './caller.ts';
 import { tokenMessage } from './caller.ts';
 import { addressKey } from './address-key.ts';
+import { inspectPicture } from './picture.ts';
 import { HttpError } from './http-error.ts';
 import type { PresenceHub } from './hub.ts';
 import type { LogCommand } from './presence-log.ts';
@@ -256,11 +257,15 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
           if (!avatar) throw new HttpError('not-found', 'no such picture');
           // Only a URL naming this exact version may be cached for good; any other one may change.
           const versioned = (request.query as { v?: string }).v === String(avatar.version);
-          return reply
-            .header('content-type', avatar.contentType)
-            .header('cache-control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache')
-            .header('content-security-policy', "default-src 'none'")
-            .send(Buffer.from(avatar.bytes));
+          return (
+            reply
+              .header('content-type', avatar.contentType)
+              .header('cache-control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache')
+              .header('content-security-policy', "default-src 'none'")
+              // Apps on other origins show these pictures: said explicitly, with no credentials and no script.
+              .header('cross-origin-resource-policy', 'cross-origin')
+              .send(Buffer.from(avatar.bytes))
+          );
         },
       );
 
@@ -372,8 +377,11 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
           throw new HttpError('limit-exceeded', 'the server stores no more pictures now: try again later', undefined, 507);
         }
         if (bytes.byteLength < 12 || !isImage(bytes)) throw new HttpError('invalid-input', `the body is not a ${type} image`);
+        // Whole, within the pixel limit, and without the camera's metadata (GPS position, device, dates).
+        const picture = inspectPicture(bytes, type);
+        if (!picture.ok) throw new HttpError('invalid-input', picture.reason);
         const version = (store.getAvatar(me.id)?.version ?? 0) + 1;
-        await commit({ type: 'avatar-put', userId: me.id, contentType: type, version, data: bytes.toString('base64') });
+        await commit({ type: 'avatar-put', userId: me.id, contentType: type, version, data: Buffer.from(picture.bytes).toString('base64') });
         return hub.viewOf(await saveProfile(me, { avatarUrl: `${ownUploadUrl(me.id)}${version}` }), me.id);
       };
       for (const method of ['PUT', 'POST'] as const) {

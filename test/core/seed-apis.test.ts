@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { PresenceError, type PresenceClient, type SessionEvent, type StatusUpdate, type UserView } from '../../src/core/index.ts';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
-import { rest, waitForStatus, waitForStore, waitForUser } from '../helpers.ts';
+import { makePng, rest, waitForStatus, waitForStore, waitForUser } from '../helpers.ts';
 
 let server: TestServer;
 afterEach(async () => server.close());
@@ -96,9 +96,9 @@ describe('ChatKitty: current user', () => {
   });
 
   test('updateCurrentUserDisplayPicture by upload or by external URL; unsafe URLs refused', async () => {
-    server = await startTestServer({ users: ['ada'] });
+    server = await startTestServer({ users: ['ada'], avatarHosts: ['example.com'] });
     const ada = server.clientFor('ada');
-    const png = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82])], { type: 'image/png' });
+    const png = new Blob([makePng()], { type: 'image/png' });
     const uploaded = await ada.updateCurrentUserDisplayPicture({ file: png });
     expect(uploaded.avatarUrl).toContain('/api/v1/avatars/ada?v=1');
     const external = await ada.updateCurrentUserDisplayPicture({ file: { url: 'https://example.com/files/jane.png' } });

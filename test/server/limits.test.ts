@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../../src/core/protocol/index.ts';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
-import { openRawSocket, rest, waitForStore } from '../helpers.ts';
+import { makePng, openRawSocket, rest, waitForStore } from '../helpers.ts';
 
 let server: TestServer | undefined;
 const sockets: Socket[] = [];
@@ -247,7 +247,7 @@ describe('snapshots, guests and the change log', () => {
     expect(third.status).toBe(429);
     expect(third.body.error.code).toBe('rate-limited');
 
-    const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    const PNG = makePng();
     const guest = first.body;
     const put = await rest(server.httpUrl, '/api/v1/me/avatar', {
       method: 'PUT',
@@ -304,8 +304,8 @@ describe('snapshots, guests and the change log', () => {
   });
 
   test('uploaded pictures are capped in all: past the total an upload is refused with 507 and nothing stored is lost', async () => {
-    const srv = (server = await startTestServer({ users: ['ada', 'grace'], maxAvatarBytesTotal: 40 }));
-    const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+    const srv = (server = await startTestServer({ users: ['ada', 'grace'], maxAvatarBytesTotal: makePng().byteLength + 10 }));
+    const PNG = makePng();
     const upload = (id: string) =>
       rest(srv.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: srv.mintTokens(id).accessToken, body: PNG, headers: { 'content-type': 'image/png' } });
     expect((await upload('ada')).status).toBe(200);

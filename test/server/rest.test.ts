@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
-import { openRawSocket, rest } from '../helpers.ts';
+import { makeJpeg, makePng, openRawSocket, rest } from '../helpers.ts';
 import { CLOSE_CODES } from '../../src/core/protocol/index.ts';
 
 let server: TestServer;
@@ -11,7 +11,7 @@ beforeEach(async () => {
 });
 afterEach(async () => server.close());
 
-const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+const PNG = makePng();
 
 describe('users (admin)', () => {
   test('creates a user (POST /v1/users) and refuses duplicates and bad input with typed errors', async () => {
@@ -102,6 +102,44 @@ describe('me', () => {
     expect(server.store.getUser('ada')?.role).toBe('default');
     const taken = await rest(server.httpUrl, '/api/v1/me', { method: 'PATCH', token: accessToken, json: { username: 'grace' } });
     expect(taken.body.error.code).toBe('conflict');
+  });
+
+  test('uploads are checked whole and within 4096 px a side, and stored without EXIF, XMP, text or comments', async () => {
+    const { accessToken } = server.mintTokens('ada');
+    const put = (body: Uint8Array<ArrayBuffer>, type: string) =>
+      rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token: accessToken, body, headers: { 'content-type': type } });
+    const stored = async () => Buffer.from(await (await fetch(`${server.httpUrl}/api/v1/avatars/ada`)).arrayBuffer()).toString('latin1');
+
+    const tagged = makePng({
+      chunks: [
+        ['tEXt', 'Author\0Ada at 51.5N'],
+        ['eXIf', 'MM\0*GPS 51.5N 0.1W'],
+        ['tIME', '\x07\xea\x0c\x04\x00\x00\x00'],
+      ],
+    });
+    expect((await put(tagged, 'image/png')).status).toBe(200);
+    const png = await stored();
+    expect(png).not.toContain('51.5N');
+    expect(png).toContain('IDAT');
+    expect(Buffer.from(png, 'latin1')).toEqual(Buffer.from(makePng()));
+
+    expect((await put(makeJpeg(), 'image/jpeg')).status).toBe(200);
+    const jpeg = await stored();
+    expect(jpeg).not.toContain('GPS');
+    expect(jpeg).not.toContain('a comment');
+    expect(jpeg).toContain('JFIF');
+
+    // A header claiming 100,000 × 100,000 px is refused, whatever the bytes behind it; so is a cut-off file.
+    const bomb = await put(makePng({ width: 100_000, height: 100_000 }), 'image/png');
+    expect(bomb.status).toBe(422);
+    expect(bomb.body.error.message).toContain('100000 × 100000');
+    expect((await put(makeJpeg({ width: 5000, height: 10 }), 'image/jpeg')).status).toBe(422);
+    expect((await put(makePng().subarray(0, 40), 'image/png')).body.error.code).toBe('invalid-input');
+    // Nothing stored was lost: the JPEG is still there.
+    expect(await stored()).toBe(jpeg);
+    const response = await fetch(`${server.httpUrl}/api/v1/avatars/ada`);
+    expect(response.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   test('sets the display picture by upload (type and size checked) or by external URL', async () => {
