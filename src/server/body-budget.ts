@@ -1,3 +1,4 @@
+import { withinFairShare } from './fair-share.ts';
 import { HttpError } from './http-error.ts';
 
 /** Limits of {@link BodyBudget}. */
@@ -12,7 +13,8 @@ export interface BodyBudgetLimits {
  * Caps the request-body bytes a server holds at once, per caller and in total, so clients that open
  * many requests and send their bodies slowly cannot fill the server's memory. A request reserves its
  * declared length (or its route's limit when it declares none) before a byte of it is read, and
- * releases it when its answer is sent or its connection closes.
+ * releases it when its answer is sent or its connection closes. Past three quarters of the total, no
+ * caller grows beyond a fair share, so callers that each stay within their own cap cannot fill it.
  *
  * @example
  * ```ts
@@ -37,7 +39,10 @@ export class BodyBudget {
     if (mine + bytes > this.limits.perCaller) {
       throw new HttpError('rate-limited', `too many request bodies in flight for this caller (at most ${this.limits.perCaller} bytes)`, 1000);
     }
-    if (this.total + bytes > this.limits.total) {
+    if (
+      this.total + bytes > this.limits.total ||
+      !withinFairShare({ held: mine, amount: bytes, total: this.total, capacity: this.limits.total, holders: this.byCaller.size })
+    ) {
       throw new HttpError('rate-limited', 'the server is receiving too many request bodies: retry shortly', 1000, 503);
     }
     this.byCaller.set(key, mine + bytes);

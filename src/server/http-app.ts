@@ -6,6 +6,7 @@ import { LIMITS } from '../core/protocol/index.ts';
 import { BodyBudget, type BodyBudgetLimits } from './body-budget.ts';
 import { checkAccess, identify } from './caller.ts';
 import { addressKey } from './address-key.ts';
+import { withinFairShare } from './fair-share.ts';
 import { HttpError } from './http-error.ts';
 import type { SessionManager } from './sessions.ts';
 import { valibotCompiler } from './valibot-schemas.ts';
@@ -172,19 +173,27 @@ function sendError(reply: FastifyReply, error: HttpError): void {
   void reply.code(error.statusCode).type('application/json; charset=utf-8').send(error.toBody());
 }
 
-/** Caps open TCP connections in total and per remote address (the kernel's, never a header's). */
+/**
+ * Caps open TCP connections in total and per remote address (the kernel's, never a header's); past three
+ * quarters of the total, an address holding more than a fair share gets no more, so addresses that each
+ * stay within their cap cannot fill the server and shut a newcomer out.
+ */
 function guardConnections(server: Server, limits: EdgeLimits): Server {
   server.maxConnections = limits.maxConnections;
   const open = new Map<string, number>();
+  let total = 0;
   server.on('connection', (socket) => {
     const address = addressKey(socket.remoteAddress);
-    const count = (open.get(address) ?? 0) + 1;
-    if (count > limits.maxConnectionsPerIp) {
+    const held = open.get(address) ?? 0;
+    const fair = withinFairShare({ held, amount: 1, total, capacity: limits.maxConnections, holders: open.size });
+    if (held + 1 > limits.maxConnectionsPerIp || !fair) {
       socket.destroy();
       return;
     }
-    open.set(address, count);
+    open.set(address, held + 1);
+    total += 1;
     socket.once('close', () => {
+      total -= 1;
       const left = (open.get(address) ?? 1) - 1;
       if (left > 0) open.set(address, left);
       else open.delete(address);

@@ -96,7 +96,7 @@ test('13. an auth frame without a token is refused with 4001, and so is one with
 });
 
 test('15. with https required, plain http avatars are refused, as are javascript: and data:text/html', async () => {
-  server = await startTestServer({ users: ['ada'], requireHttps: true });
+  server = await startTestServer({ users: ['ada'], requireHttps: true, avatarHosts: ['example.com'] });
   const token = server.mintTokens('ada').accessToken;
   for (const url of ['http://example.com/a.png', 'javascript:alert(1)', 'data:text/html,<script>alert(1)</script>']) {
     const answer = await rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token, json: { url } });
