@@ -72,7 +72,9 @@ export function createSessionManager({
     rotation: { grace: string | null; retire: string[] } = { grace: null, retire: [] },
   ): SessionTokens {
     const accessToken = newToken();
-    const refreshToken = newToken();
+    // The session's id travels in its refresh tokens: a used-up token older than the ones remembered
+    // still names its session, so presenting a stolen old copy revokes it too.
+    const refreshToken = `${sessionId}.${newToken()}`;
     const at = now();
     save({
       id: sessionId,
@@ -98,6 +100,19 @@ export function createSessionManager({
     return { ok: true, session };
   }
 
+  /**
+   * A refresh token no session holds any more, but whose prefix names a live session: one of its tokens
+   * used up longer ago than the remembered ones (or a forgery that knows the session's id, which only its
+   * own tokens and its own client carry). Either way the session is no longer safe to keep.
+   */
+  function reuseOfForgotten(refreshToken: string): TokenVerdict {
+    const dot = refreshToken.indexOf('.');
+    const session = dot > 0 ? store.getSession(refreshToken.slice(0, dot)) : undefined;
+    if (!session || session.revokedAt !== null || session.refreshTokenExpiresAt <= now()) return { ok: false, code: 'unauthorized' };
+    save({ ...session, revokedAt: now() });
+    return { ok: false, code: 'revoked', revokedSessionId: session.id };
+  }
+
   let minted = 0;
   return {
     mint(userId: string) {
@@ -112,7 +127,9 @@ export function createSessionManager({
      */
     refresh(refreshToken: string): TokenVerdict & { tokens?: SessionTokens } {
       const hash = hashToken(refreshToken);
-      const verdict = check(store.sessionByRefreshHash(hash), (session) => session.refreshTokenExpiresAt);
+      const found = store.sessionByRefreshHash(hash);
+      if (!found) return reuseOfForgotten(refreshToken);
+      const verdict = check(found, (session) => session.refreshTokenExpiresAt);
       if (!verdict.ok) return verdict;
       const { session } = verdict;
       if (hash === session.refreshTokenHash) {

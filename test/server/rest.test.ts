@@ -313,6 +313,23 @@ describe('sessions', () => {
     expect((await refresh(lost.body.refreshToken)).body.error.code).toBe('revoked');
   });
 
+  test('a stolen refresh token older than the 16 remembered rotations still revokes its session; a made-up one does not', async () => {
+    await server.close();
+    server = await startTestServer({ users: ['ada'] });
+    const refresh = (refreshToken: string) => rest(server!.httpUrl, '/api/v1/auth/refresh', { method: 'POST', json: { refreshToken } });
+    const stolen = server.mintTokens('ada');
+    let current = stolen.refreshToken;
+    for (let i = 0; i < 20; i++) current = (await refresh(current)).body.refreshToken;
+    const socket = await openRawSocket(server.wsUrl, (await refresh(current)).body.accessToken);
+    // A token of no session, and a token naming no session, are merely unknown.
+    expect((await refresh('made-up')).body.error.code).toBe('unauthorized');
+    expect((await refresh('00000000-0000-4000-8000-000000000000.x')).body.error.code).toBe('unauthorized');
+    const replay = await refresh(stolen.refreshToken);
+    expect(replay.status).toBe(401);
+    expect(replay.body.error.code).toBe('revoked');
+    expect((await socket.closed).code).toBe(CLOSE_CODES.revoked);
+  });
+
   test('an expired access token is told apart from an unknown one', async () => {
     await server.close();
     let now = Date.now();
