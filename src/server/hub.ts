@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import {
   CLOSE_CODES,
-  LIMITS,
+  FRAME_LIMITS,
   PROTOCOL_VERSION,
   parseClientMessage,
   type ClientMessage,
@@ -89,6 +89,9 @@ interface Connection {
   /** The remote address's key for per-address limits (IPv6: its /64). */
   address: string;
 }
+
+/** 1011: the server failed handling this connection's input; only it is closed (docs/protocol.md). */
+const INTERNAL_ERROR = 1011;
 
 const NO_METADATA: Record<string, never> = Object.freeze({});
 
@@ -577,7 +580,7 @@ export class PresenceHub {
     } catch (error) {
       this.options.log(`internal error handling a ${what} of connection ${connection.id}: ${(error as Error)?.message ?? String(error)}`);
       try {
-        this.closeConnection(connection, CLOSE_CODES.internalError, 'internal error');
+        this.closeConnection(connection, INTERNAL_ERROR, 'internal error');
       } catch {
         connection.ws.terminate();
       }
@@ -588,8 +591,8 @@ export class PresenceHub {
     connection.alive = true;
     if (connection.closing) return;
     // Before authentication a frame is an auth frame: its size is checked before anything reads it.
-    if (connection.userId === null && data.length > LIMITS.authFrameBytes) {
-      this.closeConnection(connection, CLOSE_CODES.tooLarge, `the auth frame may be at most ${LIMITS.authFrameBytes} bytes`);
+    if (connection.userId === null && data.length > FRAME_LIMITS.authBytes) {
+      this.closeConnection(connection, CLOSE_CODES.tooLarge, `the auth frame may be at most ${FRAME_LIMITS.authBytes} bytes`);
       return;
     }
     if (!connection.frames.take()) {

@@ -1,7 +1,6 @@
 // Every handler of client input is guarded: a throw injected on each path (a frame, an upgrade, a
 // request, a log entry applied) costs that connection or that request, and nothing else.
 import { afterEach, expect, test, vi } from 'vitest';
-import { CLOSE_CODES } from '../../src/core/protocol/index.ts';
 import { PresenceHub } from '../../src/server/hub.ts';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
 import { openRawSocket, rest } from '../helpers.ts';
@@ -26,7 +25,7 @@ test('a throw while handling a frame closes that connection with 1011; others go
   const grace = await openRawSocket(server.wsUrl, server.mintTokens('grace').accessToken);
   hubMethod('handle').mockImplementationOnce(boom);
   ada.send({ type: 'ping', t: 1 });
-  expect((await ada.closed).code).toBe(CLOSE_CODES.internalError);
+  expect((await ada.closed).code).toBe(1011);
   grace.send({ type: 'ping', t: 2 });
   expect((await grace.next('pong')).t).toBe(2);
   expect(log.some((line) => line.includes('internal error handling a frame') && line.includes('injected failure'))).toBe(true);
@@ -41,7 +40,7 @@ test('a throw while accepting an upgrade closes that socket with 1011; the next 
   server = await startTestServer({ users: ['ada'], log: (line) => log.push(line) });
   hubMethod('accept').mockImplementationOnce(boom);
   const first = await openRawSocket(server.wsUrl);
-  expect((await first.closed).code).toBe(CLOSE_CODES.internalError);
+  expect((await first.closed).code).toBe(1011);
   expect(log.some((line) => line.includes('internal error accepting a socket'))).toBe(true);
   const second = await openRawSocket(server.wsUrl, server.mintTokens('ada').accessToken);
   second.send({ type: 'ping', t: 1 });

@@ -7,6 +7,24 @@ import { PresencePatchSchema } from './model.ts';
 
 // Frames a client sends: validated by the server only, so a client bundle never carries this schema.
 
+/**
+ * Limits on frames a client sends, kept out of the shared {@link LIMITS} (the browser never needs them).
+ *
+ * @example
+ * ```ts
+ * if (data.length > FRAME_LIMITS.authBytes) refuse();
+ * ```
+ */
+export const FRAME_LIMITS = {
+  /**
+   * Nesting of a whole frame (a frame, its patch, a custom value of {@link LIMITS.jsonDepth} levels):
+   * deeper frames are refused before they are parsed.
+   */
+  depth: 16,
+  /** Largest frame before authentication (the `auth` frame): a token and a small presence patch. */
+  authBytes: 8 * 1024,
+} as const;
+
 const UserIds = v.pipe(v.array(UserIdSchema), v.maxLength(LIMITS.idsPerFrame, `at most ${LIMITS.idsPerFrame} ids per frame`));
 
 /** Frames a client sends. Each is answered by the frames listed in docs/protocol.md. */
@@ -78,7 +96,7 @@ export type ClientParseResult =
 export function parseClientMessage(raw: unknown): ClientParseResult {
   if (typeof raw !== 'string') return { ok: false, code: 'bad-message', reason: 'frames must be JSON text, not binary' };
   // Depth first, on the text: no parse and no walk ever meets a frame nested deeper than the limit.
-  if (nestsDeeperThan(raw, LIMITS.frameDepth)) return { ok: false, code: 'bad-message', reason: `a frame may nest at most ${LIMITS.frameDepth} levels` };
+  if (nestsDeeperThan(raw, FRAME_LIMITS.depth)) return { ok: false, code: 'bad-message', reason: `a frame may nest at most ${FRAME_LIMITS.depth} levels` };
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -103,8 +121,8 @@ function claimsOf(json: unknown): { type?: unknown; rid?: number } {
 function screenClientFrame(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'a frame is a JSON object';
   // JSON.parse makes "__proto__" an own key, harmless here, but a careless merge downstream would not be.
-  const key = hasForbiddenKey(json, LIMITS.frameDepth);
-  if (key) return key === '(too deep)' ? `a frame may nest at most ${LIMITS.frameDepth} levels` : `the key "${key}" is not allowed`;
+  const key = hasForbiddenKey(json, FRAME_LIMITS.depth);
+  if (key) return key === '(too deep)' ? `a frame may nest at most ${FRAME_LIMITS.depth} levels` : `the key "${key}" is not allowed`;
   const type = (json as { type?: unknown }).type;
   return typeof type === 'string' && CLIENT_TYPES.has(type) ? undefined : 'unknown frame type';
 }

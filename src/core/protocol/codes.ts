@@ -64,8 +64,6 @@ export const CLOSE_CODES = {
   invalidPayload: 1007,
   /** A frame larger than the server's maximum (or an auth frame over 8 KiB). Reconnect. */
   tooLarge: 1009,
-  /** The server failed while handling this connection's input; only this connection is closed. Reconnect with backoff. */
-  internalError: 1011,
   /** Protocol violation (the first frame was not `auth`). Reconnect with backoff. */
   badMessage: 4000,
   /** Missing or invalid token, or no `auth` within the deadline. Get a token and retry, or stop. */

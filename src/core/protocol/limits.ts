@@ -10,13 +10,6 @@
 export const LIMITS = {
   /** Largest WebSocket frame in bytes, both directions. */
   frameBytes: 64 * 1024,
-  /**
-   * Nesting of a whole frame (a frame, its patch, a custom value of {@link LIMITS.jsonDepth} levels):
-   * deeper frames are refused before they are parsed.
-   */
-  frameDepth: 16,
-  /** Largest frame before authentication (the `auth` frame): a token and a small presence patch. */
-  authFrameBytes: 8 * 1024,
   /** Largest JSON REST body in bytes. */
   jsonBodyBytes: 64 * 1024,
   /** Largest uploaded display picture in bytes. */
