@@ -1,5 +1,6 @@
 // npm run openapi: writes docs/openapi.json from the REST routes themselves (their valibot schemas,
 // converted by @valibot/to-json-schema). test/server/openapi.test.ts fails when the file is stale.
+import { createMemoryPictureStore } from '../src/server/picture-store.ts';
 import swagger from '@fastify/swagger';
 import { toJsonSchema } from '@valibot/to-json-schema';
 import { writeFileSync } from 'node:fs';
@@ -83,6 +84,7 @@ export async function buildOpenApi(): Promise<unknown> {
     guestSessionsPerMinute: 1,
     maxGuests: 1,
     avatarHosts: [],
+    pictures: createMemoryPictureStore(),
     maxAvatarBytesTotal: 1,
     requireHttps: false,
     publicUrl: () => '',

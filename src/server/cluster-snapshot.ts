@@ -1,12 +1,15 @@
 import type { User } from '../core/protocol/index.ts';
-import type { PresenceStore, StoredSession } from './store.ts';
+import type { PresenceStore, StoredAvatar, StoredSession } from './store.ts';
 
-/** What the store holds, as JSON: users, blocks, sessions and pictures. */
+/**
+ * What the store holds, as JSON: users, blocks, sessions and what is known of their pictures (the
+ * pictures' bytes live in the picture store: a snapshot grows with users, not with pictures).
+ */
 export interface StoreSnapshot {
   users: User[];
   blocks: Array<[blocker: string, blocked: string]>;
   sessions: StoredSession[];
-  avatars: Array<[userId: string, avatar: { contentType: string; version: number; data: string }]>;
+  avatars: Array<[userId: string, avatar: StoredAvatar]>;
 }
 
 /**
@@ -24,16 +27,9 @@ export function exportStore(store: PresenceStore): StoreSnapshot {
     users,
     blocks: users.flatMap((user) => store.blockedBy(user.id).map((blocked): [string, string] => [user.id, blocked])),
     sessions: users.flatMap((user) => store.sessionsOfUser(user.id)),
-    avatars: users.flatMap((user) => {
+    avatars: users.flatMap((user): StoreSnapshot['avatars'] => {
       const avatar = store.getAvatar(user.id);
-      return avatar
-        ? [
-            [user.id, { contentType: avatar.contentType, version: avatar.version, data: Buffer.from(avatar.bytes).toString('base64') }] as [
-              string,
-              StoreSnapshot['avatars'][number][1],
-            ],
-          ]
-        : [];
+      return avatar ? [[user.id, avatar]] : [];
     }),
   };
 }
@@ -50,7 +46,5 @@ export function importStore(store: PresenceStore, snapshot: StoreSnapshot): void
   for (const user of snapshot.users) store.putUser(user);
   for (const [blocker, blocked] of snapshot.blocks) store.setBlocked(blocker, blocked, true);
   for (const session of snapshot.sessions) store.putSession(session);
-  for (const [userId, avatar] of snapshot.avatars) {
-    store.putAvatar(userId, { bytes: new Uint8Array(Buffer.from(avatar.data, 'base64')), contentType: avatar.contentType, version: avatar.version });
-  }
+  for (const [userId, avatar] of snapshot.avatars) store.putAvatar(userId, avatar);
 }

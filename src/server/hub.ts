@@ -311,11 +311,7 @@ export class PresenceHub {
         case 'session-put':
           return this.options.store.putSession(command.session);
         case 'avatar-put':
-          return this.options.store.putAvatar(command.userId, {
-            bytes: new Uint8Array(Buffer.from(command.data, 'base64')),
-            contentType: command.contentType,
-            version: command.version,
-          });
+          return this.options.store.putAvatar(command.userId, { contentType: command.contentType, version: command.version, byteLength: command.byteLength });
         case 'avatar-delete':
           return this.options.store.deleteAvatar(command.userId);
       }

@@ -23,7 +23,8 @@ export type LogCommand =
   /** A session minted, rotated or revoked (token hashes only). */
   | { type: 'session-put'; session: StoredSession }
   /** An uploaded picture (base64), so every node serves it. */
-  | { type: 'avatar-put'; userId: string; contentType: string; version: number; data: string }
+  /** A picture was uploaded (its bytes are in the picture store, never in the log). */
+  | { type: 'avatar-put'; userId: string; contentType: string; version: number; byteLength: number }
   | { type: 'avatar-delete'; userId: string }
   /** A node stopped without saying so (its lease ran out): every connection it held is gone. */
   | { type: 'node-down'; node: string };

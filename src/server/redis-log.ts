@@ -37,6 +37,8 @@ export interface RedisLog extends PresenceLog {
    * rather than one per node.
    */
   readonly rateLimitStore: new (params: unknown) => unknown;
+  /** Sends one command on the shared connection (the picture store keeps its keys beside the log's). */
+  send(args: string[]): Promise<unknown>;
 }
 
 /** KEYS: counter. ARGV: window ms. A fixed window: the first hit sets its expiry. */
@@ -67,7 +69,7 @@ end
 `;
 
 /** Bumped whenever what a snapshot holds changes shape: nodes of another version refuse to start on it. */
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
 
 /** KEYS: seq, log. ARGV: entry JSON. */
 const APPEND = `${NEXT_SEQ}
@@ -293,6 +295,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   const log: RedisLog = {
     caughtUp,
     rateLimitStore: RedisRateLimitStore,
+    send: (args) => writer.sendCommand(args),
     start(apply) {
       // A node that cannot take the shared state over (an unreadable snapshot) must not serve.
       read(apply).catch((error: Error) => {

@@ -17,6 +17,7 @@ import type { Caller } from './caller.ts';
 import { tokenMessage } from './caller.ts';
 import { addressKey } from './address-key.ts';
 import { inspectPicture } from './picture.ts';
+import type { PictureStore } from './picture-store.ts';
 import { HttpError } from './http-error.ts';
 import type { PresenceHub } from './hub.ts';
 import type { LogCommand } from './presence-log.ts';
@@ -70,6 +71,8 @@ export interface RestOptions {
   maxGuests: number;
   /** Bytes of uploaded pictures stored at once, everyone together; past it uploads are refused with 507. */
   maxAvatarBytesTotal: number;
+  /** Where uploaded pictures' bytes live (memory on one node, Redis on N). */
+  pictures: PictureStore;
   /** Hosts a user may point their own avatar at (`*` any); admins may set any URL. */
   avatarHosts: readonly string[] | '*';
   requireHttps: boolean;
@@ -163,6 +166,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     // A picture the server stored is deleted once the profile no longer points at it.
     if (previous.avatarUrl !== next.avatarUrl && !next.avatarUrl?.startsWith(ownUploadUrl(previous.id)) && store.getAvatar(previous.id)) {
       await commit({ type: 'avatar-delete', userId: previous.id });
+      await options.pictures.delete(previous.id);
     }
     await commit({ type: 'user-put', user: next, previous });
     return next;
@@ -193,10 +197,11 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     return { user, committed: commit({ type: 'user-put', user }) };
   }
 
-  function deleteUser(id: string): Promise<void> {
+  async function deleteUser(id: string): Promise<void> {
     mustGetUser(id);
     sessions.revokeAllOf(id);
-    return commit({ type: 'user-delete', userId: id });
+    await commit({ type: 'user-delete', userId: id });
+    await options.pictures.delete(id);
   }
 
   // Profiles are replaced, never changed in place: a profile object's lower-cased text never goes stale.
@@ -254,7 +259,9 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
         async (request, reply) => {
           const { id } = request.params as v.InferOutput<typeof IdParams>;
           const avatar = store.getAvatar(id);
-          if (!avatar) throw new HttpError('not-found', 'no such picture');
+          // Bytes of another upload (one replacing it, not yet in the shared state) are never served as this one.
+          const picture = avatar && (await options.pictures.get(id));
+          if (!avatar || !picture || picture.version !== avatar.version) throw new HttpError('not-found', 'no such picture');
           // Only a URL naming this exact version may be cached for good; any other one may change.
           const versioned = (request.query as { v?: string }).v === String(avatar.version);
           return (
@@ -264,7 +271,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
               .header('content-security-policy', "default-src 'none'")
               // Apps on other origins show these pictures: said explicitly, with no credentials and no script.
               .header('cross-origin-resource-policy', 'cross-origin')
-              .send(Buffer.from(avatar.bytes))
+              .send(Buffer.from(picture.bytes))
           );
         },
       );
@@ -372,16 +379,16 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
         if (me.isGuest) throw new HttpError('forbidden', 'guests cannot upload pictures: set an avatar URL instead');
         const bytes = request.body as Buffer;
         const isImage = IMAGE_SIGNATURES[type]!;
-        const stored = store.getAvatar(me.id)?.bytes.byteLength ?? 0;
-        if (store.avatarBytes() - stored + bytes.byteLength > options.maxAvatarBytesTotal) {
-          throw new HttpError('limit-exceeded', 'the server stores no more pictures now: try again later', undefined, 507);
-        }
         if (bytes.byteLength < 12 || !isImage(bytes)) throw new HttpError('invalid-input', `the body is not a ${type} image`);
         // Whole, within the pixel limit, and without the camera's metadata (GPS position, device, dates).
         const picture = inspectPicture(bytes, type);
         if (!picture.ok) throw new HttpError('invalid-input', picture.reason);
         const version = (store.getAvatar(me.id)?.version ?? 0) + 1;
-        await commit({ type: 'avatar-put', userId: me.id, contentType: type, version, data: Buffer.from(picture.bytes).toString('base64') });
+        // The bytes go to the picture store (capped in all, in the same step), only their version to the shared state.
+        if (!(await options.pictures.put(me.id, { bytes: picture.bytes, contentType: type, version }, options.maxAvatarBytesTotal))) {
+          throw new HttpError('limit-exceeded', 'the server stores no more pictures now: try again later', undefined, 507);
+        }
+        await commit({ type: 'avatar-put', userId: me.id, contentType: type, version, byteLength: picture.bytes.byteLength });
         return hub.viewOf(await saveProfile(me, { avatarUrl: `${ownUploadUrl(me.id)}${version}` }), me.id);
       };
       for (const method of ['PUT', 'POST'] as const) {

@@ -20,6 +20,7 @@ import { createMemoryStore, type PresenceStore } from './store.ts';
 import type { RedisLog } from './redis-log.ts';
 import { registerWebSocketRoute } from './websocket-route.ts';
 import { connectionCaps, openFileLimit } from './descriptor-limit.ts';
+import { createMemoryPictureStore, createRedisPictureStore } from './picture-store.ts';
 
 /** Options of {@link createPresenceServer}; every one has a default. */
 export interface PresenceServerOptions {
@@ -258,6 +259,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     guestSessionsPerMinute: options.guestSessionsPerMinute ?? 10,
     maxGuests: options.maxGuests ?? 10_000,
     maxAvatarBytesTotal: options.maxAvatarBytesTotal ?? 512 * 1024 * 1024,
+    pictures: redisLog ? createRedisPictureStore(redisLog.send, options.cluster?.prefix ?? 'pk') : createMemoryPictureStore(),
     avatarHosts: options.avatarHosts ?? [],
     requireHttps: options.requireHttps ?? false,
     publicUrl: () => options.publicUrl ?? httpUrl,

@@ -23,12 +23,12 @@ export interface StoredSession {
   revokedAt: number | null;
 }
 
-/** An uploaded display picture. */
+/** What the shared state knows of an uploaded display picture; its bytes live in a {@link PictureStore}. */
 export interface StoredAvatar {
-  bytes: Uint8Array;
   contentType: string;
   /** Changes with every upload, so URLs that carry it are cache-safe. */
   version: number;
+  byteLength: number;
 }
 
 /**
@@ -60,8 +60,6 @@ export interface PresenceStore {
   putAvatar(userId: string, avatar: StoredAvatar): void;
   getAvatar(userId: string): StoredAvatar | undefined;
   deleteAvatar(userId: string): void;
-  /** Bytes of every stored picture together. */
-  avatarBytes(): number;
 
   putSession(session: StoredSession): void;
   getSession(id: string): StoredSession | undefined;
@@ -91,7 +89,6 @@ export function createMemoryStore(): PresenceStore {
   const blocks = new Map<string, Set<string>>();
   const blockedByOthers = new Map<string, Set<string>>();
   const avatars = new Map<string, StoredAvatar>();
-  let avatarBytes = 0;
   const sessions = new Map<string, StoredSession>();
   const sessionIdByAccess = new Map<string, string>();
   const sessionIdByRefresh = new Map<string, string>();
@@ -161,7 +158,6 @@ export function createMemoryStore(): PresenceStore {
       users.delete(id);
       idsByUsername.delete(user.username.toLowerCase());
       sortedIds = null;
-      avatarBytes -= avatars.get(id)?.bytes.byteLength ?? 0;
       avatars.delete(id);
       for (const blocked of blocks.get(id) ?? []) blockedByOthers.get(blocked)?.delete(id);
       for (const blocker of blockedByOthers.get(id) ?? []) blocks.get(blocker)?.delete(id);
@@ -181,16 +177,9 @@ export function createMemoryStore(): PresenceStore {
     },
     blockedBy: (blockerId) => [...(blocks.get(blockerId) ?? [])],
     blockPartners: (userId) => new Set([...(blocks.get(userId) ?? []), ...(blockedByOthers.get(userId) ?? [])]),
-    putAvatar(userId, avatar) {
-      avatarBytes += avatar.bytes.byteLength - (avatars.get(userId)?.bytes.byteLength ?? 0);
-      avatars.set(userId, avatar);
-    },
+    putAvatar: (userId, avatar) => void avatars.set(userId, avatar),
     getAvatar: (userId) => avatars.get(userId),
-    deleteAvatar(userId) {
-      avatarBytes -= avatars.get(userId)?.bytes.byteLength ?? 0;
-      avatars.delete(userId);
-    },
-    avatarBytes: () => avatarBytes,
+    deleteAvatar: (userId) => void avatars.delete(userId),
     putSession(session) {
       const previous = sessions.get(session.id);
       if (previous) dropSession(previous);

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { createPresenceServer, type PresenceServer } from '../../src/server/index.ts';
-import { openRawSocket, rest } from '../helpers.ts';
+import { makePng, openRawSocket, rest } from '../helpers.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 
 const ADMIN = 'cluster-test-admin-key';
@@ -127,6 +127,55 @@ test('snapshots let the log be trimmed; a node that starts later restores the ne
   await socket.next('presence', (m) => m.userId === 'ada' && m.presence?.statusMessage === 'from b');
 });
 
+test('pictures live out of the shared state: any node serves them, snapshots stay small, the total is one for all nodes', async () => {
+  const options = {
+    redis: redis.url,
+    adminKey: ADMIN,
+    maxAvatarBytesTotal: 250_000,
+    cluster: { ...FAST, prefix: 'tpic', snapshotEvery: 5, retainMs: 0 },
+  };
+  const a = await createPresenceServer(options);
+  const b = await createPresenceServer(options);
+  nodes.push(a, b);
+  const tokens = [await user(a, 'ada'), await user(a, 'grace'), await user(b, 'linus')];
+  // 100 KB each (a colour profile is kept; metadata is not).
+  const picture = makePng({ chunks: [['iCCP', 'p'.repeat(100_000)]] });
+  const upload = (server: PresenceServer, token: string) =>
+    rest(server.httpUrl, '/api/v1/me/avatar', { method: 'PUT', token, body: picture, headers: { 'content-type': 'image/png' } });
+  expect((await upload(a, tokens[0]!)).status).toBe(200);
+  expect((await upload(b, tokens[1]!)).status).toBe(200);
+  // The third would pass the total, whichever node it reaches.
+  const third = await upload(a, tokens[2]!);
+  expect(third.status).toBe(507);
+  for (const server of [a, b]) {
+    const served = await fetch(`${server.httpUrl}/api/v1/avatars/ada?v=1`);
+    expect(served.status).toBe(200);
+    expect(Buffer.from(await served.arrayBuffer()).equals(Buffer.from(picture))).toBe(true);
+  }
+
+  const { createClient } = await import('@redis/client');
+  const probe = createClient({ url: redis.url });
+  await probe.connect();
+  try {
+    for (let i = 0; i < 50 && Number(await probe.sendCommand(['EXISTS', 'tpic:snapshot'])) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const snapshot = String(await probe.sendCommand(['GET', 'tpic:snapshot']));
+    // Three users and two pictures of 100 KB: the snapshot holds the users, not the pictures.
+    expect(snapshot.length).toBeGreaterThan(0);
+    expect(snapshot.length).toBeLessThan(20_000);
+    expect(Number(await probe.sendCommand(['GET', 'tpic:pictures:bytes']))).toBe(2 * picture.byteLength);
+  } finally {
+    await probe.destroy();
+  }
+
+  // A node started from the snapshot serves the pictures too; deleting a user frees their bytes for everyone.
+  const c = await createPresenceServer(options);
+  nodes.push(c);
+  expect((await fetch(`${c.httpUrl}/api/v1/avatars/grace?v=1`)).status).toBe(200);
+  expect((await rest(c.httpUrl, '/api/v1/users/ada', { method: 'DELETE', token: ADMIN })).status).toBeLessThan(300);
+  expect((await fetch(`${b.httpUrl}/api/v1/avatars/ada`)).status).toBe(404);
+  expect((await upload(b, tokens[2]!)).status).toBe(200);
+});
+
 test('request budgets and handshake admission are one for all nodes, not one per node', async () => {
   const options = { redis: redis.url, adminKey: ADMIN, requestsPerSecond: 5, limits: { handshakesPerSecond: 3 }, cluster: { ...FAST, prefix: 't5' } };
   const [a, b] = [await createPresenceServer(options), await createPresenceServer(options)];
@@ -157,7 +206,7 @@ test('a node refuses to start on shared state written by another snapshot format
   await probe.sendCommand(['SET', 't6:snapshot', JSON.stringify({ id: '1-0', state: { legacy: true } })]);
   await probe.destroy();
   await expect(createPresenceServer({ redis: redis.url, adminKey: ADMIN, cluster: { ...FAST, prefix: 't6' } })).rejects.toThrow(
-    /snapshot format 0, this node reads 1/,
+    /snapshot format 0, this node reads 2/,
   );
 });
 

@@ -314,8 +314,9 @@ describe('snapshots, guests and the change log', () => {
     const refused = await upload('grace');
     expect(refused.status).toBe(507);
     expect(refused.body.error.code).toBe('limit-exceeded');
-    expect(srv.store.getAvatar('ada')?.bytes.byteLength).toBe(PNG.byteLength);
-    expect(srv.store.avatarBytes()).toBe(PNG.byteLength);
+    expect(srv.store.getAvatar('ada')).toMatchObject({ version: 2, byteLength: PNG.byteLength });
+    expect(srv.store.getAvatar('grace')).toBeUndefined();
+    expect(Buffer.from(await (await fetch(`${srv.httpUrl}/api/v1/avatars/ada`)).arrayBuffer())).toEqual(Buffer.from(PNG));
   });
 
   test('the change log is bounded by count (older cursors get a full answer); a no-op set-presence writes nothing', async () => {
