@@ -1,4 +1,5 @@
 import { createClient } from '@redis/client';
+import { jsonChunks } from './json-chunks.ts';
 import type { LogCommand, LogEntry, PresenceLog } from './presence-log.ts';
 
 /** Options of {@link createRedisLog}. */
@@ -39,6 +40,11 @@ export interface RedisLog extends PresenceLog {
   readonly rateLimitStore: new (params: unknown) => unknown;
   /** Sends one command on the shared connection (the picture store keeps its keys beside the log's). */
   send(args: string[]): Promise<unknown>;
+  /**
+   * Stores a snapshot of the state as of the last applied entry now (one node at a time) and trims the
+   * log; resolves with its size and how long it took, or null when another node is storing one.
+   */
+  snapshotNow(): Promise<{ bytes: number; ms: number } | null>;
 }
 
 /** KEYS: counter. ARGV: window ms. A fixed window: the first hit sets its expiry. */
@@ -67,6 +73,9 @@ local function nowMs()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 `;
+
+/** KEYS: lock. ARGV: holder. Releases the lock only if this node still holds it. */
+const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** Bumped whenever what a snapshot holds changes shape: nodes of another version refuse to start on it. */
 const SNAPSHOT_FORMAT = 2;
@@ -197,14 +206,31 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
    * there; every node then finds its lease gone, is fenced and has its clients register again.
    */
   async function reseed(): Promise<void> {
-    const take = options.snapshot?.take;
-    if (!take) return;
+    if (!options.snapshot?.take) return;
     const id = applied;
-    const state = take();
-    if ((await writer.sendCommand<string | null>(['SET', keys.snapshotLock, node, 'NX', 'PX', '10000'])) !== 'OK') return;
+    const state = options.snapshot.take();
+    if ((await writer.sendCommand<string | null>(['SET', keys.snapshotLock, node, 'NX', 'PX', '60000'])) !== 'OK') return;
     options.log("redis lost its data: storing this node's copy of the shared state as its new start");
-    await writer.sendCommand(['SET', keys.snapshot, JSON.stringify({ id, format: SNAPSHOT_FORMAT, state })]);
+    await storeSnapshot(id, state);
     await writer.sendCommand(['SET', keys.seq, id.slice(0, id.indexOf('-')), 'NX']);
+  }
+
+  /**
+   * Writes the state as of `id` under a key of this node's, in pieces appended one after another (the
+   * event loop goes on between them), then renames it over the snapshot in one step: a reader finds the
+   * whole old one or the whole new one. `state` was taken at once, as references to values the server
+   * replaces rather than changes, so entries applied while it is written do not reach it.
+   */
+  async function storeSnapshot(id: string, state: unknown): Promise<number> {
+    const building = `${keys.snapshot}:building:${node}`;
+    await writer.sendCommand(['DEL', building]);
+    let bytes = 0;
+    for await (const chunk of jsonChunks({ id, format: SNAPSHOT_FORMAT, state })) {
+      await writer.sendCommand(['APPEND', building, chunk]);
+      bytes += Buffer.byteLength(chunk);
+    }
+    await writer.sendCommand(['RENAME', building, keys.snapshot]);
+    return bytes;
   }
   await lease(true);
   const timer = setInterval(() => void lease(false), renewMs);
@@ -214,16 +240,22 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   let sinceSnapshot = 0;
 
   /** Stores the state as of `id` (one node at a time), then trims what no node needs any more. */
-  async function snapshot(id: string): Promise<void> {
-    const take = options.snapshot?.take;
-    if (!take) return;
-    const state = take();
-    const locked = await writer.sendCommand<string | null>(['SET', keys.snapshotLock, node, 'NX', 'PX', '10000']);
-    if (locked !== 'OK') return;
-    await writer.sendCommand(['SET', keys.snapshot, JSON.stringify({ id, format: SNAPSHOT_FORMAT, state })]);
-    const retainFrom = (Date.now() - (options.snapshot?.retainMs ?? 600_000)) * 1000;
-    const floor = Math.min(Number(id.slice(0, id.indexOf('-'))), retainFrom);
-    await writer.sendCommand(['XTRIM', keys.log, 'MINID', String(Math.max(0, Math.floor(floor)))]);
+  async function snapshot(id: string): Promise<{ bytes: number; ms: number } | null> {
+    if (!options.snapshot?.take) return null;
+    const started = performance.now();
+    // Taken before anything awaits: the state is exactly that of `id`.
+    const state = options.snapshot.take();
+    const locked = await writer.sendCommand<string | null>(['SET', keys.snapshotLock, node, 'NX', 'PX', '60000']);
+    if (locked !== 'OK') return null;
+    try {
+      const bytes = await storeSnapshot(id, state);
+      const retainFrom = (Date.now() - (options.snapshot?.retainMs ?? 600_000)) * 1000;
+      const floor = Math.min(Number(id.slice(0, id.indexOf('-'))), retainFrom);
+      await writer.sendCommand(['XTRIM', keys.log, 'MINID', String(Math.max(0, Math.floor(floor)))]);
+      return { bytes, ms: performance.now() - started };
+    } finally {
+      await writer.sendCommand(['EVAL', RELEASE_LOCK, '1', keys.snapshotLock, node]).catch(() => {});
+    }
   }
 
   async function read(apply: (entry: LogEntry) => void): Promise<void> {
@@ -296,6 +328,9 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     caughtUp,
     rateLimitStore: RedisRateLimitStore,
     send: (args) => writer.sendCommand(args),
+    // Between two batches of entries the state is exactly that of `applied`: the read loop applies a
+    // batch in one turn.
+    snapshotNow: () => snapshot(applied),
     start(apply) {
       // A node that cannot take the shared state over (an unreadable snapshot) must not serve.
       read(apply).catch((error: Error) => {
