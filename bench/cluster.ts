@@ -4,12 +4,13 @@
 // latency p50/p99 (same node and across nodes), what was delivered, the time from `kill -9` of a node to
 // an observer on another node seeing its user offline (default 5 s lease), and Redis memory per online user.
 // On one 2-core machine nodes, Redis and the clients share the CPU: this measures the cost of distribution,
-// not scale-out.
+// not scale-out. Then the 100,000-user snapshot case (bench/snapshot-case.ts); BENCH_ONLY=snapshot runs it alone.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createClient } from '@redis/client';
 import { WebSocket } from 'ws';
 import { startRedis, type TestRedis } from '../test/cluster/redis-server.ts';
 import { reportFigures, type BenchFigure } from './report.ts';
+import { snapshotCase } from './snapshot-case.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
 const RATE = 10;
@@ -133,7 +134,16 @@ async function redisMemory(redis: TestRedis): Promise<number> {
 console.log(
   `bench:cluster (loopback, one 2-core machine: nodes, Redis and ${CLIENTS} clients share it; ${RATE} changes/s for ${SECONDS} s on the first node)\n`,
 );
-const results = [await run('one node, in memory', 1, false), await run('one node, Redis', 1, true), await run('three nodes, Redis', 3, true)];
+const onlySnapshot = process.env.BENCH_ONLY === 'snapshot';
+const results = onlySnapshot
+  ? []
+  : [await run('one node, in memory', 1, false), await run('one node, Redis', 1, true), await run('three nodes, Redis', 3, true)];
+const snapshot = await snapshotCase();
+console.log(`${snapshot.lines.join('\n')}\n`);
+if (onlySnapshot) {
+  reportFigures('bench:cluster', snapshot.figures);
+  process.exit(0);
+}
 console.log(
   '| configuration | delivered / expected | p50 / p99 ms, same node | p50 / p99 ms, other nodes | kill -9 → offline seen elsewhere | Redis bytes per connection |',
 );
@@ -146,6 +156,7 @@ for (const r of results) {
 }
 const [memory, single, three] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
 const figures: BenchFigure[] = [
+  ...snapshot.figures,
   {
     figure: `cluster: p99 delivery across nodes, ${CLIENTS} clients, 3 Redis nodes`,
     value: three.cross.p99,

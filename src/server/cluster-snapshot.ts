@@ -22,6 +22,8 @@ export interface StoreSnapshot {
  * ```
  */
 export function exportStore(store: PresenceStore): StoreSnapshot {
+  // The store's own capture: a few copies of references, where reading user by user takes ~100 ms at 100,000 users.
+  if (store.contents) return store.contents();
   const users = [...store.usersAfter(null)];
   return {
     users,

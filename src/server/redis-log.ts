@@ -130,13 +130,15 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   let started = false;
   const reconnectStrategy = (retries: number) => (started ? Math.min(100 * 2 ** retries, 2_000) : new Error('Redis is unreachable'));
   const writer = createClient({ url: options.url, RESP: 2, socket: { connectTimeout: 3_000, reconnectStrategy } });
-  // The blocking reader waits on the stream: its own connection, its own (longer) timeout.
+  // The blocking reader waits on the stream: its own connection, its own (longer) timeout. Snapshots are
+  // written on a third, so appends to the log never queue behind megabytes of snapshot.
   const reader = writer.duplicate();
-  for (const client of [writer, reader]) client.on('error', (error: Error) => options.log(`redis: ${error.message}`));
+  const bulk = writer.duplicate();
+  for (const client of [writer, reader, bulk]) client.on('error', (error: Error) => options.log(`redis: ${error.message}`));
   try {
-    await Promise.all([writer.connect(), reader.connect()]);
+    await Promise.all([writer.connect(), reader.connect(), bulk.connect()]);
   } catch (cause) {
-    await Promise.allSettled([writer.destroy(), reader.destroy()]);
+    await Promise.allSettled([writer.destroy(), reader.destroy(), bulk.destroy()]);
     throw new Error(`cannot reach Redis at ${redact(options.url)}: ${(cause as Error).message}`, { cause });
   }
   started = true;
@@ -148,7 +150,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   if (stored !== null && options.snapshot) {
     const parsed = JSON.parse(stored) as { id: string; format?: number; state: unknown };
     if (parsed.format !== SNAPSHOT_FORMAT) {
-      await Promise.allSettled([writer.destroy(), reader.destroy()]);
+      await Promise.allSettled([writer.destroy(), reader.destroy(), bulk.destroy()]);
       throw new Error(
         `the shared state in Redis is snapshot format ${parsed.format ?? 0}, this node reads ${SNAPSHOT_FORMAT}: run one version of presence-kit on all nodes`,
       );
@@ -223,13 +225,13 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
    */
   async function storeSnapshot(id: string, state: unknown): Promise<number> {
     const building = `${keys.snapshot}:building:${node}`;
-    await writer.sendCommand(['DEL', building]);
+    await bulk.sendCommand(['DEL', building]);
     let bytes = 0;
     for await (const chunk of jsonChunks({ id, format: SNAPSHOT_FORMAT, state })) {
-      await writer.sendCommand(['APPEND', building, chunk]);
+      await bulk.sendCommand(['APPEND', building, chunk]);
       bytes += Buffer.byteLength(chunk);
     }
-    await writer.sendCommand(['RENAME', building, keys.snapshot]);
+    await bulk.sendCommand(['RENAME', building, keys.snapshot]);
     return bytes;
   }
   await lease(true);
@@ -382,7 +384,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
       clearInterval(timer);
       for (const waiting of pending.values()) waiting.failed?.(new Error('the presence log is closed'));
       pending.clear();
-      void Promise.allSettled([writer.destroy(), reader.destroy()]);
+      void Promise.allSettled([writer.destroy(), reader.destroy(), bulk.destroy()]);
     },
   };
   return log;

@@ -120,6 +120,11 @@ export interface PresenceServerControls {
   block(blockerId: string, blockedId: string): void;
   /** Deletes guests idle past `guestIdleTtlMs` now, rather than at the next periodic sweep. Returns their ids. */
   expireGuests(): string[];
+  /**
+   * On N nodes: stores a snapshot of the shared state now (as happens every `snapshotEvery` entries) and
+   * resolves with its size and time; null on one node, or when another node is storing one.
+   */
+  snapshotNow(): Promise<{ bytes: number; ms: number } | null>;
 }
 
 /** A running presence server. */
@@ -315,6 +320,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     presenceOf: (userId) => hub.record(userId).published,
     block: (blockerId, blockedId) => void hub.commit({ type: 'relation', blockerId, blockedId, blocked: true }),
     expireGuests,
+    snapshotNow: async () => (redisLog ? redisLog.snapshotNow() : null),
   };
 
   const stop = async (graceful: boolean) => {

@@ -69,6 +69,20 @@ export interface PresenceStore {
   deleteSession(id: string): void;
   /** Forgets sessions whose refresh token expired before `now` (revoked ones included). */
   pruneSessions(now: number): void;
+  /**
+   * Everything held, in one step and as references (a store replaces its values, never changes them):
+   * what a snapshot captures while the node goes on. Optional: without it a snapshot reads the store
+   * user by user.
+   */
+  contents?(): StoreContents;
+}
+
+/** A store's contents, as {@link PresenceStore.contents} captures them. */
+export interface StoreContents {
+  users: User[];
+  blocks: Array<[blocker: string, blocked: string]>;
+  sessions: StoredSession[];
+  avatars: Array<[userId: string, avatar: StoredAvatar]>;
 }
 
 /**
@@ -176,6 +190,12 @@ export function createMemoryStore(): PresenceStore {
       }
     },
     blockedBy: (blockerId) => [...(blocks.get(blockerId) ?? [])],
+    contents: () => ({
+      users: [...users.values()],
+      blocks: [...blocks].flatMap(([blocker, blocked]) => [...blocked].map((id): [string, string] => [blocker, id])),
+      sessions: [...sessions.values()],
+      avatars: [...avatars],
+    }),
     blockPartners: (userId) => new Set([...(blocks.get(userId) ?? []), ...(blockedByOthers.get(userId) ?? [])]),
     putAvatar: (userId, avatar) => void avatars.set(userId, avatar),
     getAvatar: (userId) => avatars.get(userId),
