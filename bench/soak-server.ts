@@ -28,7 +28,8 @@ if (create) {
 process.on('message', (message: { type: string }) => {
   if (message.type === 'heap') {
     (globalThis as { gc?: () => void }).gc?.();
-    process.send!({ type: 'heap', heapUsed: process.memoryUsage().heapUsed });
+    const memory = process.memoryUsage();
+    process.send!({ type: 'heap', heapUsed: memory.heapUsed, rss: memory.rss });
   }
   if (message.type === 'stop') void server.close().then(() => process.exit(0));
 });

@@ -3,9 +3,14 @@
 // (pauses, silent drops, resets). At the end everything settles and the run checks, against an observer
 // that watched from outside the proxies: ghosts (shown online with no live connection), lost updates
 // (an acknowledged status the observer does not show), and the server's heap at start and end.
-// With --nodes N the server runs as N nodes over a private redis-server (clients spread over them, the
-// observer on the first), and every --kill-every seconds one of the others is killed with SIGKILL and
-// started again on its port.
+// With --nodes N the server runs as N nodes over a private redis-server with an append-only file (clients
+// spread over them, the observer on the first), every --kill-every seconds one of the others is killed
+// with SIGKILL and started again on its port, Redis is killed and restarted once (at 40% of the run), and
+// one node is paused with SIGSTOP for twice its lease and resumed (at 60%: it must be fenced). Clients also
+// edit their profile and block and unblock one another. Every minute traffic and faults pause while
+// everything settles, and the run checks every node, not only the observer's: no ghost, every
+// acknowledged status on every node; it prints each node's RSS and Redis' memory. `npm run soak:cluster`
+// is the ten-minute run; CI runs two minutes of it.
 import { fork, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
@@ -35,7 +40,7 @@ const random = (() => {
   return () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
 })();
 
-const redis = NODES > 1 ? await startRedis() : null;
+const redis = NODES > 1 ? await startRedis({ aof: true }) : null;
 async function startNode(port: number, create: boolean): Promise<{ child: ChildProcess; port: number; adminKey: string }> {
   const args = [String(CLIENTS), redis?.url ?? '', String(port), create ? 'users' : 'no-users'];
   const child = fork(new URL('./soak-server.ts', import.meta.url).pathname, args, {
@@ -116,6 +121,9 @@ console.log(
 );
 let heapStart = 0;
 setTimeout(() => void ask<{ heapUsed: number }>(child, 'heap').then((answer) => (heapStart = answer.heapUsed)), Math.min(90_000, DURATION_MS / 2));
+let paused = false;
+let profileEdits = 0;
+let blockChanges = 0;
 
 let sent = 0;
 let acked = 0;
@@ -123,6 +131,7 @@ let counter = 0;
 let faults = 0;
 const started = Date.now();
 const actions = setInterval(() => {
+  if (paused) return;
   // About 40 actions a second across the fleet.
   for (let n = 0; n < 4; n++) {
     const entry = clients[Math.floor(random() * clients.length)]!;
@@ -145,10 +154,19 @@ const actions = setInterval(() => {
     } else if (roll < 0.85) {
       entry.release?.();
       entry.connected = false;
+    } else if (NODES > 1 && roll < 0.9) {
+      profileEdits++;
+      entry.client.updateCurrentUser({ displayName: `User ${entry.id} ${counter}` }).catch(() => {});
+    } else if (NODES > 1 && roll < 0.95) {
+      // Blocks come and go between two users near each other in the list, so the observer is never one.
+      const other = clients[(clients.indexOf(entry) + 1) % clients.length]!;
+      blockChanges++;
+      (roll < 0.925 ? entry.client.blockUser(other.id) : entry.client.unblockUser(other.id)).catch(() => {});
     }
   }
 }, 100);
 const chaos = setInterval(() => {
+  if (paused) return;
   const proxy = proxies[Math.floor(random() * proxies.length)]!;
   const roll = random();
   faults++;
@@ -166,6 +184,7 @@ let kills = 0;
 const killer =
   NODES > 1
     ? setInterval(() => {
+        if (paused) return;
         const index = 1 + Math.floor(random() * (NODES - 1));
         const victim = nodes[index]!;
         kills++;
@@ -182,7 +201,93 @@ const progress = setInterval(
   30_000,
 );
 
-await new Promise((resolve) => setTimeout(resolve, DURATION_MS));
+// Redis killed and restarted from its append-only file; a node stopped for twice its lease (2 s).
+let redisRestarts = 0;
+let fencings = 0;
+const redisRestart =
+  redis &&
+  setTimeout(() => {
+    redisRestarts++;
+    void redis.kill().then(() => new Promise((resolve) => setTimeout(resolve, 1_000)).then(() => redis.restart()));
+  }, DURATION_MS * 0.4);
+const stopper =
+  NODES > 1 &&
+  setTimeout(() => {
+    const victim = nodes[NODES - 1]!;
+    fencings++;
+    victim.child.kill('SIGSTOP');
+    setTimeout(() => victim.child.kill('SIGCONT'), 4_000);
+  }, DURATION_MS * 0.6);
+
+interface NodeCheck {
+  ghosts: number;
+  missing: number;
+  stale: number;
+  rssMB: number[];
+  redisMB: number;
+}
+const checks: NodeCheck[] = [];
+/** Every user as one node's admin view shows them. */
+async function everyone(nodePort: number): Promise<Map<string, { online: boolean; statusMessage: string | null }>> {
+  const seen = new Map<string, { online: boolean; statusMessage: string | null }>();
+  let cursor: string | null = null;
+  do {
+    const response = await fetch(`http://127.0.0.1:${nodePort}/api/v1/users?limit=100${cursor ? `&cursor=${cursor}` : ''}`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    const page = (await response.json()) as {
+      users: Array<{ id: string; presence: { online: boolean; statusMessage: string | null } | null }>;
+      nextCursor: string | null;
+    };
+    for (const user of page.users) seen.set(user.id, { online: user.presence?.online ?? false, statusMessage: user.presence?.statusMessage ?? null });
+    cursor = page.nextCursor;
+  } while (cursor);
+  return seen;
+}
+/** Pauses traffic and faults, lets everything settle, then checks every node against what the clients know. */
+async function checkpoint(): Promise<NodeCheck> {
+  paused = true;
+  for (const proxy of proxies) proxy.pass();
+  const settled = () => clients.every((entry) => !entry.connected || entry.client.state.getState().status === 'connected');
+  await waitFor(settled, 60_000);
+  // A killed node's users go offline within its lease (2 s + 0.4 s); silent sockets within two heartbeats
+  // (10 s), after which their clients reconnect: wait for that, then for every client to be back.
+  await new Promise((resolve) => setTimeout(resolve, 12_000));
+  await waitFor(settled, 60_000);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const check: NodeCheck = { ghosts: 0, missing: 0, stale: 0, rssMB: [], redisMB: NaN };
+  for (const node of nodes) {
+    const seen = await everyone(node.port);
+    for (const entry of clients) {
+      const shown = seen.get(entry.id);
+      if (!entry.connected && shown?.online) check.ghosts++;
+      if (entry.connected && !shown?.online) check.missing++;
+      if (entry.lastAcked !== null && shown?.statusMessage !== entry.lastAcked && !(shown?.statusMessage && entry.unknown.has(shown.statusMessage)))
+        check.stale++;
+    }
+    check.rssMB.push((await ask<{ rss: number }>(node.child, 'heap')).rss / 2 ** 20);
+  }
+  if (redis) {
+    const { createClient } = await import('@redis/client');
+    const probe = createClient({ url: redis.url });
+    await probe.connect();
+    check.redisMB = Number(/used_memory:(\d+)/.exec(String(await probe.sendCommand(['INFO', 'memory'])))?.[1]) / 2 ** 20;
+    await probe.destroy();
+  }
+  checks.push(check);
+  console.log(
+    `  check ${checks.length}: ghosts ${check.ghosts}, connected but shown offline ${check.missing}, acknowledged status missing on a node ${check.stale}; RSS ${check.rssMB.map((mb) => mb.toFixed(0)).join(' / ')} MB; Redis ${check.redisMB.toFixed(1)} MB`,
+  );
+  paused = false;
+  return check;
+}
+const runUntil = Date.now() + DURATION_MS;
+while (Date.now() < runUntil) {
+  await new Promise((resolve) => setTimeout(resolve, Math.min(60_000, runUntil - Date.now())));
+  if (NODES > 1 && Date.now() < runUntil - 5_000) await checkpoint();
+}
+clearTimeout(redisRestart || undefined);
+clearTimeout(stopper || undefined);
 clearInterval(actions);
 clearInterval(chaos);
 clearInterval(killer);
@@ -209,6 +314,9 @@ const lost = clients
 const unknownOutcomes = clients.reduce((sum, entry) => sum + entry.unknown.size, 0);
 const heapEnd = (await ask<{ heapUsed: number }>(child, 'heap')).heapUsed;
 const growth = (heapEnd - heapStart) / heapStart;
+const final = NODES > 1 ? await checkpoint() : null;
+const worst = (key: 'ghosts' | 'missing' | 'stale') => Math.max(0, ...checks.map((check) => check[key]));
+const nodeFailures = NODES > 1 ? worst('ghosts') + worst('missing') + worst('stale') : 0;
 
 console.log(`
 | figure | value | goal |
@@ -223,7 +331,19 @@ console.log(`
 | connected but shown offline | ${missing.length} | 0 |
 | lost updates (acknowledged, not shown) | ${lost.length} | 0 |
 | updates with an unknown outcome (client stopped before the answer) | ${unknownOutcomes} | |
-| server heap start / end | ${(heapStart / 2 ** 20).toFixed(1)} MB / ${(heapEnd / 2 ** 20).toFixed(1)} MB (${(growth * 100).toFixed(1)}%) | within 10% |`);
+| server heap start / end | ${(heapStart / 2 ** 20).toFixed(1)} MB / ${(heapEnd / 2 ** 20).toFixed(1)} MB (${(growth * 100).toFixed(1)}%) | within 10% |${
+  final
+    ? `
+| profile edits / block changes | ${profileEdits} / ${blockChanges} | |
+| Redis restarts (AOF) / nodes paused past their lease (fenced) | ${redisRestarts} / ${fencings} | |
+| checks of every node (each after a settle) | ${checks.length} | |
+| worst check: ghosts on any node | ${worst('ghosts')} | 0 |
+| worst check: connected but shown offline on any node | ${worst('missing')} | 0 |
+| worst check: an acknowledged status missing on a node | ${worst('stale')} | 0 |
+| node RSS at the first / last check | ${checks[0]!.rssMB.map((mb) => mb.toFixed(0)).join(' / ')} MB → ${final.rssMB.map((mb) => mb.toFixed(0)).join(' / ')} MB | bounded |
+| Redis memory at the first / last check | ${checks[0]!.redisMB.toFixed(1)} MB → ${final.redisMB.toFixed(1)} MB | bounded |`
+    : ''
+}`);
 reportFigures('soak', [
   {
     figure: `soak, ${CLIENTS} clients, ${NODES} node(s), ${values.minutes} min, ${faults} faults, ${kills} node kills: ghosts (shown online, not connected)`,
@@ -274,4 +394,4 @@ for (const proxy of proxies) await proxy.close();
 child.send({ type: 'stop' });
 for (const node of nodes.slice(1)) node.child.kill('SIGKILL');
 await redis?.stop();
-process.exitCode = ghosts.length || missing.length || lost.length || Math.abs(growth) > 0.1 ? 1 : 0;
+process.exitCode = ghosts.length || missing.length || lost.length || nodeFailures || Math.abs(growth) > 0.1 ? 1 : 0;
