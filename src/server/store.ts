@@ -23,7 +23,7 @@ export interface StoredSession {
   revokedAt: number | null;
 }
 
-/** What the shared state knows of an uploaded display picture; its bytes live in a {@link PictureStore}. */
+/** What the shared state knows of an uploaded display picture; its bytes live in the picture store. */
 export interface StoredAvatar {
   contentType: string;
   /** Changes with every upload, so URLs that carry it are cache-safe. */
