@@ -342,7 +342,6 @@ export class PresenceHub {
     for (const userId of this.registry.dropNode(node)) this.addConnectionCount(userId, -1);
   }
 
-  /** `viewer` null: an admin, who sees everyone's public presence and no relation. */
   /**
    * The profile `viewerId` sees of `user` (what {@link viewOf} puts in a view) without building the view:
    * a directory search filters on it first, so a query that matches nobody costs a string test per user.
@@ -353,6 +352,7 @@ export class PresenceHub {
     return visibility(this.options.store, viewerId, user.id) === 'public' ? frozen : user;
   }
 
+  /** `viewer` null: an admin, who sees everyone's public presence and no relation. */
   viewOf(user: User, viewerId: string | null): UserView {
     const { store } = this.options;
     const seen = visibility(store, viewerId, user.id);
