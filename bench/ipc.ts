@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 
-/** Sends `{ type }` to a benchmark's child process and resolves with its answer of the same type. */
-export function ask<T>(child: ChildProcess, type: string): Promise<T> {
+/** Sends `message` (by default `{ type }`) to a benchmark's child process and resolves with its answer of `type`. */
+export function ask<T>(child: ChildProcess, type: string, message: object = { type }): Promise<T> {
   return new Promise((resolve) => {
     const listener = (message: { type: string } & T) => {
       if (message.type !== type) return;
@@ -9,6 +9,6 @@ export function ask<T>(child: ChildProcess, type: string): Promise<T> {
       resolve(message);
     };
     child.on('message', listener);
-    child.send({ type });
+    child.send(message);
   });
 }

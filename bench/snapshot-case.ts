@@ -5,24 +5,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { WebSocket } from 'ws';
 import { startRedis } from '../test/cluster/redis-server.ts';
+import { ask } from './ipc.ts';
 import type { BenchFigure } from './report.ts';
 
 const USERS = Number(process.env.BENCH_SNAPSHOT_USERS ?? 100_000);
 const ONLINE = USERS / 10;
 const PICTURES = Math.min(1_000, USERS);
 const PICTURE_BYTES = 200_000;
-
-function ask<T>(child: ChildProcess, message: object, type: string): Promise<T> {
-  return new Promise((resolve) => {
-    const listener = (answer: { type: string } & T) => {
-      if (answer.type !== type) return;
-      child.off('message', listener);
-      resolve(answer);
-    };
-    child.on('message', listener);
-    child.send(message);
-  });
-}
 
 function startNode(url: string, role: string): { child: ChildProcess; ready: Promise<{ wsUrl: string }> } {
   const child = fork(new URL('./snapshot-node.ts', import.meta.url).pathname, [url, role], { execArgv: ['--import', 'tsx'] });
@@ -38,11 +27,13 @@ export async function snapshotCase(): Promise<{ lines: string[]; figures: BenchF
   const first = startNode(redis.url, 'first');
   const { wsUrl } = await first.ready;
   const populatedAt = performance.now();
-  const { token } = await ask<{ token: string }>(
-    first.child,
-    { type: 'populate', users: USERS, online: ONLINE, pictures: PICTURES, pictureBytes: PICTURE_BYTES },
-    'populated',
-  );
+  const { token } = await ask<{ token: string }>(first.child, 'populated', {
+    type: 'populate',
+    users: USERS,
+    online: ONLINE,
+    pictures: PICTURES,
+    pictureBytes: PICTURE_BYTES,
+  });
   const populateMs = performance.now() - populatedAt;
 
   // One client changes its status every 20 ms and times each acknowledgement.
@@ -66,7 +57,7 @@ export async function snapshotCase(): Promise<{ lines: string[]; figures: BenchF
   }, 20);
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   const snapshotStart = performance.now();
-  const taken = await ask<{ result: { bytes: number; ms: number } | null; maxStallMs: number }>(first.child, { type: 'snapshot' }, 'snapshot');
+  const taken = await ask<{ result: { bytes: number; ms: number } | null; maxStallMs: number }>(first.child, 'snapshot');
   const snapshotEnd = performance.now();
   await new Promise((resolve) => setTimeout(resolve, 500));
   clearInterval(driver);

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { expect, test } from 'vitest';
 import { connectionCaps, openFileLimit } from '../../src/server/descriptor-limit.ts';
-import { httpAsk } from './fuzz-process.ts';
+import { holdSockets, httpAsk } from './fuzz-process.ts';
 
 test('the connection caps follow the open-file limit, and a quarter of them is the most one address holds', () => {
   const limits =
@@ -35,16 +35,8 @@ test('under ulimit -n 1024 the server warns, and two addresses holding 550 idle 
     });
     expect(log.join('\n')).toContain('only 1024 open files allowed');
     const port = Number(new URL(url).port);
-    const open = (from: string) =>
-      new Promise<void>((resolve) => {
-        const socket = connect({ port, host: '127.0.0.1', localAddress: from });
-        socket.on('error', () => resolve());
-        socket.on('close', () => resolve());
-        socket.once('connect', () => resolve());
-        sockets.push(socket);
-      });
     for (const from of ['127.0.0.2', '127.0.0.3']) {
-      for (let i = 0; i < 550; i += 50) await Promise.all(Array.from({ length: 50 }, () => open(from)));
+      await holdSockets(port, from, 550, sockets);
     }
     const honest = await httpAsk(port, { method: 'GET', path: '/api/v1/health', from: '127.0.0.4' });
     expect(honest.status).toBe(200);

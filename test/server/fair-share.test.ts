@@ -1,9 +1,9 @@
 // Global caps are not levers: callers that each stay within their own cap cannot fill a shared capacity.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { BodyBudget } from '../../src/server/body-budget.ts';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
-import { httpAsk } from './fuzz-process.ts';
+import { holdSockets, httpAsk } from './fuzz-process.ts';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -33,17 +33,9 @@ test('TCP connections: four addresses holding all they may leave the server open
   server = await startTestServer({ maxConnections: 100, maxConnectionsPerIp: 100 });
   const port = Number(new URL(server.httpUrl).port);
   const sockets: Socket[] = [];
-  const open = (from: string) =>
-    new Promise<void>((resolve) => {
-      const socket = connect({ port, host: '127.0.0.1', localAddress: from });
-      socket.on('error', () => resolve());
-      socket.on('close', () => resolve());
-      socket.once('connect', () => resolve());
-      sockets.push(socket);
-    });
   try {
     for (const from of ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']) {
-      for (let i = 0; i < 100; i += 20) await Promise.all(Array.from({ length: 20 }, () => open(from)));
+      await holdSockets(port, from, 100, sockets);
     }
     const honest = await httpAsk(port, { method: 'GET', path: '/api/v1/health', from: '127.0.0.6' });
     expect(honest.status).toBe(200);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
@@ -187,4 +187,17 @@ export async function deliver(wsUrl: string, payload: string | Buffer, how: Deli
   const answer = await Promise.race([pong, closed, new Promise<string>((resolve) => setTimeout(() => resolve('no answer'), 10_000).unref())]);
   ws.terminate();
   return answer;
+}
+
+/** Opens `count` idle TCP connections from `from`, 20 at a time, into `sockets` (refused ones close at once). */
+export async function holdSockets(port: number, from: string, count: number, sockets: Socket[]): Promise<void> {
+  const open = () =>
+    new Promise<void>((resolve) => {
+      const socket = connect({ port, host: '127.0.0.1', localAddress: from });
+      socket.on('error', () => resolve());
+      socket.on('close', () => resolve());
+      socket.once('connect', () => resolve());
+      sockets.push(socket);
+    });
+  for (let i = 0; i < count; i += 20) await Promise.all(Array.from({ length: Math.min(20, count - i) }, open));
 }
