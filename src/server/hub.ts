@@ -20,6 +20,7 @@ import { createMemoryLog, type LogCommand, type LogEntry, type PresenceLog } fro
 import { applyPatch, expireStatus, isNewer, newPresenceRecord, ownPresence, pendingExpiries, republish, type PresenceRecord } from './presence-state.ts';
 import { StatusExpiry } from './status-expiry.ts';
 import { KeyedBuckets, TokenBucket } from './rate-limit.ts';
+import { LatestPerKey } from './latest-per-key.ts';
 import { addressKey } from './address-key.ts';
 import type { SessionManager } from './sessions.ts';
 import type { PresenceStore } from './store.ts';
@@ -90,6 +91,9 @@ interface Connection {
   address: string;
 }
 
+/** Bytes of a snapshot answer counted as one user listed (a typical user view is 200–400 bytes). */
+export const ANSWER_BYTES_PER_ROW = 512;
+
 /** 1011: the server failed handling this connection's input; only it is closed (docs/protocol.md). */
 const INTERNAL_ERROR = 1011;
 
@@ -152,6 +156,13 @@ export class PresenceHub {
   private readonly statusBudget: KeyedBuckets;
   private readonly failedAuths: KeyedBuckets;
   private readonly expiry: StatusExpiry;
+  /** Others' presence frames, the latest per user, held to the end of the turn (see {@link LatestPerKey}). */
+  private readonly batch = new LatestPerKey<Connection>(
+    (connection, frame) => this.transmit(connection, frame),
+    () => this.cameOnlineThisTurn.clear(),
+  );
+  /** Users who came online while their frames are held: whichever frame wins carries their profile. */
+  private readonly cameOnlineThisTurn = new Set<string>();
 
   constructor(private readonly options: HubOptions) {
     this.nodeName = options.node ?? newNodeName();
@@ -377,6 +388,24 @@ export class PresenceHub {
     if (!this.snapshotBudget.spend(key, rows)) return { ok: false, retryAfterMs: this.snapshotBudget.retryAfterMs(key) };
     this.snapshotTotal.spend(rows);
     return { ok: true };
+  }
+
+  /**
+   * Charges an answer's size once it is built: past {@link ANSWER_BYTES_PER_ROW} bytes a user, a snapshot
+   * costs a row per that many bytes, so users with large profiles cost what they weigh. Charged whatever is
+   * left (the answer is made); the debt delays the caller's next snapshot.
+   *
+   * @example
+   * ```ts
+   * const body = JSON.stringify(answer);
+   * hub.chargeAnswerBytes(viewerId, answer.users.length, body.length);
+   * ```
+   */
+  chargeAnswerBytes(viewerId: string | null, rows: number, bytes: number): void {
+    const extra = Math.ceil(bytes / ANSWER_BYTES_PER_ROW) - rows;
+    if (extra <= 0) return;
+    this.snapshotBudget.charge(viewerId ?? 'admin', extra);
+    this.snapshotTotal.charge(extra);
   }
 
   connectionCount(userId: string): number {
@@ -746,8 +775,10 @@ export class PresenceHub {
   }
 
   private answerSnapshot(connection: Connection, rid: number | undefined, delta: ReturnType<PresenceHub['delta']>): void {
-    if ('retryAfterMs' in delta) this.refuse(connection, rid, 'rate-limited', 'too many snapshots: retry later', delta.retryAfterMs);
-    else this.send(connection, { type: 'snapshot', ...ridField(rid), ...delta });
+    if ('retryAfterMs' in delta) return this.refuse(connection, rid, 'rate-limited', 'too many snapshots: retry later', delta.retryAfterMs);
+    const frame = JSON.stringify({ type: 'snapshot', ...ridField(rid), ...delta } satisfies ServerMessage);
+    this.chargeAnswerBytes(connection.userId, delta.users.length, frame.length);
+    this.sendRaw(connection, frame);
   }
 
   private refuse(connection: Connection, rid: number | undefined, code: ErrorCode, message: string, retryAfterMs?: number): void {
@@ -767,6 +798,7 @@ export class PresenceHub {
 
   private forget(connection: Connection): void {
     clearTimeout(connection.authTimer);
+    this.batch.drop(connection);
     this.all.delete(connection);
     this.onlineWatchers.delete(connection);
     for (const id of connection.users) {
@@ -844,19 +876,22 @@ export class PresenceHub {
     // Someone coming online may be new to an online-list watcher: their profile comes along, with
     // any edit they made while invisible.
     const user = this.options.store.getUser(userId);
-    const cameOnline = record.published.online && !wasOnline;
-    if (cameOnline) delete record.frozenProfile;
+    if (record.published.online && !wasOnline) {
+      delete record.frozenProfile;
+      this.cameOnlineThisTurn.add(userId);
+    }
     const publicFrame = JSON.stringify({
       type: 'presence',
       seq,
       userId,
       presence: record.published,
-      ...(cameOnline && user ? { user } : {}),
+      ...(this.cameOnlineThisTurn.has(userId) && user ? { user } : {}),
     } satisfies ServerMessage);
     const hidden = hiddenFrom(this.options.store, userId);
     for (const connection of this.audienceOf(userId)) {
       if (connection.userId === userId || hidden.has(connection.userId!)) continue;
-      this.sendRaw(connection, publicFrame);
+      // A watcher needs only the latest: a burst within one turn reaches it as one frame.
+      this.batch.offer(connection, userId, publicFrame);
     }
   }
 
@@ -891,7 +926,13 @@ export class PresenceHub {
     this.sendRaw(connection, JSON.stringify(message));
   }
 
+  /** Sends a frame after what is held for the connection, so sequence numbers arrive in order. */
   private sendRaw(connection: Connection, frame: string): void {
+    this.batch.flush(connection);
+    this.transmit(connection, frame);
+  }
+
+  private transmit(connection: Connection, frame: string): void {
     if (connection.closing || connection.ws.readyState !== connection.ws.OPEN) return;
     if (connection.ws.bufferedAmount > this.options.limits.maxBufferedBytes) {
       // The close frame queues behind what the peer is not reading, so cut the socket now: memory

@@ -35,6 +35,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Spends `cost` tokens whatever is left: the cost of work already done (the bytes of an answer sent). */
+  charge(cost: number): void {
+    this.refill();
+    this.tokens -= cost;
+  }
+
   retryAfterMs(): number {
     this.refill();
     return Math.max(0, Math.ceil(((1 - this.tokens) / this.perSecond) * 1000));
@@ -70,6 +76,11 @@ export class KeyedBuckets {
   /** Spends `cost` tokens if any is left (a cost above what is left runs the bucket into debt). */
   spend(key: string, cost = 1): boolean {
     return this.bucket(key).spend(cost);
+  }
+
+  /** Spends `cost` tokens whatever is left (see {@link TokenBucket.charge}). */
+  charge(key: string, cost: number): void {
+    this.bucket(key).charge(cost);
   }
 
   retryAfterMs(key: string): number {

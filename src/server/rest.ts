@@ -326,11 +326,14 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
         return sessions.mint(mustGetUser((request.body as v.InferOutput<typeof SessionBody>).userId).id);
       });
 
-      api.get('/users.presence', { config: { access: 'user-or-admin' }, schema: { querystring: PresenceQuery } }, async (request) => {
+      api.get('/users.presence', { config: { access: 'user-or-admin' }, schema: { querystring: PresenceQuery } }, async (request, reply) => {
         const { from } = request.query as v.InferOutput<typeof PresenceQuery>;
         const delta = hub.delta(viewerOf(request.caller), from === undefined ? {} : { time: Date.parse(from) }, { online: true, users: new Set() });
         if ('retryAfterMs' in delta) throw new HttpError('rate-limited', 'too many snapshots: retry later', delta.retryAfterMs);
-        return { ...delta, serverTime: iso(), success: true };
+        // Serialized here so its size is charged too (see PresenceHub.chargeAnswerBytes).
+        const body = JSON.stringify({ ...delta, serverTime: iso(), success: true });
+        hub.chargeAnswerBytes(viewerOf(request.caller), delta.users.length, body.length);
+        return reply.type('application/json; charset=utf-8').send(body);
       });
 
       api.get('/me', { config: { access: 'user' } }, async (request) => {

@@ -213,6 +213,32 @@ describe('snapshots, guests and the change log', () => {
     expect(await ada.next('error')).toMatchObject({ rid: 3, code: 'rate-limited', retryAfterMs: expect.any(Number) });
   });
 
+  test('a snapshot is charged by its bytes too: users with large profiles cost what they weigh, on the socket and REST', async () => {
+    const clock = Date.now();
+    const users = Array.from({ length: 20 }, (_, i) => `u${i}`);
+    const srv = (server = await startTestServer({ users: ['ada'], now: () => clock, limits: { snapshotUsersPerSecond: 100 } }));
+    // 20 users of about 7 KB each: 20 rows, but some 140 KB, which is 280 rows of 512 bytes.
+    for (const id of users) srv.controls.createUser({ id, username: id, displayName: id, metadata: { notes: 'n'.repeat(7_000) } });
+    for (const id of users) srv.controls.connect(id);
+    const ada = await openRawSocket(srv.wsUrl, srv.mintTokens('ada').accessToken);
+    ada.send({ type: 'subscribe', rid: 1, online: true });
+    expect((await ada.next('snapshot')).users).toHaveLength(21);
+    // By rows alone 79 of 100 would be left for this one; by bytes the budget is in debt for seconds.
+    ada.send({ type: 'catch-up', rid: 2 });
+    const refused = await ada.next('error');
+    expect(refused).toMatchObject({ rid: 2, code: 'rate-limited' });
+    expect(refused.retryAfterMs).toBeGreaterThan(1_500);
+    const viaRest = await rest(srv.httpUrl, '/api/v1/users.presence', { token: srv.mintTokens('ada').accessToken });
+    expect(viaRest.status).toBe(429);
+
+    // REST answers are charged the same way.
+    const { accessToken } = srv.mintTokens('u0');
+    const first = await rest(srv.httpUrl, '/api/v1/users.presence', { token: accessToken });
+    expect(first.status).toBe(200);
+    expect(first.body.users).toHaveLength(21);
+    expect((await rest(srv.httpUrl, '/api/v1/users.presence', { token: accessToken })).status).toBe(429);
+  });
+
   test('snapshots are budgeted for the node as a whole: many accounts each within their own budget cannot take it', async () => {
     const clock = Date.now();
     const users = Array.from({ length: 20 }, (_, i) => `u${i}`);
