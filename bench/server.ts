@@ -14,6 +14,11 @@ const LIGHT_RATE = Number(process.env.BENCH_RATE ?? 10);
 /** Offered fan-out at the saturating load, in messages a second (status changes/s × clients). */
 const SATURATING_MESSAGES = Number(process.env.BENCH_SATURATING ?? 250_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** `--idle`: only memory per idle connection (no load); `--check`: exit 1 above its budget (CI runs both). */
+const IDLE_ONLY = process.argv.includes('--idle');
+const CHECK = process.argv.includes('--check');
+/** Memory per idle authenticated connection, heap and buffers (issue 19: 7.9 KB before, goal 5 KB). */
+const IDLE_BUDGET_BYTES = 5 * 1024;
 
 interface Stats {
   cpu: NodeJS.CpuUsage;
@@ -107,7 +112,7 @@ console.log(
 );
 const results: Array<Awaited<ReturnType<typeof run>>> = [];
 for (const clients of SIZES) {
-  for (const rate of [LIGHT_RATE, Math.ceil(SATURATING_MESSAGES / clients)]) {
+  for (const rate of IDLE_ONLY ? [0] : [LIGHT_RATE, Math.ceil(SATURATING_MESSAGES / clients)]) {
     results.push(await run('bare', clients, rate));
     results.push(await run('kit', clients, rate));
   }
@@ -121,6 +126,19 @@ for (const r of results) {
     `| ${r.clients} | ${r.rate} | ${r.mode === 'kit' ? 'presence-kit' : 'bare ws broadcast'} | ${r.delivered} / ${r.expected} | ${r.deliveredPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuPercent.toFixed(0)} | ${(r.bytesPerConnection / 1024).toFixed(1)} KB | ${(r.rssPerConnection / 1024).toFixed(1)} KB |`,
   );
 }
+if (IDLE_ONLY) {
+  let over = false;
+  for (const clients of SIZES) {
+    const [kit, bare] = (['kit', 'bare'] as const).map((mode) => results.find((r) => r.mode === mode && r.clients === clients)!.bytesPerConnection);
+    over ||= kit! > IDLE_BUDGET_BYTES;
+    console.log(`N=${clients}: ${(kit! / 1024).toFixed(1)} KB per idle connection (bare ws ${(bare! / 1024).toFixed(1)} KB; goal <= ${IDLE_BUDGET_BYTES / 1024} KB)`);
+  }
+  if (CHECK && over) {
+    console.log('over budget: memory per idle connection grew past 5 KB');
+    process.exit(1);
+  }
+  process.exit(0);
+}
 const figures: BenchFigure[] = [];
 for (const clients of SIZES) {
   const pick = (mode: 'kit' | 'bare', light: boolean) => results.find((r) => r.mode === mode && r.clients === clients && (r.rate === LIGHT_RATE) === light)!;
@@ -128,7 +146,7 @@ for (const clients of SIZES) {
   const throughput = kitSaturated.deliveredPerSecond / bareSaturated.deliveredPerSecond;
   console.log(
     `N=${clients}: saturated throughput ${(throughput * 100).toFixed(0)}% of bare (goal >= 60%); p99 at ${LIGHT_RATE}/s ${kitLight.p99} ms` +
-      `${clients === 1000 ? ' (goal < 250)' : ''}; ${(kitLight.bytesPerConnection / 1024).toFixed(1)} KB per idle connection (goal < 20)`,
+      `${clients === 1000 ? ' (goal < 250)' : ''}; ${(kitLight.bytesPerConnection / 1024).toFixed(1)} KB per idle connection (goal <= 5)`,
   );
   figures.push(
     {
@@ -168,8 +186,8 @@ for (const clients of SIZES) {
       baseline: bareLight.bytesPerConnection / 1024,
       unit: 'KB',
       ratio: kitLight.bytesPerConnection / bareLight.bytesPerConnection,
-      goal: '< 20 KB',
-      met: kitLight.bytesPerConnection < 20 * 1024,
+      goal: '<= 5 KB',
+      met: kitLight.bytesPerConnection <= IDLE_BUDGET_BYTES,
     },
     {
       figure: `server fan-out, ${clients} clients: server CPU, saturated`,

@@ -141,6 +141,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
   }
 
   function guestCount(): number {
+    if (store.guestCount) return store.guestCount();
     let count = 0;
     for (const user of store.usersAfter(null)) if (user.isGuest) count++;
     return count;

@@ -48,6 +48,11 @@ export interface PresenceStore {
   /** Users ordered by id, starting after `afterId`. */
   usersAfter(afterId: string | null): Iterable<User>;
   userCount(): number;
+  /**
+   * Guest users held (`isGuest`), counted as they are put and deleted. Optional: without it the server
+   * counts them over every user when a guest session is asked for.
+   */
+  guestCount?(): number;
   putUser(user: User): void;
   deleteUser(id: string): boolean;
 
@@ -107,6 +112,7 @@ export function createMemoryStore(): PresenceStore {
   const sessionIdByAccess = new Map<string, string>();
   const sessionIdByRefresh = new Map<string, string>();
   const sessionIdsByUser = new Map<string, Set<string>>();
+  let guests = 0;
 
   function sorted(): string[] {
     sortedIds ??= [...users.keys()].sort();
@@ -157,8 +163,10 @@ export function createMemoryStore(): PresenceStore {
       }
     },
     userCount: () => users.size,
+    guestCount: () => guests,
     putUser(user) {
       const previous = users.get(user.id);
+      guests += (user.isGuest ? 1 : 0) - (previous?.isGuest ? 1 : 0);
       if (!previous) sortedIds = null;
       else if (previous.username.toLowerCase() !== user.username.toLowerCase()) {
         idsByUsername.delete(previous.username.toLowerCase());
@@ -169,6 +177,7 @@ export function createMemoryStore(): PresenceStore {
     deleteUser(id) {
       const user = users.get(id);
       if (!user) return false;
+      if (user.isGuest) guests--;
       users.delete(id);
       idsByUsername.delete(user.username.toLowerCase());
       sortedIds = null;

@@ -1,5 +1,8 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
 import { PROTOCOL_VERSION } from '../core/protocol/index.ts';
 import { addressKey } from './address-key.ts';
 import { HttpError } from './http-error.ts';
@@ -58,7 +61,9 @@ export async function registerWebSocketRoute(app: FastifyInstance, options: WebS
     },
     (socket, request) => {
       try {
+        const frameworks = socket.listeners('error') as Array<(error: Error) => void>;
         options.hub.accept(socket, request.raw);
+        release(socket, request.raw, frameworks);
       } catch (error) {
         // One upgrade that fails closes its own socket; it never reaches the process.
         options.log(`internal error accepting a socket: ${(error as Error)?.message ?? String(error)}`);
@@ -66,4 +71,17 @@ export async function registerWebSocketRoute(app: FastifyInstance, options: WebS
       }
     },
   );
+}
+
+/**
+ * Lets the upgrade's HTTP objects go once the socket is the hub's. @fastify/websocket routes an upgrade
+ * through Fastify with a ServerResponse attached to the TCP socket, and the socket's error listener it adds
+ * holds the Fastify request and reply: all of it lived as long as the connection (about 3 KB of each
+ * idle connection's 8). The hub has its own error listener by now.
+ */
+function release(socket: WebSocket, request: IncomingMessage, frameworks: Array<(error: Error) => void>): void {
+  for (const listener of frameworks) socket.removeListener('error', listener);
+  const tcp = request.socket as Socket & { _httpMessage?: ServerResponse | null };
+  // detachSocket is what Node's own server calls when a response is done with its socket.
+  tcp._httpMessage?.detachSocket(tcp);
 }

@@ -327,6 +327,10 @@ describe('snapshots, guests and the change log', () => {
     now += 3_600_001;
     expect(srv.controls.expireGuests().sort()).toEqual(guests.map((guest) => guest.body.user.id as string).sort());
     expect((await socket.closed).code).toBe(4003);
+    // The count follows puts (a rename too) and deletions: room for guests again.
+    expect(srv.store.guestCount?.()).toBe(0);
+    expect((await rest(srv.httpUrl, '/api/v1/guest-sessions', { method: 'POST', json: {} })).status).toBe(200);
+    expect(srv.store.guestCount?.()).toBe(1);
   });
 
   test('uploaded pictures are capped in all: past the total an upload is refused with 507 and nothing stored is lost', async () => {
