@@ -13,7 +13,7 @@ const ONLINE = USERS / 10;
 const PICTURES = Math.min(1_000, USERS);
 const PICTURE_BYTES = 200_000;
 
-function startNode(url: string, role: string): { child: ChildProcess; ready: Promise<{ wsUrl: string }> } {
+function startNode(url: string, role: string): { child: ChildProcess; ready: Promise<{ wsUrl: string; maxStallMs: number }> } {
   const child = fork(new URL('./snapshot-node.ts', import.meta.url).pathname, [url, role], { execArgv: ['--import', 'tsx'] });
   return { child, ready: new Promise((resolve) => child.once('message', resolve as never)) };
 }
@@ -67,7 +67,7 @@ export async function snapshotCase(): Promise<{ lines: string[]; figures: BenchF
 
   const second = startNode(redis.url, 'second');
   const startedAt = performance.now();
-  await second.ready;
+  const { maxStallMs: startupStallMs } = await second.ready;
   const startupMs = performance.now() - startedAt;
   for (const child of [first.child, second.child]) child.kill('SIGKILL');
   await redis.stop();
@@ -75,9 +75,9 @@ export async function snapshotCase(): Promise<{ lines: string[]; figures: BenchF
   const bytes = taken.result?.bytes ?? NaN;
   const lines = [
     `snapshot, ${USERS.toLocaleString('en')} users, ${ONLINE.toLocaleString('en')} online, ${PICTURES} pictures of ${PICTURE_BYTES / 1000} KB (state built in ${(populateMs / 1000).toFixed(1)} s):`,
-    '| snapshot bytes | snapshot time ms | largest event-loop stall ms | status change p50 / p99 ms before | p50 / p99 ms during | changes timed during | start-up of a node from it ms |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${bytes.toLocaleString('en')} | ${taken.result?.ms.toFixed(0)} | ${taken.maxStallMs.toFixed(1)} | ${percentile(before, 50).toFixed(1)} / ${percentile(before, 99).toFixed(1)} | ${percentile(during, 50).toFixed(1)} / ${percentile(during, 99).toFixed(1)} | ${during.length} | ${startupMs.toFixed(0)} |`,
+    '| snapshot bytes | snapshot time ms | largest event-loop stall ms | status change p50 / p99 ms before | p50 / p99 ms during | changes timed during | start-up of a node from it ms | its largest stall ms |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${bytes.toLocaleString('en')} | ${taken.result?.ms.toFixed(0)} | ${taken.maxStallMs.toFixed(1)} | ${percentile(before, 50).toFixed(1)} / ${percentile(before, 99).toFixed(1)} | ${percentile(during, 50).toFixed(1)} / ${percentile(during, 99).toFixed(1)} | ${during.length} | ${startupMs.toFixed(0)} | ${startupStallMs.toFixed(1)} |`,
   ];
   const figures: BenchFigure[] = [
     { figure: `cluster: snapshot of ${USERS} users (${PICTURES} pictures of 200 KB)`, value: bytes / 1e6, unit: 'MB' },
@@ -97,6 +97,13 @@ export async function snapshotCase(): Promise<{ lines: string[]; figures: BenchF
       ratio: percentile(during, 99) / percentile(before, 99),
     },
     { figure: `cluster: node start-up from a snapshot of ${USERS} users`, value: startupMs, unit: 'ms' },
+    {
+      figure: 'cluster: largest event-loop stall while a node starts from that snapshot',
+      value: startupStallMs,
+      unit: 'ms',
+      goal: '<= 50 ms',
+      met: startupStallMs <= 50,
+    },
   ];
   return { lines, figures };
 }

@@ -6,6 +6,10 @@ import { createPresenceServer } from '../src/server/index.ts';
 import { makePng } from '../test/helpers.ts';
 
 const [redis, role] = [process.argv[2]!, process.argv[3]];
+// Watched from before the server starts: a node restoring a snapshot must not stop for long either (its
+// lease is renewed meanwhile).
+const startup = monitorEventLoopDelay({ resolution: 5 });
+startup.enable();
 const server = await createPresenceServer({
   port: 0,
   adminKey: 'bench-snapshot',
@@ -53,4 +57,5 @@ process.on('message', async (message: { type: string; users?: number; online?: n
     process.send!({ type: 'snapshot', result, maxStallMs: delay.max / 1e6 });
   }
 });
-process.send!({ type: 'ready', wsUrl: server.wsUrl, role });
+startup.disable();
+process.send!({ type: 'ready', wsUrl: server.wsUrl, role, maxStallMs: startup.max / 1e6 });

@@ -1,4 +1,5 @@
 import type { User } from '../core/protocol/index.ts';
+import { inSlices } from './slices.ts';
 import type { PresenceStore, StoredAvatar, StoredSession } from './store.ts';
 
 /**
@@ -18,7 +19,7 @@ export interface StoreSnapshot {
  * @example
  * ```ts
  * const snapshot = exportStore(store);
- * importStore(createMemoryStore(), snapshot);
+ * await importStore(createMemoryStore(), snapshot);
  * ```
  */
 export function exportStore(store: PresenceStore): StoreSnapshot {
@@ -41,12 +42,13 @@ export function exportStore(store: PresenceStore): StoreSnapshot {
  *
  * @example
  * ```ts
- * importStore(store, snapshot);
+ * await importStore(store, snapshot);
  * ```
  */
-export function importStore(store: PresenceStore, snapshot: StoreSnapshot): void {
-  for (const user of snapshot.users) store.putUser(user);
-  for (const [blocker, blocked] of snapshot.blocks) store.setBlocked(blocker, blocked, true);
-  for (const session of snapshot.sessions) store.putSession(session);
-  for (const [userId, avatar] of snapshot.avatars) store.putAvatar(userId, avatar);
+export async function importStore(store: PresenceStore, snapshot: StoreSnapshot): Promise<void> {
+  // In slices (see inSlices): a node restoring 100,000 users still renews its lease meanwhile.
+  await inSlices(snapshot.users, (user) => store.putUser(user));
+  await inSlices(snapshot.blocks, ([blocker, blocked]) => store.setBlocked(blocker, blocked, true));
+  await inSlices(snapshot.sessions, (session) => store.putSession(session));
+  await inSlices(snapshot.avatars, ([userId, avatar]) => store.putAvatar(userId, avatar));
 }

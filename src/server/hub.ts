@@ -21,6 +21,7 @@ import { applyPatch, expireStatus, isNewer, newPresenceRecord, ownPresence, pend
 import { StatusExpiry } from './status-expiry.ts';
 import { KeyedBuckets, TokenBucket } from './rate-limit.ts';
 import { LatestPerKey } from './latest-per-key.ts';
+import { inSlices } from './slices.ts';
 import { addressKey } from './address-key.ts';
 import type { SessionManager } from './sessions.ts';
 import type { PresenceStore } from './store.ts';
@@ -248,9 +249,12 @@ export class PresenceHub {
     };
   }
 
-  /** Takes over a snapshot's presence state (a node starting up, before it reads the log on from it). */
-  restoreShared(state: SharedPresenceState): void {
-    for (const [id, record] of state.records) {
+  /**
+   * Takes over a snapshot's presence state (a node starting up, before it reads the log on from it), in
+   * slices of the event loop.
+   */
+  async restoreShared(state: SharedPresenceState): Promise<void> {
+    await inSlices(state.records, ([id, record]) => {
       // Records saved before status emoji and expiry existed have neither.
       const restored: PresenceRecord = { ...record, applied: new Map(record.applied) };
       restored.statusEmoji ??= null;
@@ -263,7 +267,7 @@ export class PresenceHub {
       this.records.set(id, restored);
       this.expiry.track(id, pendingExpiries(restored));
       if (record.published.online) this.publiclyOnline.add(id);
-    }
+    });
     this.registry.restore(state.connections);
     this.changes.advanceTo(state.seq);
   }

@@ -1,5 +1,5 @@
 import { createClient } from '@redis/client';
-import { jsonChunks } from './json-chunks.ts';
+import { jsonLines, parseJsonLines } from './json-lines.ts';
 import type { LogCommand, LogEntry, PresenceLog } from './presence-log.ts';
 
 /** Options of {@link createRedisLog}. */
@@ -21,7 +21,7 @@ export interface RedisLogOptions {
    * one node stores `take()`; a starting node `restore`s the newest before reading the entries after it.
    * Entries newer than `retainMs` (default 10 minutes) are kept whatever the snapshot.
    */
-  snapshot?: { take: () => unknown; restore: (state: unknown) => void; every?: number; retainMs?: number };
+  snapshot?: { take: () => unknown; restore: (state: unknown) => void | Promise<void>; every?: number; retainMs?: number };
   log: (line: string) => void;
 }
 
@@ -78,7 +78,7 @@ end
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** Bumped whenever what a snapshot holds changes shape: nodes of another version refuse to start on it. */
-const SNAPSHOT_FORMAT = 2;
+const SNAPSHOT_FORMAT = 3;
 
 /** KEYS: seq, log. ARGV: entry JSON. */
 const APPEND = `${NEXT_SEQ}
@@ -146,17 +146,20 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   // The newest snapshot, if any: the state as of entry `id`; reading goes on after it.
   let fromSnapshot = '0-0';
   const stored = await writer.sendCommand<string | null>(['GET', keys.snapshot]);
-  let restoreSnapshot: (() => void) | null = null;
+  let restoreSnapshot: (() => Promise<void>) | null = null;
   if (stored !== null && options.snapshot) {
-    const parsed = JSON.parse(stored) as { id: string; format?: number; state: unknown };
-    if (parsed.format !== SNAPSHOT_FORMAT) {
+    // The first line says what follows (an older format is one line: JSON.stringify writes no newline).
+    const newline = stored.indexOf('\n');
+    const head = JSON.parse(newline === -1 ? stored : stored.slice(0, newline)) as { id: string; format?: number };
+    if (head.format !== SNAPSHOT_FORMAT) {
       await Promise.allSettled([writer.destroy(), reader.destroy(), bulk.destroy()]);
       throw new Error(
-        `the shared state in Redis is snapshot format ${parsed.format ?? 0}, this node reads ${SNAPSHOT_FORMAT}: run one version of presence-kit on all nodes`,
+        `the shared state in Redis is snapshot format ${head.format ?? 0}, this node reads ${SNAPSHOT_FORMAT}: run one version of presence-kit on all nodes`,
       );
     }
-    fromSnapshot = parsed.id;
-    restoreSnapshot = () => options.snapshot!.restore(parsed.state);
+    fromSnapshot = head.id;
+    // Read and applied in slices of the event loop: the lease is renewed meanwhile.
+    restoreSnapshot = async () => options.snapshot!.restore(((await parseJsonLines(stored)) as { state: unknown }).state);
   }
   let closed = false;
   let healthy = true;
@@ -227,7 +230,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     const building = `${keys.snapshot}:building:${node}`;
     await bulk.sendCommand(['DEL', building]);
     let bytes = 0;
-    for await (const chunk of jsonChunks({ id, format: SNAPSHOT_FORMAT, state })) {
+    for await (const chunk of jsonLines({ id, format: SNAPSHOT_FORMAT, state })) {
       await bulk.sendCommand(['APPEND', building, chunk]);
       bytes += Buffer.byteLength(chunk);
     }
@@ -263,7 +266,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   async function read(apply: (entry: LogEntry) => void): Promise<void> {
     // Not within start(): the hub calling it is still being constructed.
     await null;
-    restoreSnapshot?.();
+    await restoreSnapshot?.();
     let last = fromSnapshot;
     if (compareIds(last, newest) >= 0) resolveCaughtUp();
     while (!closed) {

@@ -195,10 +195,10 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
       log,
       snapshot: {
         take: () => ({ store: exportStore(store), presence: hub.exportShared() }),
-        restore: (state) => {
+        restore: async (state) => {
           const snapshot = state as { store: StoreSnapshot; presence: SharedPresenceState };
-          importStore(store, snapshot.store);
-          hub.restoreShared(snapshot.presence);
+          await importStore(store, snapshot.store);
+          await hub.restoreShared(snapshot.presence);
         },
         ...(snapshotEvery === undefined ? {} : { every: snapshotEvery }),
         retainMs: retainMs ?? options.catchUpWindowMs ?? 10 * 60_000,

@@ -206,7 +206,7 @@ test('a node refuses to start on shared state written by another snapshot format
   await probe.sendCommand(['SET', 't6:snapshot', JSON.stringify({ id: '1-0', state: { legacy: true } })]);
   await probe.destroy();
   await expect(createPresenceServer({ redis: redis.url, adminKey: ADMIN, cluster: { ...FAST, prefix: 't6' } })).rejects.toThrow(
-    /snapshot format 0, this node reads 2/,
+    /snapshot format 0, this node reads 3/,
   );
 });
 
