@@ -10,7 +10,11 @@
 //                    the server's CPU share and the honest ping's p50 / max, beside the same pings unattacked;
 //   directory search: 20,000 users; 300 `GET /users?search=<nobody>` on one token (within its budget)
 //                    while an honest user asks `GET /me` every 50 ms: the search's time and the honest p50 / max;
-//   deep nesting:    one 10 KB frame of 5,000 nested arrays before auth, then /health.
+//   deep nesting:    one 10 KB frame of 5,000 nested arrays before auth, then /health;
+//   change rate:     one user on 20 connections changing status at 5/s on each for 8 s, 400 online-list
+//                    watchers: frames they receive, honest ping;
+//   catch-up amplification: 12 users asking full catch-ups of ~420 online people as fast as answered
+//                    (waiting out refusals) for 8 s: bytes answered per byte asked, server CPU, honest ping.
 import { fork } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
@@ -240,6 +244,106 @@ figures.push({
   met: health === 200,
 });
 
+// The change-rate and catch-up attacks of issue 19, against a crowd of 413 people.
+const { tokens: crowd } = await ask<{ tokens: string[] }>(child, 'crowd');
+const [loudToken, ...crowdTokens] = crowd as [string, ...string[]];
+const askerTokens = crowdTokens.slice(0, 12);
+const watcherTokens = crowdTokens.slice(12);
+function signedIn(bearer: string, localAddress: string, onFrame: (text: string) => void = () => {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(wsUrl, [PROTOCOL_VERSION], { localAddress });
+    ws.once('error', reject);
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', token: bearer })));
+    ws.on('message', (data) => {
+      const text = String(data);
+      if (text.startsWith('{"type":"welcome"')) resolve(ws);
+      else onFrame(text);
+    });
+  });
+}
+/** Opens sockets in batches within the address's handshake admission (200/s). */
+async function openMany(tokens: string[], localAddress: string, onFrame?: (text: string) => void): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < tokens.length; i += 100) {
+    sockets.push(...(await Promise.all(tokens.slice(i, i + 100).map((bearer) => signedIn(bearer, localAddress, onFrame)))));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+  }
+  return sockets;
+}
+
+// Per-user change rate: 400 people watch the online list; 'loud' changes status from 20 connections, each
+// at the per-connection rate (5/s), for 8 s.
+let loudFrames = 0;
+const watchers = await openMany(watcherTokens, '127.0.0.11', (text) => {
+  if (text.startsWith('{"type":"presence"') && text.includes('"userId":"loud"')) loudFrames++;
+});
+for (const ws of watchers) ws.send(JSON.stringify({ type: 'subscribe', online: true }));
+await new Promise((resolve) => setTimeout(resolve, 1000));
+const loud = await openMany(Array.from({ length: 20 }, () => loudToken), '127.0.0.12');
+await new Promise((resolve) => setTimeout(resolve, 500));
+loudFrames = 0;
+let loudAcks = 0;
+for (const ws of loud) ws.on('message', (data) => String(data).startsWith('{"type":"ack"') && loudAcks++);
+let loudSent = 0;
+const rateAttack = await pings(8_000, async () => {
+  const timer = setInterval(() => {
+    for (const ws of loud) ws.send(JSON.stringify({ type: 'set-presence', rid: ++loudSent, patch: { statusMessage: `loud ${loudSent}` } }));
+  }, 200);
+  await new Promise((resolve) => setTimeout(resolve, 8_000));
+  clearInterval(timer);
+});
+await new Promise((resolve) => setTimeout(resolve, 300));
+for (const ws of loud) ws.close();
+figures.push(
+  { figure: 'attacks: one user changing status from 20 connections for 8 s, frames to 400 watchers', value: loudFrames, unit: 'frames' },
+  { figure: 'attacks: one user changing status from 20 connections, honest ping max during it', value: rateAttack.max, baseline: quiet.max, unit: 'ms', ratio: rateAttack.max / quiet.max },
+);
+
+// Catch-up amplification: 12 people ask for full catch-ups of the online list (about 420 people) as fast
+// as they are answered, waiting out every refusal as told, for 8 s.
+let askedBytes = 0;
+let answeredBytes = 0;
+let answers = 0;
+let refusals = 0;
+let asking = true;
+const askers = await openMany(askerTokens, '127.0.0.13');
+const amplification = await pings(8_000, async () => {
+  await Promise.all(
+    askers.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          let rid = 0;
+          const askAgain = () => {
+            if (!asking) return resolve();
+            const frame = JSON.stringify({ type: 'catch-up', rid: ++rid });
+            askedBytes += frame.length;
+            ws.send(frame);
+          };
+          ws.on('message', (data) => {
+            const text = String(data);
+            if (text.startsWith('{"type":"snapshot"')) {
+              answers++;
+              answeredBytes += text.length;
+              askAgain();
+            } else if (text.startsWith('{"type":"error"')) {
+              refusals++;
+              setTimeout(askAgain, Number(/"retryAfterMs":(\d+)/.exec(text)?.[1] ?? 1000));
+            }
+          });
+          ws.send(JSON.stringify({ type: 'subscribe', online: true, rid: 0 }));
+        }),
+    ),
+  );
+});
+asking = false;
+for (const ws of [...askers, ...watchers]) ws.terminate();
+figures.push(
+  { figure: 'attacks: 12 users asking full catch-ups for 8 s, bytes answered per byte asked', value: answeredBytes / Math.max(1, askedBytes), unit: '×' },
+  { figure: 'attacks: 12 users asking full catch-ups, MiB answered', value: answeredBytes / MiB, unit: 'MiB' },
+  { figure: 'attacks: 12 users asking full catch-ups, server CPU share', value: amplification.cpuShare, baseline: quiet.cpuShare, unit: 'cores', ratio: amplification.cpuShare / quiet.cpuShare },
+  { figure: 'attacks: 12 users asking full catch-ups, honest ping max during it', value: amplification.max, baseline: quiet.max, unit: 'ms', ratio: amplification.max / quiet.max },
+);
+
 console.log(`bench:attacks (server at its defaults, own process, loopback)
 
 | attack | idle RSS MiB | RSS under attack MiB | growth MiB | answers |
@@ -256,7 +360,11 @@ unauthenticated CPU: 500 auth frames of ${bigAuth.length} B with 7,500 keys from
 
 directory search: 300 searches for nobody among 20,000 users, 10 at a time, one token → p50 ${median(searchTimes).toFixed(1)} ms, server CPU ${searchCpuSeconds.toFixed(2)} s; honest GET /me every 50 ms meanwhile: p50 ${median(honestTimes).toFixed(1)} ms, max ${(honestTimes.at(-1) ?? NaN).toFixed(1)} ms
 
-deep nesting: one frame of 5,000 nested arrays before auth → closed ${deepClose}; /health then → ${health}`);
+deep nesting: one frame of 5,000 nested arrays before auth → closed ${deepClose}; /health then → ${health}
+
+per-user change rate: 'loud' on 20 connections sends ${loudSent} status changes in 8 s (5/s on each), ${loudAcks} accepted → ${loudFrames.toLocaleString('en')} frames to 400 online-list watchers (issue 19 measured on the code before: 474,000 frames in 12 s); honest ping p50 ${rateAttack.p50.toFixed(2)} ms, max ${rateAttack.max.toFixed(1)} ms (issue 19, before: latency to 124 ms); server CPU ${rateAttack.cpuShare.toFixed(3)} cores
+
+catch-up amplification: 12 users ask full catch-ups of ~420 online people for 8 s → ${answers} answers, ${refusals} refused with retryAfterMs; ${(askedBytes / 1024).toFixed(1)} KiB asked, ${(answeredBytes / MiB).toFixed(1)} MiB answered (×${(answeredBytes / Math.max(1, askedBytes)).toFixed(0)}; issue 19 before: 268 MiB from 0.1 MiB, ×2,251, 90% of the CPU); server CPU ${amplification.cpuShare.toFixed(3)} cores; honest ping p50 ${amplification.p50.toFixed(2)} ms, max ${amplification.max.toFixed(1)} ms (issue 19 before: to 276 ms)`);
 const refused = statuses.get(429) ?? 0;
 figures.push({
   figure: 'attacks: header rotation, 2,000 requests with invented tokens from one address: refused (429)',

@@ -23,6 +23,12 @@ if (mode === 'defaults') {
       for (let i = 0; i < 20_000; i++) server.controls.createUser({ id: `person-${i}`, username: `person-${i}`, displayName: `Person Number ${i}` });
       process.send!({ type: 'directory', token: server.mintTokens('person-1').accessToken });
     }
+    if (message.type === 'crowd') {
+      // People for the change-rate and catch-up attacks: 'loud', 12 catch-up askers, 400 watchers.
+      const ids = ['loud', ...Array.from({ length: 412 }, (_, i) => `crowd-${i}`)];
+      for (const id of ids) server.controls.createUser({ id, username: id, displayName: `Crowd ${id}`, metadata: { team: id } });
+      process.send!({ type: 'crowd', tokens: ids.map((id) => server.mintTokens(id).accessToken) });
+    }
   });
   process.send!({ type: 'ready', wsUrl: server.wsUrl, token: server.mintTokens('mallory').accessToken });
 } else if (mode === 'kit') {

@@ -14,8 +14,9 @@ const LINES = '$lines';
  *
  * @example
  * ```ts
- * for await (const chunk of jsonLines(state)) await redis.sendCommand(['APPEND', key, chunk]);
- * const again = await parseJsonLines(await redis.sendCommand(['GET', key]));
+ * const chunks: string[] = [];
+ * for await (const chunk of jsonLines(state)) chunks.push(chunk);
+ * const again = await parseJsonLines(chunks);
  * ```
  */
 export async function* jsonLines(value: unknown, chunkChars = 256 * 1024, sliceMs = 5): AsyncGenerator<string> {
@@ -44,28 +45,34 @@ export async function* jsonLines(value: unknown, chunkChars = 256 * 1024, sliceM
 }
 
 /**
- * Reads what {@link jsonLines} wrote, a line at a time, giving the event loop back for as long again
- * whenever `sliceMs` have passed. `first` sees the first line's value (with counts for the arrays) before
- * the rest is read: a version check refuses a whole snapshot for the price of its first line.
+ * Reads what {@link jsonLines} wrote, from its pieces in order (a line may span two), a line at a time,
+ * giving the event loop back for as long again whenever `sliceMs` have passed. `first` sees the first
+ * line's value (with counts for the arrays) before the rest is read: a version check refuses a whole
+ * snapshot for the price of its first line.
  *
  * @example
  * ```ts
- * const state = await parseJsonLines(text, 5, (head) => assertFormat(head));
+ * const state = await parseJsonLines(chunksFromRedis(), 5, (head) => assertFormat(head));
  * ```
  */
-export async function parseJsonLines(text: string, sliceMs = 5, first: (head: unknown) => void = () => {}): Promise<unknown> {
-  let at = text.indexOf('\n');
-  if (at === -1) at = text.length;
-  const root = JSON.parse(text.slice(0, at)) as unknown;
+export async function parseJsonLines(
+  chunks: AsyncIterable<string> | Iterable<string>,
+  sliceMs = 5,
+  first: (head: unknown) => void = () => {},
+): Promise<unknown> {
+  const lines = linesOf(chunks);
+  const next = async (): Promise<string> => {
+    const line = await lines.next();
+    if (line.done) throw new Error('snapshot text ends before its last line');
+    return line.value;
+  };
+  const root = JSON.parse(await next()) as unknown;
   first(root);
   let sliceStart = performance.now();
   const fill = async (count: number): Promise<unknown[]> => {
     const items: unknown[] = [];
     for (let i = 0; i < count; i++) {
-      const start = at + 1;
-      at = text.indexOf('\n', start);
-      if (at === -1) throw new Error(`snapshot text ends before its last line (${count} expected, ${i} read)`);
-      items.push(JSON.parse(text.slice(start, at)));
+      items.push(JSON.parse(await next()));
       if (performance.now() - sliceStart >= sliceMs) {
         await pause(sliceMs);
         sliceStart = performance.now();
@@ -74,6 +81,20 @@ export async function parseJsonLines(text: string, sliceMs = 5, first: (head: un
     return items;
   };
   return rebuild(root, 0, fill);
+}
+
+async function* linesOf(chunks: AsyncIterable<string> | Iterable<string>): AsyncGenerator<string> {
+  let carried = '';
+  for await (const chunk of chunks) {
+    let from = 0;
+    for (let at = chunk.indexOf('\n'); at !== -1; at = chunk.indexOf('\n', from)) {
+      yield carried + chunk.slice(from, at);
+      carried = '';
+      from = at + 1;
+    }
+    carried += chunk.slice(from);
+  }
+  if (carried !== '') yield carried;
 }
 
 // Recursive only to SPLIT_DEPTH over the server's own data (never client input).

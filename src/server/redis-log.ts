@@ -143,23 +143,64 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   }
   started = true;
 
-  // The newest snapshot, if any: the state as of entry `id`; reading goes on after it.
+  // The newest snapshot, if any: the state as of entry `id`; reading goes on after it. Its first line is
+  // read now, so a node of another version refuses to start before it reads anything else.
   let fromSnapshot = '0-0';
-  const stored = await writer.sendCommand<string | null>(['GET', keys.snapshot]);
-  let restoreSnapshot: (() => Promise<void>) | null = null;
-  if (stored !== null && options.snapshot) {
-    // The first line says what follows (an older format is one line: JSON.stringify writes no newline).
-    const newline = stored.indexOf('\n');
-    const head = JSON.parse(newline === -1 ? stored : stored.slice(0, newline)) as { id: string; format?: number };
+  let opening: string | null = null;
+  try {
+    opening = options.snapshot ? await snapshotOpening() : null;
+  } catch (error) {
+    await Promise.allSettled([writer.destroy(), reader.destroy(), bulk.destroy()]);
+    throw error;
+  }
+
+  /** The snapshot's first piece (its first line says what it is), null when there is none; throws on another format. */
+  async function snapshotOpening(): Promise<string | null> {
+    // A list of pieces of whole lines (format 3); older formats were one string of one line.
+    const storedAs = await writer.sendCommand<string>(['TYPE', keys.snapshot]);
+    if (storedAs === 'none') return null;
+    const first = String(await writer.sendCommand<string | null>(storedAs === 'list' ? ['LINDEX', keys.snapshot, '0'] : ['GET', keys.snapshot]));
+    const newline = first.indexOf('\n');
+    const head = JSON.parse(newline === -1 ? first : first.slice(0, newline)) as { id: string; format?: number };
     if (head.format !== SNAPSHOT_FORMAT) {
-      await Promise.allSettled([writer.destroy(), reader.destroy(), bulk.destroy()]);
       throw new Error(
         `the shared state in Redis is snapshot format ${head.format ?? 0}, this node reads ${SNAPSHOT_FORMAT}: run one version of presence-kit on all nodes`,
       );
     }
     fromSnapshot = head.id;
-    // Read and applied in slices of the event loop: the lease is renewed meanwhile.
-    restoreSnapshot = async () => options.snapshot!.restore(((await parseJsonLines(stored)) as { state: unknown }).state);
+    return first;
+  }
+
+  /**
+   * Reads the snapshot a few pieces at a time and restores it in slices of the event loop: no reply of
+   * megabytes to decode in one go, and the lease is renewed meanwhile. Another node may store a newer
+   * one meanwhile (a RENAME, all at once): the first piece, read again at the end, tells, and the node
+   * starts over on the newer one rather than on a mix.
+   */
+  async function restoreSnapshot(): Promise<void> {
+    for (let attempt = 1; opening !== null; attempt++) {
+      // Pieces of two snapshots may not even parse: the check below says which happened.
+      const read = await parseJsonLines(snapshotPieces(opening)).then(
+        (state) => ({ ok: true as const, state }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      if ((await writer.sendCommand<string | null>(['LINDEX', keys.snapshot, '0'])) === opening) {
+        if (!read.ok) throw read.error;
+        return options.snapshot!.restore((read.state as { state: unknown }).state);
+      }
+      if (attempt === 5) throw new Error('the snapshot was replaced five times while this node read it');
+      opening = await snapshotOpening();
+    }
+  }
+
+  async function* snapshotPieces(first: string): AsyncGenerator<string> {
+    const count = await writer.sendCommand<number>(['LLEN', keys.snapshot]);
+    for (let at = 0; at < count; at += 4) {
+      const pieces = await bulk.sendCommand<string[]>(['LRANGE', keys.snapshot, String(at), String(at + 3)]);
+      // Replaced already: stop here, the check after reading starts over.
+      if (at === 0 && pieces[0] !== first) return;
+      yield* pieces;
+    }
   }
   let closed = false;
   let healthy = true;
@@ -221,7 +262,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   }
 
   /**
-   * Writes the state as of `id` under a key of this node's, in pieces appended one after another (the
+   * Writes the state as of `id` under a key of this node's, in pieces pushed one after another (the
    * event loop goes on between them), then renames it over the snapshot in one step: a reader finds the
    * whole old one or the whole new one. `state` was taken at once, as references to values the server
    * replaces rather than changes, so entries applied while it is written do not reach it.
@@ -230,8 +271,10 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
     const building = `${keys.snapshot}:building:${node}`;
     await bulk.sendCommand(['DEL', building]);
     let bytes = 0;
+    // Pieces of whole lines pushed on a list: no string of megabytes for Redis to grow (and copy), or
+    // for a reader to decode in one reply.
     for await (const chunk of jsonLines({ id, format: SNAPSHOT_FORMAT, state })) {
-      await bulk.sendCommand(['APPEND', building, chunk]);
+      await bulk.sendCommand(['RPUSH', building, chunk]);
       bytes += Buffer.byteLength(chunk);
     }
     await bulk.sendCommand(['RENAME', building, keys.snapshot]);
@@ -266,7 +309,7 @@ export async function createRedisLog(options: RedisLogOptions): Promise<RedisLog
   async function read(apply: (entry: LogEntry) => void): Promise<void> {
     // Not within start(): the hub calling it is still being constructed.
     await null;
-    await restoreSnapshot?.();
+    await restoreSnapshot();
     let last = fromSnapshot;
     if (compareIds(last, newest) >= 0) resolveCaughtUp();
     while (!closed) {

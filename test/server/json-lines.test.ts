@@ -27,8 +27,12 @@ test('what is written reads back as JSON.parse(JSON.stringify(value)), arrays, u
         } catch {
           return; // BigInt and the like: no JSON at all.
         }
-        const text = (await write({ id: '1-0', state: value }, 16)).join('');
-        expect(await parseJsonLines(text)).toEqual(JSON.parse(expected));
+        const chunks = await write({ id: '1-0', state: value }, 16);
+        expect(await parseJsonLines(chunks)).toEqual(JSON.parse(expected));
+        // Cut anywhere, lines spanning pieces: the same.
+        const text = chunks.join('');
+        const cut = Math.floor(text.length / 3);
+        expect(await parseJsonLines([text.slice(0, cut), text.slice(cut, 2 * cut), text.slice(2 * cut)])).toEqual(JSON.parse(expected));
       },
     ),
     { numRuns: 500 },
@@ -40,11 +44,11 @@ test('the first line alone says what the text is: a refused version costs one li
   expect(text.split('\n')).toEqual(['{"id":"5-0","format":3,"state":{"users":{"$lines":3}}}', '1', '2', '3', '']);
   const refused = new Error('wrong format');
   await expect(
-    parseJsonLines(text, 5, () => {
+    parseJsonLines([text], 5, () => {
       throw refused;
     }),
   ).rejects.toBe(refused);
-  await expect(parseJsonLines(text.slice(0, -4))).rejects.toThrow('ends before its last line');
+  await expect(parseJsonLines([text.slice(0, -4)])).rejects.toThrow('ends before its last line');
 });
 
 test('a large state is written and read in many pieces, with the event loop running meanwhile', async () => {
@@ -54,7 +58,7 @@ test('a large state is written and read in many pieces, with the event loop runn
   // A slice of 0 ms gives the loop back after every line.
   const chunks = await write(state, 1024, 0);
   const writing = ticks;
-  const read = await parseJsonLines(chunks.join(''), 0);
+  const read = await parseJsonLines(chunks, 0);
   clearInterval(timer);
   expect(chunks.length).toBeGreaterThan(10);
   expect(read).toEqual(state);
