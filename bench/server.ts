@@ -131,7 +131,9 @@ if (IDLE_ONLY) {
   for (const clients of SIZES) {
     const [kit, bare] = (['kit', 'bare'] as const).map((mode) => results.find((r) => r.mode === mode && r.clients === clients)!.bytesPerConnection);
     over ||= kit! > IDLE_BUDGET_BYTES;
-    console.log(`N=${clients}: ${(kit! / 1024).toFixed(1)} KB per idle connection (bare ws ${(bare! / 1024).toFixed(1)} KB; goal <= ${IDLE_BUDGET_BYTES / 1024} KB)`);
+    console.log(
+      `N=${clients}: ${(kit! / 1024).toFixed(1)} KB per idle connection (bare ws ${(bare! / 1024).toFixed(1)} KB; goal <= ${IDLE_BUDGET_BYTES / 1024} KB)`,
+    );
   }
   if (CHECK && over) {
     console.log('over budget: memory per idle connection grew past 5 KB');
