@@ -1,7 +1,9 @@
 // Every handler of client input is guarded: a throw injected on each path (a frame, an upgrade, a
 // request, a log entry applied) costs that connection or that request, and nothing else.
 import { afterEach, expect, test, vi } from 'vitest';
+import { ClientFrames } from '../../src/server/client-frames.ts';
 import { PresenceHub } from '../../src/server/hub.ts';
+import { SharedState } from '../../src/server/shared-state.ts';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
 import { openRawSocket, rest } from '../helpers.ts';
 
@@ -13,7 +15,8 @@ afterEach(async () => {
 });
 
 // Private methods are on the prototype at run time: the injection reaches the real call sites.
-const hubMethod = (name: string) => vi.spyOn(PresenceHub.prototype as never, name as never) as unknown as { mockImplementationOnce(fn: () => never): void };
+const method = (of: { prototype: object }, name: string) =>
+  vi.spyOn(of.prototype as never, name as never) as unknown as { mockImplementationOnce(fn: () => never): void };
 const boom = (): never => {
   throw new Error('injected failure');
 };
@@ -23,7 +26,7 @@ test('a throw while handling a frame closes that connection with 1011; others go
   const token = server.mintTokens('ada').accessToken;
   const ada = await openRawSocket(server.wsUrl, token);
   const grace = await openRawSocket(server.wsUrl, server.mintTokens('grace').accessToken);
-  hubMethod('handle').mockImplementationOnce(boom);
+  method(ClientFrames, 'handle').mockImplementationOnce(boom);
   ada.send({ type: 'ping', t: 1 });
   expect((await ada.closed).code).toBe(1011);
   grace.send({ type: 'ping', t: 2 });
@@ -38,7 +41,7 @@ test('a throw while handling a frame closes that connection with 1011; others go
 
 test('a throw while accepting an upgrade closes that socket with 1011; the next upgrade is served', async () => {
   server = await startTestServer({ users: ['ada'], log: (line) => log.push(line) });
-  hubMethod('accept').mockImplementationOnce(boom);
+  method(PresenceHub, 'accept').mockImplementationOnce(boom);
   const first = await openRawSocket(server.wsUrl);
   expect((await first.closed).code).toBe(1011);
   expect(log.some((line) => line.includes('internal error accepting a socket'))).toBe(true);
@@ -53,7 +56,7 @@ test('a throw while applying a log entry skips that entry; later entries apply a
   const grace = await openRawSocket(server.wsUrl, server.mintTokens('grace').accessToken);
   grace.send({ type: 'subscribe', rid: 1, users: ['ada'] });
   await grace.next('snapshot');
-  hubMethod('apply').mockImplementationOnce(boom);
+  method(SharedState, 'applyEntry').mockImplementationOnce(boom);
   server.controls.setPresence('ada', { status: 'busy' });
   expect(log.some((line) => line.includes('internal error applying log entry') && line.includes('set-presence'))).toBe(true);
   server.controls.setPresence('ada', { status: 'away' });

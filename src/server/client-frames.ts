@@ -1,0 +1,134 @@
+import { CLOSE_CODES, type ClientMessage, type ErrorCode, type ServerMessage } from '../core/protocol/index.ts';
+import type { Audience } from './audience.ts';
+import type { CatchUp, DeltaAnswer } from './catch-up.ts';
+import type { Connection } from './connection.ts';
+import type { HubLimits } from './hub-options.ts';
+import type { Outbox } from './outbox.ts';
+import type { LogCommand, PresenceLog } from './presence-log.ts';
+import { KeyedBuckets } from './rate-limit.ts';
+
+/**
+ * What an authenticated connection may ask: ping, subscribe and unsubscribe, catch up, set its presence.
+ * Each refusal is an `error` frame with the request's `rid`; too many in a row close the connection.
+ *
+ * @example
+ * ```ts
+ * const frames = new ClientFrames({ audience, outbox, catchUp, presenceLog, limits, now: Date.now });
+ * frames.handle(connection, 'ada', { type: 'subscribe', rid: 1, online: true });
+ * ```
+ */
+export class ClientFrames {
+  /** Status changes per user over all their connections on this node. */
+  private readonly statusBudget: KeyedBuckets;
+
+  constructor(
+    private readonly deps: {
+      audience: Audience;
+      outbox: Outbox;
+      catchUp: CatchUp;
+      presenceLog: PresenceLog;
+      limits: HubLimits;
+      now: () => number;
+    },
+  ) {
+    const { statusUpdatesPerSecond } = deps.limits;
+    this.statusBudget = new KeyedBuckets(statusUpdatesPerSecond * 2, statusUpdatesPerSecond, 10_000, deps.now);
+  }
+
+  handle(connection: Connection, userId: string, message: ClientMessage): void {
+    const { audience, outbox, catchUp, limits } = this.deps;
+    switch (message.type) {
+      case 'auth':
+        this.refuse(connection, undefined, 'bad-message', 'already authenticated');
+        return;
+      case 'ping':
+        outbox.send(connection, message.t === undefined ? { type: 'pong' } : { type: 'pong', t: message.t });
+        break;
+      case 'subscribe': {
+        const ids = message.users ?? [];
+        const fresh = ids.filter((id) => !connection.users.has(id));
+        if (connection.users.size + fresh.length > limits.subscriptionsPerConnection) {
+          this.refuse(connection, message.rid, 'limit-exceeded', `at most ${limits.subscriptionsPerConnection} subscriptions per connection`);
+          return;
+        }
+        const wantsOnline = message.online === true && !connection.online;
+        // With a cursor the answer covers the whole scope; without, only what this frame adds. The
+        // answer is built (and charged) first: a refused subscribe subscribes to nothing, so its retry
+        // is answered in full.
+        const scope =
+          message.from !== undefined
+            ? { online: connection.online || wantsOnline, users: fresh.length === 0 ? connection.users : new Set([...connection.users, ...fresh]) }
+            : { online: wantsOnline, users: new Set(fresh) };
+        const delta = catchUp.delta(userId, message.from === undefined ? {} : { seq: message.from }, scope);
+        if (!('retryAfterMs' in delta)) {
+          audience.watch(connection, fresh);
+          if (wantsOnline) audience.watchOnline(connection, true);
+        }
+        this.answerSnapshot(connection, message.rid, delta);
+        break;
+      }
+      case 'unsubscribe':
+        audience.unwatch(connection, message.users ?? []);
+        if (message.online === true) audience.watchOnline(connection, false);
+        if (message.rid !== undefined) outbox.send(connection, { type: 'ack', rid: message.rid });
+        break;
+      case 'catch-up': {
+        const delta = message.users
+          ? catchUp.delta(userId, {}, { online: false, users: new Set(message.users) })
+          : catchUp.delta(userId, message.from === undefined ? {} : { seq: message.from }, { online: connection.online, users: connection.users });
+        this.answerSnapshot(connection, message.rid, delta);
+        break;
+      }
+      case 'set-presence': {
+        if (!connection.statusUpdates.take()) {
+          this.refuse(connection, message.rid, 'rate-limited', 'too many status updates', connection.statusUpdates.retryAfterMs());
+          return;
+        }
+        if (!this.statusBudget.spend(userId)) {
+          this.refuse(connection, message.rid, 'rate-limited', 'too many status updates from this user', this.statusBudget.retryAfterMs(userId));
+          return;
+        }
+        // Acknowledged once applied. A stale frame (its sender already sent something newer) is
+        // acknowledged too, and not applied.
+        const { rid } = message;
+        const command: LogCommand = { type: 'set-presence', userId, patch: message.patch };
+        if (message.origin !== undefined && message.n !== undefined) Object.assign(command, { origin: message.origin, n: message.n });
+        // Callbacks, not a promise: on one node the ack goes out in the same turn, before the next frame.
+        this.deps.presenceLog.append(
+          command,
+          () => rid !== undefined && outbox.send(connection, { type: 'ack', rid }),
+          () => this.refuse(connection, rid, 'server-error', 'the change could not be stored: send it again'),
+        );
+        break;
+      }
+    }
+    connection.refusedInARow = 0;
+  }
+
+  /** An `error` frame for a request refused; past `floodCloseAfter` in a row, the connection is closed with 4008. */
+  refuse(connection: Connection, rid: number | undefined, code: ErrorCode, message: string, retryAfterMs?: number): void {
+    connection.refusedInARow += 1;
+    if (connection.refusedInARow > this.deps.limits.floodCloseAfter) {
+      this.deps.outbox.close(connection, CLOSE_CODES.rateLimited, 'too many refused frames');
+      return;
+    }
+    this.deps.outbox.send(connection, {
+      type: 'error',
+      ...ridField(rid),
+      code,
+      message,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+
+  private answerSnapshot(connection: Connection, rid: number | undefined, delta: DeltaAnswer): void {
+    if ('retryAfterMs' in delta) return this.refuse(connection, rid, 'rate-limited', 'too many snapshots: retry later', delta.retryAfterMs);
+    const frame = JSON.stringify({ type: 'snapshot', ...ridField(rid), ...delta } satisfies ServerMessage);
+    this.deps.catchUp.chargeAnswerBytes(connection.userId, delta.users.length, frame.length);
+    this.deps.outbox.sendRaw(connection, frame);
+  }
+}
+
+function ridField(rid: number | undefined): { rid?: number } {
+  return rid === undefined ? {} : { rid };
+}

@@ -1,0 +1,57 @@
+import type { WebSocket } from 'ws';
+import type { HubLimits } from './hub-options.ts';
+import { TokenBucket } from './rate-limit.ts';
+
+/** One socket as the hub knows it: who it is once authenticated, what it watches, its budgets. */
+export interface Connection {
+  /** Unique on this node; with the node's id, names the connection in the shared log. */
+  id: string;
+  ws: WebSocket;
+  userId: string | null;
+  sessionId: string | null;
+  users: Set<string>;
+  online: boolean;
+  alive: boolean;
+  closing: boolean;
+  frames: TokenBucket;
+  statusUpdates: TokenBucket;
+  refusedInARow: number;
+  authTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The remote address's key for per-address limits (IPv6: its /64). */
+  address: string;
+}
+
+/** 1011: the server failed handling this connection's input; only it is closed (docs/protocol.md). */
+export const INTERNAL_ERROR = 1011;
+
+/**
+ * A connection not yet authenticated, with its frame and status budgets full.
+ *
+ * @example
+ * ```ts
+ * const connection = newConnection('7', ws, addressKey(request.socket.remoteAddress), limits, Date.now);
+ * ```
+ */
+export function newConnection(
+  id: string,
+  ws: WebSocket,
+  address: string,
+  limits: Pick<HubLimits, 'framesPerSecond' | 'statusUpdatesPerSecond'>,
+  now: () => number,
+): Connection {
+  return {
+    id,
+    ws,
+    userId: null,
+    sessionId: null,
+    users: new Set(),
+    online: false,
+    alive: true,
+    closing: false,
+    frames: new TokenBucket(limits.framesPerSecond * 2, limits.framesPerSecond, now),
+    statusUpdates: new TokenBucket(limits.statusUpdatesPerSecond * 2, limits.statusUpdatesPerSecond, now),
+    refusedInARow: 0,
+    authTimer: undefined,
+    address,
+  };
+}
