@@ -51,25 +51,28 @@ export class FanOut {
     for (const connection of this.audience.ownOf(userId)) this.outbox.sendRaw(connection, ownFrame);
     const user = this.store.getUser(userId);
     if (cameOnline) this.cameOnlineThisTurn.add(userId);
-    const publicFrame = JSON.stringify({
-      type: 'presence',
-      seq,
-      userId,
-      presence: published,
-      ...(this.cameOnlineThisTurn.has(userId) && user ? { user } : {}),
-    } satisfies ServerMessage);
+    const withProfile = this.cameOnlineThisTurn.has(userId) && user !== undefined;
+    const frameWith = (profile: User | undefined) =>
+      JSON.stringify({ type: 'presence', seq, userId, presence: published, ...(profile ? { user: profile } : {}) } satisfies ServerMessage);
+    const publicFrame = frameWith(withProfile ? user : undefined);
+    // A guest gets the profile without application data (see Views.viewOf).
+    let guestFrame: string | undefined;
     const hidden = hiddenFrom(this.store, userId);
     for (const connection of this.audience.of(userId)) {
       if (connection.userId === userId || hidden.has(connection.userId!)) continue;
+      const frame = withProfile && this.isGuest(connection.userId!) ? (guestFrame ??= frameWith({ ...user, metadata: {} })) : publicFrame;
       // A watcher needs only the latest: a burst within one turn reaches it as one frame.
-      this.outbox.offer(connection, userId, publicFrame);
+      this.outbox.offer(connection, userId, frame);
     }
   }
 
-  /** A profile created or changed, numbered `seq`: each viewer's view of it (the owner's own, everyone else's shared). */
+  /**
+   * A profile created or changed, numbered `seq`: each viewer's view of it. The owner gets their own;
+   * everyone else one of two frames built once, signed-in people's or guests' (no application data).
+   */
   user(user: User, seq: number): void {
     const hidden = hiddenFrom(this.store, user.id);
-    let shared: string | undefined;
+    const shared = new Map<boolean, string>();
     for (const connection of this.audience.of(user.id)) {
       const viewer = connection.userId!;
       if (hidden.has(viewer)) continue;
@@ -77,9 +80,16 @@ export class FanOut {
         this.outbox.send(connection, { type: 'user', seq, user: this.views.viewOf(user, viewer) });
         continue;
       }
-      shared ??= JSON.stringify({ type: 'user', seq, user: this.views.viewOf(user, viewer) } satisfies ServerMessage);
-      this.outbox.sendRaw(connection, shared);
+      const guest = this.isGuest(viewer);
+      let frame = shared.get(guest);
+      if (frame === undefined)
+        shared.set(guest, (frame = JSON.stringify({ type: 'user', seq, user: this.views.viewOf(user, viewer) } satisfies ServerMessage)));
+      this.outbox.sendRaw(connection, frame);
     }
+  }
+
+  private isGuest(userId: string): boolean {
+    return this.store.getUser(userId)?.isGuest === true;
   }
 
   /** A user deleted, numbered `seq`: said to everyone who heard of them but their block partners. */

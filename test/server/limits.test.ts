@@ -385,3 +385,26 @@ async function waitUntil(predicate: () => boolean): Promise<void> {
   if (!predicate()) await new Promise((resolve) => setTimeout(resolve, 100));
   expect(predicate()).toBe(true);
 }
+
+test('a guest never sees anyone else’s metadata in live frames either: coming online, a profile edit', async () => {
+  const srv = (server = await startTestServer({ users: ['ada', 'grace'], guests: true }));
+  const admin = { authorization: `Bearer ${srv.adminKey}` };
+  await rest(srv.httpUrl, '/api/v1/users/ada', { method: 'PATCH', headers: admin, json: { metadata: { salary: 1 } } });
+  const created = await rest(srv.httpUrl, '/api/v1/guest-sessions', { method: 'POST', json: {} });
+  // A signed-in watcher first, so a frame shared with everyone would be built for them.
+  const grace = await openRawSocket(srv.wsUrl, srv.mintTokens('grace').accessToken);
+  const guest = await openRawSocket(srv.wsUrl, created.body.tokens.accessToken as string);
+  for (const socket of [grace, guest]) {
+    socket.send({ type: 'subscribe', rid: 1, online: true });
+    await socket.next('snapshot');
+  }
+  const ada = await openRawSocket(srv.wsUrl, srv.mintTokens('ada').accessToken);
+  const cameOnline = (socket: typeof grace) => socket.next('presence', (message) => message.userId === 'ada' && message.user !== undefined);
+  expect((await cameOnline(grace)).user?.metadata).toEqual({ salary: 1 });
+  expect((await cameOnline(guest)).user?.metadata).toEqual({});
+  await rest(srv.httpUrl, '/api/v1/me', { method: 'PATCH', token: srv.mintTokens('ada').accessToken, json: { displayName: 'Ada L.' } });
+  const edited = (socket: typeof grace) => socket.next('user', (message) => message.user.id === 'ada');
+  expect((await edited(grace)).user.metadata).toEqual({ salary: 1 });
+  expect((await edited(guest)).user.metadata).toEqual({});
+  ada.ws.close();
+});
