@@ -1,4 +1,4 @@
-import type { Connection } from './connection.ts';
+import { NO_USERS, type Connection } from './connection.ts';
 
 /**
  * Who on this node hears of whom: every connection, each user's own connections, the connections that
@@ -37,6 +37,7 @@ export class Audience {
 
   watch(connection: Connection, userIds: Iterable<string>): void {
     for (const id of userIds) {
+      if (connection.users === NO_USERS) connection.users = new Set();
       connection.users.add(id);
       let set = this.watchers.get(id);
       if (!set) this.watchers.set(id, (set = new Set()));

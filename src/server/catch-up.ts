@@ -1,4 +1,4 @@
-import type { UserView } from '../core/protocol/index.ts';
+import type { User, UserView } from '../core/protocol/index.ts';
 import type { ChangeLog } from './change-log.ts';
 import type { HubLimits } from './hub-options.ts';
 import { KeyedBuckets, TokenBucket } from './rate-limit.ts';
@@ -48,6 +48,45 @@ export class CatchUp {
    * the block itself is the change, and, as `presence: null`, when named explicitly.
    */
   delta(viewerId: string | null, cursor: { seq?: number; time?: number }, scope: { online: boolean; users: ReadonlySet<string> }): DeltaAnswer {
+    const selected = this.select(viewerId, cursor, scope);
+    if ('retryAfterMs' in selected) return selected;
+    const users: UserView[] = [];
+    for (const user of selected.users) users.push(this.views.viewOf(user, viewerId));
+    return { full: selected.full, users, removed: selected.removed, seq: selected.seq };
+  }
+
+  /**
+   * {@link delta} as the socket's `snapshot` frame, built from each user's view as JSON (cached while it
+   * does not change: see `Views.viewJson`) and charged for its bytes too.
+   *
+   * @example
+   * ```ts
+   * const answer = catchUp.snapshotFrame('ada', {}, { online: true, users: new Set() }, 7);
+   * if ('frame' in answer) socket.send(answer.frame);
+   * ```
+   */
+  snapshotFrame(
+    viewerId: string,
+    cursor: { seq?: number; time?: number },
+    scope: { online: boolean; users: ReadonlySet<string> },
+    rid: number | undefined,
+  ): { frame: string } | { retryAfterMs: number } {
+    const selected = this.select(viewerId, cursor, scope);
+    if ('retryAfterMs' in selected) return selected;
+    const parts: string[] = [];
+    for (const user of selected.users) parts.push(this.views.viewJson(user, viewerId));
+    // What JSON.stringify({ type: 'snapshot', rid, full, users, removed, seq }) writes.
+    const frame = `{"type":"snapshot",${rid === undefined ? '' : `"rid":${rid},`}"full":${selected.full},"users":[${parts.join(',')}],"removed":${JSON.stringify(selected.removed)},"seq":${selected.seq}}`;
+    this.chargeAnswerBytes(viewerId, parts.length, frame.length);
+    return { frame };
+  }
+
+  /** The users an answer lists, charged to the caller and the node (see {@link delta}). */
+  private select(
+    viewerId: string | null,
+    cursor: { seq?: number; time?: number },
+    scope: { online: boolean; users: ReadonlySet<string> },
+  ): { full: boolean; users: User[]; removed: string[]; seq: number } | { retryAfterMs: number } {
     const { store } = this;
     const seq = this.changes.seq;
     const changed = this.changes.changedSince(cursor, viewerId);
@@ -67,11 +106,11 @@ export class CatchUp {
       const charged = this.charge(viewerId ?? 'admin', cost);
       if (!charged.ok) return charged;
     }
-    const users: UserView[] = [];
+    const users: User[] = [];
     const removed: string[] = [];
     for (const id of ids) {
       const user = store.getUser(id);
-      if (user) users.push(this.views.viewOf(user, viewerId));
+      if (user) users.push(user);
       // Gone: said only to those the deletion was not hidden from (the store no longer knows the blocks).
       else if (changed?.removed.has(id)) removed.push(id);
     }

@@ -1,11 +1,11 @@
-import { CLOSE_CODES, type ClientMessage, type ErrorCode, type ServerMessage } from '../core/protocol/index.ts';
+import { CLOSE_CODES, type ClientMessage, type ErrorCode } from '../core/protocol/index.ts';
 import type { Audience } from './audience.ts';
-import type { CatchUp, DeltaAnswer } from './catch-up.ts';
+import type { CatchUp } from './catch-up.ts';
 import type { Connection } from './connection.ts';
 import type { HubLimits } from './hub-options.ts';
 import type { Outbox } from './outbox.ts';
 import type { LogCommand, PresenceLog } from './presence-log.ts';
-import { KeyedBuckets } from './rate-limit.ts';
+import { KeyedBuckets, TokenBucket } from './rate-limit.ts';
 
 /**
  * What an authenticated connection may ask: ping, subscribe and unsubscribe, catch up, set its presence.
@@ -59,12 +59,12 @@ export class ClientFrames {
           message.from !== undefined
             ? { online: connection.online || wantsOnline, users: fresh.length === 0 ? connection.users : new Set([...connection.users, ...fresh]) }
             : { online: wantsOnline, users: new Set(fresh) };
-        const delta = catchUp.delta(userId, message.from === undefined ? {} : { seq: message.from }, scope);
-        if (!('retryAfterMs' in delta)) {
+        const answer = catchUp.snapshotFrame(userId, message.from === undefined ? {} : { seq: message.from }, scope, message.rid);
+        if (!('retryAfterMs' in answer)) {
           audience.watch(connection, fresh);
           if (wantsOnline) audience.watchOnline(connection, true);
         }
-        this.answerSnapshot(connection, message.rid, delta);
+        this.answerSnapshot(connection, message.rid, answer);
         break;
       }
       case 'unsubscribe':
@@ -73,15 +73,22 @@ export class ClientFrames {
         if (message.rid !== undefined) outbox.send(connection, { type: 'ack', rid: message.rid });
         break;
       case 'catch-up': {
-        const delta = message.users
-          ? catchUp.delta(userId, {}, { online: false, users: new Set(message.users) })
-          : catchUp.delta(userId, message.from === undefined ? {} : { seq: message.from }, { online: connection.online, users: connection.users });
-        this.answerSnapshot(connection, message.rid, delta);
+        const answer = message.users
+          ? catchUp.snapshotFrame(userId, {}, { online: false, users: new Set(message.users) }, message.rid)
+          : catchUp.snapshotFrame(
+              userId,
+              message.from === undefined ? {} : { seq: message.from },
+              { online: connection.online, users: connection.users },
+              message.rid,
+            );
+        this.answerSnapshot(connection, message.rid, answer);
         break;
       }
       case 'set-presence': {
-        if (!connection.statusUpdates.take()) {
-          this.refuse(connection, message.rid, 'rate-limited', 'too many status updates', connection.statusUpdates.retryAfterMs());
+        const perSecond = limits.statusUpdatesPerSecond;
+        const statusUpdates = (connection.statusUpdates ??= new TokenBucket(perSecond * 2, perSecond, this.deps.now));
+        if (!statusUpdates.take()) {
+          this.refuse(connection, message.rid, 'rate-limited', 'too many status updates', statusUpdates.retryAfterMs());
           return;
         }
         if (!this.statusBudget.spend(userId)) {
@@ -121,11 +128,9 @@ export class ClientFrames {
     });
   }
 
-  private answerSnapshot(connection: Connection, rid: number | undefined, delta: DeltaAnswer): void {
-    if ('retryAfterMs' in delta) return this.refuse(connection, rid, 'rate-limited', 'too many snapshots: retry later', delta.retryAfterMs);
-    const frame = JSON.stringify({ type: 'snapshot', ...ridField(rid), ...delta } satisfies ServerMessage);
-    this.deps.catchUp.chargeAnswerBytes(connection.userId, delta.users.length, frame.length);
-    this.deps.outbox.sendRaw(connection, frame);
+  private answerSnapshot(connection: Connection, rid: number | undefined, answer: { frame: string } | { retryAfterMs: number }): void {
+    if ('retryAfterMs' in answer) return this.refuse(connection, rid, 'rate-limited', 'too many snapshots: retry later', answer.retryAfterMs);
+    this.deps.outbox.sendRaw(connection, answer.frame);
   }
 }
 

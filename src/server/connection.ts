@@ -9,17 +9,22 @@ export interface Connection {
   ws: WebSocket;
   userId: string | null;
   sessionId: string | null;
+  /** Users watched by name ({@link NO_USERS}, shared, until the first: most connections watch none). */
   users: Set<string>;
   online: boolean;
   alive: boolean;
   closing: boolean;
   frames: TokenBucket;
-  statusUpdates: TokenBucket;
+  /** Made at the first `set-presence` (full, as it would be by then): an idle connection holds none. */
+  statusUpdates: TokenBucket | undefined;
   refusedInARow: number;
   authTimer: ReturnType<typeof setTimeout> | undefined;
   /** The remote address's key for per-address limits (IPv6: its /64). */
   address: string;
 }
+
+/** The empty set every connection starts with; `Audience.watch` gives a connection its own before adding. */
+export const NO_USERS: ReadonlySet<string> = new Set();
 
 /** 1011: the server failed handling this connection's input; only it is closed (docs/protocol.md). */
 export const INTERNAL_ERROR = 1011;
@@ -32,24 +37,18 @@ export const INTERNAL_ERROR = 1011;
  * const connection = newConnection('7', ws, addressKey(request.socket.remoteAddress), limits, Date.now);
  * ```
  */
-export function newConnection(
-  id: string,
-  ws: WebSocket,
-  address: string,
-  limits: Pick<HubLimits, 'framesPerSecond' | 'statusUpdatesPerSecond'>,
-  now: () => number,
-): Connection {
+export function newConnection(id: string, ws: WebSocket, address: string, limits: Pick<HubLimits, 'framesPerSecond'>, now: () => number): Connection {
   return {
     id,
     ws,
     userId: null,
     sessionId: null,
-    users: new Set(),
+    users: NO_USERS as Set<string>,
     online: false,
     alive: true,
     closing: false,
     frames: new TokenBucket(limits.framesPerSecond * 2, limits.framesPerSecond, now),
-    statusUpdates: new TokenBucket(limits.statusUpdatesPerSecond * 2, limits.statusUpdatesPerSecond, now),
+    statusUpdates: undefined,
     refusedInARow: 0,
     authTimer: undefined,
     address,
