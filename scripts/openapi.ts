@@ -37,6 +37,11 @@ export async function buildOpenApi(): Promise<unknown> {
     snapshotUsersPerSecond: 1,
     failedAuthsPerSecond: 1,
     snapshotUsersPerSecondTotal: 1,
+    roomsPerConnection: 1,
+    roomPresenceBytes: 1,
+    roomEventBytes: 1,
+    roomUpdatesPerSecond: 1,
+    roomBroadcastsPerSecond: 1,
   };
   const hub = new PresenceHub({ store, sessions, limits, catchUpWindowMs: 1, catchUpMaxChanges: 1, now: Date.now, log: () => {} });
   const app = await createHttpApp({

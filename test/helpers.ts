@@ -2,7 +2,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import type { WebSocketLike } from '../src/core/connection.ts';
 import type { StoreApi } from 'zustand/vanilla';
-import { PROTOCOL_VERSION, type ServerMessage } from '../src/core/protocol/index.ts';
+import { PROTOCOL_VERSION, type RoomServerMessage, type ServerMessage } from '../src/core/protocol/index.ts';
 import type { PresenceClient, UserEntry } from '../src/core/index.ts';
 
 /** Resolves once `predicate` holds for the store's state, checked on every change (no polling). */
@@ -28,24 +28,27 @@ export const waitForUser = (client: PresenceClient, id: string, predicate: (entr
   waitForStore(client.store.userStore(id), predicate, label);
 
 /** A bare protocol client, for what the kit's client would never send. */
+/** Any frame the server sends, rooms' included. */
+export type AnyServerMessage = ServerMessage | RoomServerMessage;
+
 export interface RawSocket {
   ws: WebSocket;
   send(frame: unknown): void;
   /** The next frame of this type (frames of other types are kept for later calls). */
-  next<K extends ServerMessage['type']>(
+  next<K extends AnyServerMessage['type']>(
     type: K,
-    where?: (message: Extract<ServerMessage, { type: K }>) => boolean,
-  ): Promise<Extract<ServerMessage, { type: K }>>;
-  received: ServerMessage[];
+    where?: (message: Extract<AnyServerMessage, { type: K }>) => boolean,
+  ): Promise<Extract<AnyServerMessage, { type: K }>>;
+  received: AnyServerMessage[];
   closed: Promise<{ code: number; reason: string }>;
 }
 
 export async function openRawSocket(wsUrl: string, token?: string, protocols: string[] = [PROTOCOL_VERSION]): Promise<RawSocket> {
   const ws = new WebSocket(wsUrl, protocols);
-  const received: ServerMessage[] = [];
+  const received: AnyServerMessage[] = [];
   const waiters: Array<() => void> = [];
   ws.on('message', (data) => {
-    received.push(JSON.parse(String(data)) as ServerMessage);
+    received.push(JSON.parse(String(data)) as AnyServerMessage);
     for (const wake of waiters.splice(0)) wake();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>

@@ -1,4 +1,4 @@
-import { CLOSE_CODES, type ClientMessage, type ErrorCode } from '../core/protocol/index.ts';
+import { CLOSE_CODES, type ClientMessage, type ErrorCode, type RoomClientMessage } from '../core/protocol/index.ts';
 import type { Audience } from './audience.ts';
 import type { CatchUp } from './catch-up.ts';
 import type { Connection } from './connection.ts';
@@ -8,7 +8,8 @@ import type { LogCommand, PresenceLog } from './presence-log.ts';
 import { KeyedBuckets, TokenBucket } from './rate-limit.ts';
 
 /**
- * What an authenticated connection may ask: ping, subscribe and unsubscribe, catch up, set its presence.
+ * What an authenticated connection may ask: ping, subscribe and unsubscribe, catch up, set its presence;
+ * room frames are handed to `RoomFrames`.
  * Each refusal is an `error` frame with the request's `rid`; too many in a row close the connection.
  *
  * @example
@@ -29,6 +30,8 @@ export class ClientFrames {
       presenceLog: PresenceLog;
       limits: HubLimits;
       now: () => number;
+      /** Room frames go there (see `RoomFrames`). */
+      rooms: { handle(connection: Connection, userId: string, message: RoomClientMessage): void };
     },
   ) {
     const { statusUpdatesPerSecond } = deps.limits;
@@ -106,6 +109,16 @@ export class ClientFrames {
           () => rid !== undefined && outbox.send(connection, { type: 'ack', rid }),
           () => this.refuse(connection, rid, 'server-error', 'the change could not be stored: send it again'),
         );
+        break;
+      }
+      case 'room-enter':
+      case 'room-leave':
+      case 'room-presence':
+      case 'room-broadcast': {
+        const refused = connection.refusedInARow;
+        this.deps.rooms.handle(connection, userId, message);
+        // Only a frame that was not refused ends a run of refusals.
+        if (connection.refusedInARow !== refused) return;
         break;
       }
     }

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import type { RoomAccess } from '../core/protocol/index.ts';
 import type { HubLimits } from './hub-options.ts';
 import { TokenBucket } from './rate-limit.ts';
 
@@ -18,6 +19,11 @@ export interface Connection {
   /** Made at the first `set-presence` (full, as it would be by then): an idle connection holds none. */
   statusUpdates: TokenBucket | undefined;
   refusedInARow: number;
+  /** Rooms entered, with the access the session grants there; made at the first (most connections enter none). */
+  rooms?: Map<string, RoomAccess>;
+  /** Room presence updates and broadcasts, made at the first. */
+  roomUpdates?: TokenBucket;
+  roomBroadcasts?: TokenBucket;
   authTimer: ReturnType<typeof setTimeout> | undefined;
   /** The remote address's key for per-address limits (IPv6: its /64). */
   address: string;

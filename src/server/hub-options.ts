@@ -54,6 +54,16 @@ export interface HubLimits {
    * entries it reads, so an old cursor that makes the server read 100,000 entries costs what it causes.
    */
   snapshotUsersPerSecondTotal: number;
+  /** Rooms one connection may be in at once; one more `room-enter` is refused with `limit-exceeded`. */
+  roomsPerConnection: number;
+  /** Serialized bytes of one connection's room presence (at most 16 KiB). */
+  roomPresenceBytes: number;
+  /** Serialized bytes of one room broadcast event (at most 16 KiB). */
+  roomEventBytes: number;
+  /** Room presence updates per second per connection (burst twice that); the client throttles to 10 by default. */
+  roomUpdatesPerSecond: number;
+  /** Room broadcasts per second per connection (burst twice that). */
+  roomBroadcastsPerSecond: number;
 }
 
 /**
@@ -79,4 +89,8 @@ export interface HubOptions {
   sharedLog?: boolean;
   /** This node's name in the log (default: random). */
   node?: string;
+  /** How long a room member whose last connection left is still shown (default 5,000 ms). */
+  roomLeaveGraceMs?: number;
+  /** Room changes are gathered for this long and sent as one frame per room and watcher (default 50 ms). */
+  roomTickMs?: number;
 }

@@ -9,6 +9,9 @@ import { ClientFrames } from './client-frames.ts';
 import { FanOut } from './fan-out.ts';
 import type { HubOptions } from './hub-options.ts';
 import { Outbox } from './outbox.ts';
+import { RoomFanOut } from './room-fan-out.ts';
+import { RoomFrames } from './room-frames.ts';
+import { RoomState } from './room-state.ts';
 import { createMemoryLog, type LogCommand, type PresenceLog } from './presence-log.ts';
 import type { applyPatch, PresenceRecord } from './presence-state.ts';
 import { KeyedBuckets } from './rate-limit.ts';
@@ -26,7 +29,8 @@ const FAILED_AUTH_CODES: ReadonlySet<number> = new Set([CLOSE_CODES.unauthorized
 /**
  * Live presence on one node: sockets ({@link SocketSessions}, {@link ClientFrames}), the shared state
  * every node applies from the log ({@link SharedState}), who hears of whom ({@link Audience}) and the
- * frames they get ({@link FanOut}, {@link Outbox}), catch-ups ({@link CatchUp}). Knows nothing of HTTP;
+ * frames they get ({@link FanOut}, {@link Outbox}), catch-ups ({@link CatchUp}), rooms ({@link RoomState},
+ * {@link RoomFanOut}, {@link RoomFrames}). Knows nothing of HTTP;
  * the REST side calls into it when profiles or blocks change.
  *
  * @example
@@ -49,6 +53,8 @@ export class PresenceHub {
   private readonly state: SharedState;
   private readonly catchUp: CatchUp;
   private readonly sessions: SocketSessions;
+  private readonly rooms: RoomState;
+  private readonly roomFanOut: RoomFanOut;
 
   constructor(options: HubOptions) {
     this.nodeName = options.node ?? newNodeName();
@@ -69,10 +75,25 @@ export class PresenceHub {
       (id) => this.state.existing(id),
     );
     const fanOut = new FanOut(options.store, this.audience, this.outbox, this.views);
+    this.rooms = new RoomState(options.roomLeaveGraceMs ?? 5_000, {
+      changed: (room, userId) => this.roomFanOut.touch(room, userId),
+      event: (room, from, userId, event) => this.roomFanOut.event(room, from, userId, event),
+      fire: (command) => this.fire(command),
+      now: options.now,
+    });
+    this.roomFanOut = new RoomFanOut(
+      this.rooms,
+      options.store,
+      (userId) => this.state.existing(userId)?.chosen === 'invisible',
+      this.outbox,
+      () => this.nodeName,
+      options.roomTickMs ?? 50,
+    );
     this.state = new SharedState({
       store: options.store,
       changes: this.changes,
       fanOut,
+      rooms: this.rooms,
       now: options.now,
       log: options.log,
       hooks: {
@@ -84,6 +105,7 @@ export class PresenceHub {
           this.audience.forgetUser(userId);
           this.virtualKeys.delete(userId);
         },
+        relationChanged: (a, b) => this.roomFanOut.relationChanged(a, b),
       },
     });
     this.catchUp = new CatchUp(options.store, this.changes, this.state.publiclyOnline, this.views, limits, options.now);
@@ -94,12 +116,23 @@ export class PresenceHub {
       presenceLog: this.presenceLog,
       limits,
       now: options.now,
+      rooms: new RoomFrames({
+        fanOut: this.roomFanOut,
+        outbox: this.outbox,
+        presenceLog: this.presenceLog,
+        store: options.store,
+        limits,
+        node: () => this.nodeName,
+        refuse: (...args) => frames.refuse(...args),
+        now: options.now,
+      }),
     });
     this.sessions = new SocketSessions({
       options,
       presenceLog: this.presenceLog,
       node: () => this.nodeName,
       audience: this.audience,
+      roomFanOut: this.roomFanOut,
       outbox: this.outbox,
       frames,
       views: this.views,
@@ -235,6 +268,7 @@ export class PresenceHub {
   close(): void {
     this.sessions.stopHeartbeats();
     this.state.close();
+    this.roomFanOut.close();
     for (const connection of this.audience.all) this.outbox.close(connection, CLOSE_CODES.goingAway, 'server shutting down');
   }
 
@@ -247,6 +281,7 @@ export class PresenceHub {
   kill(): void {
     this.sessions.stopHeartbeats();
     this.state.close();
+    this.roomFanOut.close();
     this.presenceLog.close();
     for (const connection of this.audience.all) connection.ws.terminate();
   }

@@ -1,4 +1,4 @@
-import type { PresencePatchSchema, User } from '../core/protocol/index.ts';
+import type { JsonValue, PresencePatchSchema, User } from '../core/protocol/index.ts';
 import type { StoredSession } from './store.ts';
 import type * as v from 'valibot';
 
@@ -27,7 +27,15 @@ export type LogCommand =
   | { type: 'avatar-put'; userId: string; contentType: string; version: number; byteLength: number }
   | { type: 'avatar-delete'; userId: string }
   /** A node stopped without saying so (its lease ran out): every connection it held is gone. */
-  | { type: 'node-down'; node: string };
+  | { type: 'node-down'; node: string }
+  /** A connection entered a room with write access (or entered again: its presence is replaced). */
+  | { type: 'room-enter'; node: string; connection: string; userId: string; room: string; presence: JsonValue | null }
+  | { type: 'room-presence'; node: string; connection: string; userId: string; room: string; presence: JsonValue | null }
+  | { type: 'room-leave'; node: string; connection: string; room: string }
+  /** A member's leave grace ran out (every node sends it; the first applies, the rest find nothing to do). */
+  | { type: 'room-expire'; room: string; userId: string; since: number }
+  /** An event for the room's other connections: applied by sending it, never stored in any state. */
+  | { type: 'room-broadcast'; node: string; connection: string; userId: string; room: string; event: JsonValue };
 
 /** A command as the log ordered it. */
 export interface LogEntry {

@@ -17,6 +17,7 @@ import type { Caller } from './caller.ts';
 import { tokenMessage } from './caller.ts';
 import { addressKey } from './address-key.ts';
 import { inspectPicture } from './picture.ts';
+import { RoomPermissionsSchema } from './room-access.ts';
 import type { PictureStore } from './picture-store.ts';
 import { HttpError } from './http-error.ts';
 import type { PresenceHub } from './hub.ts';
@@ -34,7 +35,7 @@ const IMAGE_SIGNATURES: Record<string, (bytes: Uint8Array) => boolean> = {
 const IdParams = v.object({ id: UserIdSchema });
 const RefreshBody = v.object({ refreshToken: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) });
 const GuestBody = v.optional(v.object({ displayName: v.optional(displayText(LIMITS.displayName)) }), {});
-const SessionBody = v.object({ userId: UserIdSchema });
+const SessionBody = v.object({ userId: UserIdSchema, rooms: v.optional(RoomPermissionsSchema) });
 const AvatarUrlBody = v.object({ url: v.pipe(v.string(), v.maxLength(LIMITS.url)) });
 const PresenceQuery = v.object({ from: v.optional(v.pipe(v.string(), v.maxLength(64), v.isoTimestamp('must be an ISO 8601 date-time'))) });
 const ListQuery = v.object({
@@ -324,7 +325,8 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
       );
 
       api.post('/sessions', { config: { access: 'admin' }, schema: { body: SessionBody } }, async (request) => {
-        return sessions.mint(mustGetUser((request.body as v.InferOutput<typeof SessionBody>).userId).id);
+        const body = request.body as v.InferOutput<typeof SessionBody>;
+        return sessions.mint(mustGetUser(body.userId).id, body.rooms);
       });
 
       api.get('/users.presence', { config: { access: 'user-or-admin' }, schema: { querystring: PresenceQuery } }, async (request, reply) => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import {
   LIMITS,
   PresencePatchSchema,
+  ROOM_DEFAULTS,
   parseWith,
   type CreateUserInput,
   type Presence,
@@ -15,6 +16,7 @@ import { createHttpApp, type EdgeLimits } from './http-app.ts';
 import { exportStore, importStore, type StoreSnapshot } from './cluster-snapshot.ts';
 import { PresenceHub, type HubLimits, type SharedPresenceState } from './hub.ts';
 import { registerRestRoutes } from './rest.ts';
+import type { RoomPermissions } from './room-access.ts';
 import { createSessionManager } from './sessions.ts';
 import { createMemoryStore, type PresenceStore } from './store.ts';
 import type { RedisLog } from './redis-log.ts';
@@ -83,6 +85,13 @@ export interface PresenceServerOptions {
   /** Largest WebSocket frame in bytes (default 64 KiB); larger ones close the connection with 1009. */
   maxFrameBytes?: number;
   limits?: Partial<HubLimits>;
+  /**
+   * How long a room member whose last connection left is still shown (default 5,000 ms): a reload or a
+   * network blip within it shows no leave and no enter.
+   */
+  roomLeaveGraceMs?: number;
+  /** Room changes are gathered for this long and sent as one frame per room and watcher (default 50 ms). */
+  roomTickMs?: number;
   /** Where the server logs. Tokens are never logged. Defaults to silence. */
   log?: (line: string) => void;
   /** The clock; tests may pass a fake one. */
@@ -139,8 +148,11 @@ export interface PresenceServer {
   readonly controls: PresenceServerControls;
   /** Figures for tests and monitoring. */
   stats(): { bodyBytesInFlight: number; changeLogSize: number };
-  /** Mints a session for an existing user (what your backend does after its own login). */
-  mintTokens(userId: string): SessionTokens;
+  /**
+   * Mints a session for an existing user (what your backend does after its own login); `rooms` limits the
+   * rooms it may enter (patterns such as `{ 'doc:*': 'write', lobby: 'read' }`; default: every room, `write`).
+   */
+  mintTokens(userId: string, rooms?: RoomPermissions): SessionTokens;
   /** Stops accepting, closes every socket with 1001, and resolves when the port is free. */
   close(): Promise<void>;
   /** Stops at once, with no close frames (as a crash would), and resolves when the port is free. */
@@ -160,6 +172,11 @@ const DEFAULT_LIMITS: HubLimits = {
   connectionsPerUser: 20,
   snapshotUsersPerSecond: 10_000,
   snapshotUsersPerSecondTotal: 100_000,
+  roomsPerConnection: 50,
+  roomPresenceBytes: ROOM_DEFAULTS.presenceBytes,
+  roomEventBytes: ROOM_DEFAULTS.eventBytes,
+  roomUpdatesPerSecond: 20,
+  roomBroadcastsPerSecond: 20,
 };
 
 /**
@@ -226,6 +243,8 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     now,
     log,
     node,
+    ...(options.roomLeaveGraceMs === undefined ? {} : { roomLeaveGraceMs: options.roomLeaveGraceMs }),
+    ...(options.roomTickMs === undefined ? {} : { roomTickMs: options.roomTickMs }),
     ...(redisLog ? { presenceLog: redisLog, sharedLog: true } : {}),
   });
   // A node serves only once it holds everything the others know.
@@ -350,9 +369,9 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     store,
     controls,
     stats: () => ({ bodyBytesInFlight: app.bodiesInFlight(), changeLogSize: hub.changes.size }),
-    mintTokens: (userId) => {
+    mintTokens: (userId, rooms) => {
       if (!store.getUser(userId)) throw new HttpError('not-found', `no user "${userId}"`);
-      return sessions.mint(userId);
+      return sessions.mint(userId, rooms);
     },
     close: () => stop(true),
     kill: () => stop(false),

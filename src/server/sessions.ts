@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { SessionTokens } from '../core/protocol/index.ts';
+import type { RoomPermissions } from './room-access.ts';
 import type { PresenceStore, StoredSession } from './store.ts';
 
 /** Why a token was refused; each maps to an error code and a close code. */
@@ -70,6 +71,7 @@ export function createSessionManager({
     sessionId: string,
     replaced: StoredSession | null = null,
     rotation: { grace: string | null; retire: string[] } = { grace: null, retire: [] },
+    rooms: RoomPermissions | undefined = replaced?.rooms,
   ): SessionTokens {
     const accessToken = newToken();
     // The session's id travels in its refresh tokens: a used-up token older than the ones remembered
@@ -87,6 +89,7 @@ export function createSessionManager({
       rotatedAt: replaced ? at : null,
       retiredRefreshTokenHashes: [...rotation.retire, ...(replaced?.retiredRefreshTokenHashes ?? [])].slice(0, RETIRED_KEPT),
       revokedAt: null,
+      ...(rooms === undefined ? {} : { rooms }),
     });
     return { userId, accessToken, refreshToken, accessTokenExpiresAt: new Date(at + accessTokenTtlMs).toISOString() };
   }
@@ -115,10 +118,11 @@ export function createSessionManager({
 
   let minted = 0;
   return {
-    mint(userId: string) {
+    /** New tokens for a new session; `rooms` limits the rooms it may enter (see {@link roomAccess}). */
+    mint(userId: string, rooms?: RoomPermissions) {
       // Now and then, forget sessions nobody can use any more, so a long-running server does not grow.
       if (++minted % 1000 === 0) store.pruneSessions(now());
-      return issue(userId, randomUUID());
+      return issue(userId, randomUUID(), null, undefined, rooms);
     },
     verifyAccessToken: (token: string) => check(store.sessionByAccessHash(hashToken(token)), (session) => session.accessTokenExpiresAt),
     /**

@@ -5,6 +5,7 @@ import { ConnectionRegistry } from './connection-registry.ts';
 import type { FanOut } from './fan-out.ts';
 import type { LogCommand, LogEntry } from './presence-log.ts';
 import { applyPatch, expireStatus, isNewer, newPresenceRecord, ownPresence, pendingExpiries, republish, type PresenceRecord } from './presence-state.ts';
+import type { RoomState, SharedRoomState } from './room-state.ts';
 import { inSlices } from './slices.ts';
 import { StatusExpiry } from './status-expiry.ts';
 import type { PresenceStore } from './store.ts';
@@ -15,6 +16,8 @@ export interface SharedPresenceState {
   seq: number;
   records: Array<[string, Omit<PresenceRecord, 'applied'> & { applied: Array<[string, number]> }]>;
   connections: ReturnType<ConnectionRegistry['export']>;
+  /** Absent in snapshots from before rooms. */
+  rooms?: SharedRoomState;
 }
 
 /** What applying the log asks of the node's sockets. */
@@ -27,6 +30,8 @@ export interface SharedStateHooks {
   welcome(connection: Connection, userId: string): void;
   /** A user deleted: their sockets close, their simulated connections are forgotten. */
   userDeleted(userId: string): void;
+  /** A block or unblock applied between `a` and `b`. */
+  relationChanged(a: string, b: string): void;
 }
 
 /**
@@ -54,6 +59,7 @@ export class SharedState {
       store: PresenceStore;
       changes: ChangeLog;
       fanOut: FanOut;
+      rooms: RoomState;
       hooks: SharedStateHooks;
       now: () => number;
       log: (line: string) => void;
@@ -82,6 +88,7 @@ export class SharedState {
 
   close(): void {
     this.expiry.close();
+    this.options.rooms.close();
   }
 
   /**
@@ -103,6 +110,7 @@ export class SharedState {
       seq: this.options.changes.seq,
       records: [...this.records].map(([id, record]) => [id, { ...record, applied: [...record.applied] }]),
       connections: this.registry.export(),
+      rooms: this.options.rooms.export(),
     };
   }
 
@@ -123,6 +131,7 @@ export class SharedState {
       if (record.published.online) this.publiclyOnline.add(id);
     });
     this.registry.restore(state.connections);
+    this.options.rooms.restore(state.rooms);
     this.options.changes.advanceTo(state.seq);
   }
 
@@ -131,14 +140,24 @@ export class SharedState {
     const { store, changes } = this.options;
     if (entry.seq > 0) changes.advanceTo(entry.seq - 1);
     this.applyingAt = entry.at;
+    const { command } = entry;
+    // Someone turning invisible (or visible again) leaves (or re-enters) every room they are in, for others.
+    const subject = command.type === 'connect' || command.type === 'set-presence' || command.type === 'expire-status' ? command.userId : null;
+    const wasInvisible = subject !== null && this.records.get(subject)?.chosen === 'invisible';
     try {
-      const { command } = entry;
       switch (command.type) {
         case 'connect':
           return this.connect(command);
         case 'disconnect':
+          this.options.rooms.dropConnection(entry.at, command.node, command.connection);
           if (this.registry.remove(command.userId, command.node, command.connection)) this.addConnectionCount(command.userId, -1);
           return;
+        case 'room-enter':
+        case 'room-presence':
+        case 'room-leave':
+        case 'room-expire':
+        case 'room-broadcast':
+          return this.options.rooms.apply(command, entry.at);
         case 'set-presence': {
           const record = this.record(command.userId);
           // A stale change (its client already sent a newer one) is dropped on every node alike.
@@ -169,6 +188,7 @@ export class SharedState {
           store.setBlocked(command.blockerId, command.blockedId, command.blocked);
           return this.relationChanged(command.blockerId, command.blockedId);
         case 'node-down':
+          this.options.rooms.dropNode(entry.at, command.node);
           for (const userId of this.registry.dropNode(command.node)) this.addConnectionCount(userId, -1);
           return;
         case 'session-put':
@@ -180,6 +200,7 @@ export class SharedState {
       }
     } finally {
       this.applyingAt = null;
+      if (subject !== null && (this.records.get(subject)?.chosen === 'invisible') !== wasInvisible) this.options.rooms.touchUser(subject);
     }
   }
 
@@ -240,6 +261,7 @@ export class SharedState {
     const seqB = changes.record(b, { onlyFor: a });
     fanOut.relation(b, userA, seqA);
     fanOut.relation(a, userB, seqB);
+    this.options.hooks.relationChanged(a, b);
   }
 
   private addConnectionCount(userId: string, delta: number, ownerChanged = false): void {

@@ -10,6 +10,7 @@ import type { ConnectionRegistry } from './connection-registry.ts';
 import type { HubOptions } from './hub-options.ts';
 import type { Outbox } from './outbox.ts';
 import type { PresenceLog } from './presence-log.ts';
+import type { RoomFanOut } from './room-fan-out.ts';
 import type { applyPatch } from './presence-state.ts';
 import type { KeyedBuckets } from './rate-limit.ts';
 import type { Views } from './views.ts';
@@ -43,6 +44,7 @@ export class SocketSessions {
       /** This node's name in the log (it changes when the node is fenced). */
       node: () => string;
       audience: Audience;
+      roomFanOut: RoomFanOut;
       outbox: Outbox;
       frames: ClientFrames;
       views: Views;
@@ -213,6 +215,7 @@ export class SocketSessions {
     clearTimeout(connection.authTimer);
     this.deps.outbox.drop(connection);
     this.deps.audience.remove(connection);
+    this.deps.roomFanOut.remove(connection);
     const { userId } = connection;
     if (userId === null) return;
     this.authenticating.delete(connection.id);

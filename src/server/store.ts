@@ -1,4 +1,5 @@
 import type { User } from '../core/protocol/index.ts';
+import type { RoomPermissions } from './room-access.ts';
 
 /** A session as the server keeps it: only hashes of its tokens are stored. */
 export interface StoredSession {
@@ -21,6 +22,8 @@ export interface StoredSession {
   retiredRefreshTokenHashes: string[];
   /** Set by logout, user deletion or an admin; kept so a revoked token is told apart from an unknown one. */
   revokedAt: number | null;
+  /** Rooms the session may enter, and how (absent: every room, `write`). See `roomAccess`. */
+  rooms?: RoomPermissions;
 }
 
 /** What the shared state knows of an uploaded display picture; its bytes live in the picture store. */

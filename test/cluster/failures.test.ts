@@ -1,8 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
-import type { ServerMessage } from '../../src/core/protocol/index.ts';
 import { createPresenceServer, type PresenceServer } from '../../src/server/index.ts';
 import { startFaultProxy } from '../../src/testing/index.ts';
-import { openRawSocket, rest } from '../helpers.ts';
+import { openRawSocket, rest, type AnyServerMessage } from '../helpers.ts';
 import { startNodeProcess, type NodeProcess } from './process-node.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 
@@ -44,7 +43,7 @@ async function watchOnline(wsUrl: string, token: string) {
   return observer;
 }
 
-const presenceOf = (messages: ServerMessage[], userId: string) =>
+const presenceOf = (messages: AnyServerMessage[], userId: string) =>
   messages.flatMap((message) => (message.type === 'presence' && message.userId === userId ? [message.presence?.online] : []));
 
 test('kill -9 of a node: its users go offline everywhere within the lease bound, once; a user who moved first never flickers', async () => {

@@ -4,6 +4,7 @@ import { hasForbiddenKey, nestsDeeperThan } from './json.ts';
 import { LIMITS } from './limits.ts';
 import { RequestId, Seq, parseWith } from './parse.ts';
 import { PresencePatchSchema } from './model.ts';
+import { RoomClientMessageSchemas } from './rooms.ts';
 
 // Frames a client sends: validated by the server only, so a client bundle never carries this schema.
 
@@ -70,6 +71,7 @@ export const ClientMessageSchema = v.variant('type', [
   v.object({ type: v.literal('catch-up'), rid: RequestId, from: v.optional(Seq), users: v.optional(UserIds) }),
   /** Application-level heartbeat; answered by `pong` with the same `t`. */
   v.object({ type: v.literal('ping'), t: v.optional(v.number()) }),
+  ...RoomClientMessageSchemas,
 ]);
 
 const CLIENT_TYPES: ReadonlySet<string> = new Set(ClientMessageSchema.options.map((option) => option.entries.type.literal));

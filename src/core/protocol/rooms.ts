@@ -1,0 +1,131 @@
+import * as v from 'valibot';
+import { jsonSchema } from './fields.ts';
+import type { JsonValue } from './json.ts';
+import { LIMITS } from './limits.ts';
+import { parseFrame, RequestId, type ParseResult } from './parse.ts';
+
+// Rooms have their own module: an app that never enters a room bundles none of these schemas.
+
+/**
+ * Limits of rooms shared by both sides; the server's defaults (its `limits` option may lower or raise the
+ * byte sizes up to {@link ROOM_LIMITS.jsonBytes}).
+ *
+ * @example
+ * ```ts
+ * if (roomId.length > ROOM_LIMITS.id) throw new Error('room id too long');
+ * ```
+ */
+export const ROOM_LIMITS = {
+  /** Characters of a room id. */
+  id: 128,
+  /** The most a room presence or a broadcast event may be, whatever the server is configured to allow. */
+  jsonBytes: 16 * 1024,
+} as const;
+
+/** No control characters, so a room id is safe to log and to show. */
+// eslint-disable-next-line no-control-regex
+const ROOM_ID_PATTERN = /^[^\u0000-\u001f\u007f-\u009f]+$/;
+
+/**
+ * A room id: 1-128 characters, no control characters (`doc:42`, `channel:general`).
+ *
+ * @example
+ * ```ts
+ * v.parse(RoomIdSchema, 'doc:42');
+ * ```
+ */
+export const RoomIdSchema = v.pipe(
+  v.string(),
+  v.minLength(1, 'must not be empty'),
+  v.maxLength(ROOM_LIMITS.id, `must be at most ${ROOM_LIMITS.id} characters`),
+  v.regex(ROOM_ID_PATTERN, 'must not hold control characters'),
+);
+
+const RoomJson = jsonSchema(ROOM_LIMITS.jsonBytes);
+
+/**
+ * What one connection (a tab, a device) of a room member says: its own room presence and when it entered.
+ * `id` is opaque and stable for the connection's life.
+ */
+export const RoomConnectionSchema = v.object({ id: v.string(), presence: v.nullable(RoomJson), enteredAt: v.string() });
+
+/**
+ * A room's occupant: a user, not a connection. `presence` is the room presence of the user's most
+ * recently updated connection; `connections` lists each (empty while the member's leave is held back by
+ * the server's grace).
+ */
+export const RoomMemberSchema = v.object({
+  userId: v.string(),
+  presence: v.nullable(RoomJson),
+  connections: v.array(RoomConnectionSchema),
+});
+
+/** A room member as it travels. @example `member.connections.length` */
+export type RoomMemberWire = v.InferOutput<typeof RoomMemberSchema>;
+
+/**
+ * What the server sends about rooms. The client validates these only where rooms are used.
+ */
+export const RoomServerMessageSchema = v.variant('type', [
+  /**
+   * Answer to `room-enter`: who is in the room now (you included, unless your access is `read`), and the
+   * id of your own connection in `members[].connections`.
+   */
+  v.object({
+    type: v.literal('room'),
+    rid: RequestId,
+    room: v.string(),
+    access: v.picklist(['read', 'write']),
+    self: v.string(),
+    members: v.array(RoomMemberSchema),
+  }),
+  /**
+   * What changed in a room within one server tick: each member who entered or changed, whole, and the
+   * ids of those who left (after the leave grace).
+   */
+  v.object({ type: v.literal('room-update'), room: v.string(), members: v.array(RoomMemberSchema), left: v.array(v.string()) }),
+  /** Another connection's `room-broadcast`: not stored, not numbered, not caught up. */
+  v.object({ type: v.literal('room-event'), room: v.string(), userId: v.string(), event: RoomJson }),
+]);
+
+/** A room frame from the server. @example `if (message.type === 'room-update') apply(message)` */
+export type RoomServerMessage = v.InferOutput<typeof RoomServerMessageSchema>;
+
+/**
+ * Parses a frame as a room frame, or says it is none (`null`, so other parsers may take it).
+ *
+ * @example
+ * ```ts
+ * const parsed = parseRoomMessage(event.data);
+ * if (parsed?.ok) room.apply(parsed.value);
+ * ```
+ */
+export function parseRoomMessage(raw: unknown): ParseResult<RoomServerMessage> | null {
+  // The server writes `type` first: a look at the start tells a room frame without parsing it.
+  if (typeof raw !== 'string' || !raw.startsWith('{"type":"room')) return null;
+  return parseFrame(RoomServerMessageSchema, raw);
+}
+
+/** Room frames a client sends (validated by the server, which also checks their sizes against its limits). */
+export const RoomClientMessageSchemas = [
+  /** Enter a room (again: a second enter of the same room replaces the presence). Answered by `room` or `error`. */
+  v.object({ type: v.literal('room-enter'), rid: RequestId, room: RoomIdSchema, presence: v.optional(v.nullable(RoomJson)) }),
+  /** Leave a room; answered by `ack`. Closing the socket leaves every room. */
+  v.object({ type: v.literal('room-leave'), rid: RequestId, room: RoomIdSchema }),
+  /** Replace this connection's room presence. Not acknowledged: it is a stream, throttled by the client. */
+  v.object({ type: v.literal('room-presence'), room: RoomIdSchema, presence: v.nullable(RoomJson) }),
+  /** An event for the room's other connections: not stored, not numbered. */
+  v.object({ type: v.literal('room-broadcast'), room: RoomIdSchema, event: RoomJson }),
+] as const;
+
+/** A room frame as a client sends it. @example `{ type: 'room-enter', rid: 1, room: 'doc:42', presence: { cursor: null } }` */
+export type RoomClientMessage = v.InferOutput<(typeof RoomClientMessageSchemas)[number]>;
+
+/** Who may do what in a room, as a session grants it. @example `'write'` */
+export type RoomAccess = 'read' | 'write';
+
+/** Any JSON, as a room presence or event is. @example `{ cursor: { x: 1, y: 2 } }` */
+export type RoomJsonValue = JsonValue;
+
+/** Room limits' defaults on the server. @example `ROOM_DEFAULTS.presenceBytes` */
+export const ROOM_DEFAULTS = { presenceBytes: LIMITS.customBytes, eventBytes: LIMITS.customBytes } as const;

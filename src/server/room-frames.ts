@@ -1,0 +1,113 @@
+import { checkJson, LIMITS, type ErrorCode, type JsonValue, type RoomClientMessage, type RoomServerMessage } from '../core/protocol/index.ts';
+import type { Connection } from './connection.ts';
+import type { HubLimits } from './hub-options.ts';
+import type { Outbox } from './outbox.ts';
+import type { PresenceLog } from './presence-log.ts';
+import { roomAccess } from './room-access.ts';
+import type { RoomFanOut } from './room-fan-out.ts';
+import { TokenBucket } from './rate-limit.ts';
+import type { PresenceStore } from './store.ts';
+
+/** How a refusal is answered (see `ClientFrames.refuse`). */
+export type Refuse = (connection: Connection, rid: number | undefined, code: ErrorCode, message: string, retryAfterMs?: number) => void;
+
+/**
+ * What a connection may do in rooms: enter (as its session allows), leave, update its room presence and
+ * broadcast. Entering with `write` and every change go through the log, so every node holds the same
+ * rooms; `read` only watches, on this node. A room the session may not enter is refused with `forbidden`
+ * and nothing about it: not its occupants, not their count.
+ *
+ * @example
+ * ```ts
+ * const roomFrames = new RoomFrames({ fanOut, outbox, presenceLog, store, limits, node: () => name, refuse, now: Date.now });
+ * roomFrames.handle(connection, 'ada', { type: 'room-enter', rid: 1, room: 'doc:42' });
+ * ```
+ */
+export class RoomFrames {
+  constructor(
+    private readonly deps: {
+      fanOut: RoomFanOut;
+      outbox: Outbox;
+      presenceLog: PresenceLog;
+      store: PresenceStore;
+      limits: HubLimits;
+      node: () => string;
+      refuse: Refuse;
+      now: () => number;
+    },
+  ) {}
+
+  handle(connection: Connection, userId: string, message: RoomClientMessage): void {
+    switch (message.type) {
+      case 'room-enter':
+        return this.enter(connection, userId, message.rid, message.room, message.presence ?? null);
+      case 'room-leave':
+        return this.leave(connection, message.rid, message.room);
+      case 'room-presence': {
+        if (!this.writer(connection, message.room)) return;
+        const { roomUpdatesPerSecond: perSecond, roomPresenceBytes } = this.deps.limits;
+        const bucket = (connection.roomUpdates ??= new TokenBucket(perSecond * 2, perSecond, this.deps.now));
+        if (!bucket.take()) return this.deps.refuse(connection, undefined, 'rate-limited', 'too many room presence updates', bucket.retryAfterMs());
+        if (!this.fits(connection, undefined, message.presence, roomPresenceBytes, 'room presence')) return;
+        this.deps.presenceLog.append({ type: 'room-presence', ...this.origin(connection, userId), room: message.room, presence: message.presence });
+        return;
+      }
+      case 'room-broadcast': {
+        if (!this.writer(connection, message.room)) return;
+        const { roomBroadcastsPerSecond: perSecond, roomEventBytes } = this.deps.limits;
+        const bucket = (connection.roomBroadcasts ??= new TokenBucket(perSecond * 2, perSecond, this.deps.now));
+        if (!bucket.take()) return this.deps.refuse(connection, undefined, 'rate-limited', 'too many room broadcasts', bucket.retryAfterMs());
+        if (!this.fits(connection, undefined, message.event, roomEventBytes, 'a room event')) return;
+        this.deps.presenceLog.append({ type: 'room-broadcast', ...this.origin(connection, userId), room: message.room, event: message.event });
+        return;
+      }
+    }
+  }
+
+  private enter(connection: Connection, userId: string, rid: number | undefined, room: string, presence: JsonValue | null): void {
+    const { fanOut, outbox, limits, refuse } = this.deps;
+    const access = roomAccess(this.deps.store.getSession(connection.sessionId!)?.rooms, room);
+    if (access === null) return refuse(connection, rid, 'forbidden', 'this session may not enter that room');
+    const wasIn = connection.rooms?.has(room) === true;
+    if (!wasIn && (connection.rooms?.size ?? 0) >= limits.roomsPerConnection) {
+      return refuse(connection, rid, 'limit-exceeded', `at most ${limits.roomsPerConnection} rooms per connection`);
+    }
+    if (!this.fits(connection, rid, presence, limits.roomPresenceBytes, 'room presence')) return;
+    const answer = () => {
+      if (connection.closing) return;
+      fanOut.watch(connection, room, access);
+      const frame: RoomServerMessage = { type: 'room', rid, room, access, self: fanOut.keyOf(connection), members: fanOut.members(room, userId) };
+      outbox.sendRaw(connection, JSON.stringify(frame));
+    };
+    if (access === 'read') return answer();
+    this.deps.presenceLog.append({ type: 'room-enter', ...this.origin(connection, userId), room, presence }, answer, () =>
+      refuse(connection, rid, 'server-error', 'could not enter the room: try again'),
+    );
+  }
+
+  private leave(connection: Connection, rid: number | undefined, room: string): void {
+    const access = connection.rooms?.get(room);
+    this.deps.fanOut.unwatch(connection, room);
+    if (access === 'write') this.deps.presenceLog.append({ type: 'room-leave', node: this.deps.node(), connection: connection.id, room });
+    if (rid !== undefined) this.deps.outbox.send(connection, { type: 'ack', rid });
+  }
+
+  /** In the room with `write`; otherwise refused (a `read` watcher neither appears nor speaks). */
+  private writer(connection: Connection, room: string): boolean {
+    const access = connection.rooms?.get(room);
+    if (access === 'write') return true;
+    this.deps.refuse(connection, undefined, 'forbidden', access === 'read' ? 'read access to this room: you cannot update or broadcast' : 'not in that room: enter it first');
+    return false;
+  }
+
+  private fits(connection: Connection, rid: number | undefined, value: JsonValue | null, maxBytes: number, what: string): boolean {
+    const verdict = checkJson(value, maxBytes, LIMITS.jsonDepth);
+    if (typeof verdict === 'number') return true;
+    this.deps.refuse(connection, rid, verdict.startsWith('is ') ? 'too-large' : 'invalid-input', `${what} ${verdict}`);
+    return false;
+  }
+
+  private origin(connection: Connection, userId: string): { node: string; connection: string; userId: string } {
+    return { node: this.deps.node(), connection: connection.id, userId };
+  }
+}
