@@ -38,8 +38,11 @@ export interface ConnectionOptions {
   isVisible?: () => boolean;
   onStatus: (status: PresenceConnectionStatus, error: PresenceError | null) => void;
   onMessage: (message: ServerMessage) => void;
-  /** Something went wrong that did not change the status (an invalid frame from the server). */
-  onProblem: (error: PresenceError) => void;
+  /**
+   * Something went wrong that did not change the status: a frame the core does not know, with its data
+   * (a room frame, which rooms may take, or an invalid one).
+   */
+  onProblem: (error: PresenceError, data?: unknown) => void;
   /** The session is over for good (revoked). */
   onRevoked: () => void;
   /** A socket closed before it ever opened, and no attempt has connected yet: worth finding out why. */
@@ -239,7 +242,7 @@ export class Connection {
   readonly #handleMessage = (event: MessageEvent): void => {
     const parsed = parseServerMessage(event.data);
     if (!parsed.ok) {
-      this.#options.onProblem(new PresenceError('bad-message', `invalid frame from the server: ${parsed.reason}`));
+      this.#options.onProblem(new PresenceError('bad-message', `invalid frame from the server: ${parsed.reason}`), event.data);
       return;
     }
     const message = parsed.value;

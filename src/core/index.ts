@@ -16,9 +16,23 @@ export { fetchUser, getPresence, listUsers } from './users.ts';
 export type { UserFilters } from './users.ts';
 export { getCurrentUser, onCurrentUserChanged, updateCurrentUser, updateCurrentUserDisplayPicture } from './current-user.ts';
 export { blockUser, getBlockedUsers, unblockUser } from './blocks.ts';
+export { enterRoom } from './rooms.ts';
+export type { EnterRoomOptions, Room, RoomConnection, RoomMember, RoomStatus } from './rooms.ts';
 export type { PresenceSession, SessionEvent } from './session.ts';
 export type { Unsubscribe } from './kernel.ts';
-export type { AppPresence, AppPresencePatch, AppUpdateMeInput, AppUser, AppUserView, CustomStatus, Register, UserMetadata } from './register.ts';
+export type {
+  AppPresence,
+  AppPresencePatch,
+  AppUpdateMeInput,
+  AppUser,
+  AppUserView,
+  CustomStatus,
+  Register,
+  RoomEvent,
+  RoomPresence,
+  UserMetadata,
+} from './register.ts';
+export type { RoomAccess } from './protocol/rooms.ts';
 export { PresenceError, isPresenceError } from './errors.ts';
 export type { BackoffOptions } from './backoff.ts';
 export type { EnvironmentEvents, TokenReason, WebSocketLike } from './connection.ts';

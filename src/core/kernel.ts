@@ -49,8 +49,12 @@ export interface Kernel {
   report(error: PresenceError): void;
   /** Runs a user callback so that its exception is reported, never breaking the client's bookkeeping. */
   safely(run: () => void): void;
-  /** Hear every frame, both ways (devtools; empty otherwise, so it costs one check per frame). */
+  /** Hear every frame, both ways (devtools, rooms; empty otherwise, so it costs one check per frame). */
   readonly taps: Set<FrameTap>;
+  /** Sends a frame now; false when there is no open connection (it is not queued). */
+  send(message: ClientMessageInput): boolean;
+  /** Takes frames the core does not know (set by rooms): true for a frame it took. */
+  other?: (data: unknown) => boolean;
   inspect(): KernelInspection;
 }
 

@@ -181,7 +181,8 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
           () => {},
         );
     },
-    onProblem: report,
+    // A frame the core does not know may be a room's (rooms load only with `enterRoom`).
+    onProblem: (error, data) => kernel.other?.(data) || report(error),
     onRevoked: () => session.end(state.getState().session === 'removed' ? 'removed' : 'logged-out', new PresenceError('revoked', 'the session was revoked')),
     // Someone invisible (or about to be) says so with `auth`, so the server never shows them online.
     authPresence: () => {
@@ -308,6 +309,7 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
     report,
     safely,
     taps,
+    send,
     inspect: () => ({ ...subscriptions.inspect(), pending: outbox.pending() }),
   };
   return attachKernel<PresenceCore>(

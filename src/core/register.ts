@@ -11,6 +11,8 @@ import type { JsonValue, Presence, PresencePatch, UpdateMeInput, User, UserView 
  *   interface Register {
  *     customStatus: { activity: 'coding' | 'meeting'; ticket?: string };
  *     userMetadata: { plan: 'free' | 'pro' };
+ *     roomPresence: { cursor: { x: number; y: number } | null };
+ *     roomEvent: { type: 'reaction'; emoji: string };
  *   }
  * }
  * ```
@@ -22,6 +24,22 @@ export interface Register {}
 export type CustomStatus = Register extends { customStatus: infer T } ? T : JsonValue;
 /** The registered type of `user.metadata`, or a JSON object. @example `const m: UserMetadata = user.metadata;` */
 export type UserMetadata = Register extends { userMetadata: infer T } ? T : Record<string, JsonValue>;
+
+/**
+ * The registered type of a connection's room presence (shallow-merged by `updatePresence`), or a JSON object.
+ *
+ * @example
+ * ```ts
+ * declare module 'presence-kit' {
+ *   interface Register {
+ *     roomPresence: { cursor: { x: number; y: number } | null; typing?: boolean };
+ *   }
+ * }
+ * ```
+ */
+export type RoomPresence = Register extends { roomPresence: infer T } ? T : Record<string, JsonValue>;
+/** The registered type of a room broadcast event, or any JSON. @example `room.broadcast({ type: 'reaction', emoji: '🎉' })` */
+export type RoomEvent = Register extends { roomEvent: infer T } ? T : JsonValue;
 
 /** Presence with the app's custom status type. @example `presence.custom?.activity` */
 export type AppPresence = Omit<Presence, 'custom'> & { custom: CustomStatus | null };

@@ -25,3 +25,8 @@ export type { UseBlockedUsersResult } from './useBlockedUsers.ts';
 export { useSession } from './useSession.ts';
 export type { UseSessionResult } from './useSession.ts';
 export { shallowEqual } from './useStoreSelector.ts';
+export { RoomProvider, useRoom } from './RoomProvider.tsx';
+export type { RoomProviderProps } from './RoomProvider.tsx';
+export { useOther, useOtherIds, useOthers } from './useOthers.ts';
+export { useMyPresence, useUpdateMyPresence } from './useMyPresence.ts';
+export { useBroadcastEvent, useRoomEvent } from './useRoomEvents.ts';

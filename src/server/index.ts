@@ -9,6 +9,8 @@ export type { PresenceServer, PresenceServerControls, PresenceServerOptions } fr
 export type { HubLimits } from './hub.ts';
 export { createMemoryStore } from './store.ts';
 export type { PresenceStore, StoredAvatar, StoredSession } from './store.ts';
+export { roomAccess, RoomPermissionsSchema } from './room-access.ts';
+export type { RoomPermissions } from './room-access.ts';
 export { simulateUsers } from './simulation.ts';
 export type { SimulationOptions } from './simulation.ts';
 // The protocol's schemas (valibot) and helpers, for servers and tools that validate or produce frames:
@@ -20,6 +22,7 @@ export * from '../core/protocol/json.ts';
 export * from '../core/protocol/limits.ts';
 export * from '../core/protocol/messages.ts';
 export * from '../core/protocol/model.ts';
+export * from '../core/protocol/rooms.ts';
 export * from '../core/protocol/update-me.ts';
 export * from '../core/protocol/user-pages.ts';
 export { parseWith, type ParseResult } from '../core/protocol/parse.ts';
