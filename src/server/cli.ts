@@ -15,6 +15,8 @@ const HELP = `presence-server: the presence-kit development server
   --guest-rate N  guest sessions one address may create per minute (default 10)
   --avatar-hosts H  hosts users may point their avatar URL at, comma-separated, or *
                   (default none: users upload a picture; an admin may set any URL)
+  --audience A    whose presence a user sees: everyone (default) or shared-rooms
+                  (only users sharing a room membership with them)
   --admin-key K   admin secret (or PRESENCE_ADMIN_KEY; default: random, written to a file
                   readable only by you, whose path is printed — the key itself never is)
   --redis URL     run as one of N nodes sharing everything through this Redis
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
       'guest-rate': { type: 'string', default: '10' },
       'avatar-hosts': { type: 'string', default: '' },
       'admin-key': { type: 'string' },
+      audience: { type: 'string', default: 'everyone' },
       redis: { type: 'string' },
       'lease-ms': { type: 'string', default: '5000' },
       help: { type: 'boolean', default: false },
@@ -51,12 +54,15 @@ async function main(): Promise<void> {
 
   const leaseMs = Number(values['lease-ms']);
   if (!Number.isInteger(leaseMs) || leaseMs < 200 || leaseMs > 600_000) throw new Error(`--lease-ms: expected 200-600000, got ${values['lease-ms']}`);
+  const audience = values.audience;
+  if (audience !== 'everyone' && audience !== 'shared-rooms') throw new Error(`--audience: expected everyone or shared-rooms, got ${audience}`);
   const redis = values.redis || process.env.PRESENCE_REDIS_URL || undefined;
   const givenKey = values['admin-key'] || process.env.PRESENCE_ADMIN_KEY || undefined;
   const server = await createPresenceServer({
     port,
     host: values.host,
     guests: values.guests,
+    audience,
     guestSessionsPerMinute: guestRate,
     avatarHosts:
       values['avatar-hosts'] === '*'

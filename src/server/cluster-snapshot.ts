@@ -11,6 +11,8 @@ export interface StoreSnapshot {
   blocks: Array<[blocker: string, blocked: string]>;
   sessions: StoredSession[];
   avatars: Array<[userId: string, avatar: StoredAvatar]>;
+  /** Persistent room memberships (absent in snapshots from before them). */
+  memberships?: Array<[roomId: string, userId: string]>;
 }
 
 /**
@@ -34,6 +36,7 @@ export function exportStore(store: PresenceStore): StoreSnapshot {
       const avatar = store.getAvatar(user.id);
       return avatar ? [[user.id, avatar]] : [];
     }),
+    memberships: users.flatMap((user) => [...store.membershipsOf(user.id)].map((room): [string, string] => [room, user.id])),
   };
 }
 
@@ -51,4 +54,5 @@ export async function importStore(store: PresenceStore, snapshot: StoreSnapshot)
   await inSlices(snapshot.blocks, ([blocker, blocked]) => store.setBlocked(blocker, blocked, true));
   await inSlices(snapshot.sessions, (session) => store.putSession(session));
   await inSlices(snapshot.avatars, ([userId, avatar]) => store.putAvatar(userId, avatar));
+  await inSlices(snapshot.memberships ?? [], ([roomId, userId]) => store.setRoomMember(roomId, userId, true));
 }

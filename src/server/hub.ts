@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES, type PresencePatch, type User, type UserView } from '../core/protocol/index.ts';
+import { CLOSE_CODES, type PresencePatch, type RoomMemberWire, type User, type UserView } from '../core/protocol/index.ts';
 import { Audience } from './audience.ts';
 import { CatchUp, type DeltaAnswer } from './catch-up.ts';
 import { ChangeLog } from './change-log.ts';
@@ -225,6 +225,11 @@ export class PresenceHub {
    */
   chargeAnswerBytes(viewerId: string | null, rows: number, bytes: number): void {
     this.catchUp.chargeAnswerBytes(viewerId, rows, bytes);
+  }
+
+  /** Who is in a room now, as an admin sees it (everyone shown there; invisible users are not). */
+  roomOccupants(roomId: string): RoomMemberWire[] {
+    return this.roomFanOut.members(roomId, null);
   }
 
   connectionCount(userId: string): number {

@@ -7,6 +7,7 @@
 export { createPresenceServer } from './server.ts';
 export type { PresenceServer, PresenceServerControls, PresenceServerOptions } from './server.ts';
 export type { HubLimits } from './hub.ts';
+export type { AudienceRule } from './visibility.ts';
 export { createMemoryStore } from './store.ts';
 export type { PresenceStore, StoredAvatar, StoredSession } from './store.ts';
 export { roomAccess, RoomPermissionsSchema } from './room-access.ts';

@@ -28,6 +28,8 @@ export type LogCommand =
   | { type: 'avatar-delete'; userId: string }
   /** A node stopped without saying so (its lease ran out): every connection it held is gone. */
   | { type: 'node-down'; node: string }
+  /** A persistent room membership added or removed (the app's backend, through admin REST). */
+  | { type: 'room-member'; room: string; userId: string; member: boolean }
   /** A connection entered a room with write access (or entered again: its presence is replaced). */
   | { type: 'room-enter'; node: string; connection: string; userId: string; room: string; presence: JsonValue | null }
   | { type: 'room-presence'; node: string; connection: string; userId: string; room: string; presence: JsonValue | null }

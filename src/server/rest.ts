@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as v from 'valibot';
 import {
+  RoomIdSchema,
   CLOSE_CODES,
   CreateUserInputSchema,
   LIMITS,
@@ -33,6 +34,8 @@ const IMAGE_SIGNATURES: Record<string, (bytes: Uint8Array) => boolean> = {
 };
 
 const IdParams = v.object({ id: UserIdSchema });
+const RoomParams = v.object({ id: RoomIdSchema });
+const RoomMemberParams = v.object({ id: RoomIdSchema, userId: UserIdSchema });
 const RefreshBody = v.object({ refreshToken: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) });
 const GuestBody = v.optional(v.object({ displayName: v.optional(displayText(LIMITS.displayName)) }), {});
 const SessionBody = v.object({ userId: UserIdSchema, rooms: v.optional(RoomPermissionsSchema) });
@@ -419,6 +422,33 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
             const blocked = method === 'PUT';
             if (store.isBlocked(me.id, other.id) !== blocked) await commit({ type: 'relation', blockerId: me.id, blockedId: other.id, blocked });
             return hub.viewOf(other, me.id);
+          },
+        });
+      }
+
+      // Rooms: who is in one now, and its persistent members (the app's channels or groups).
+      api.get('/rooms/:id', { config: { access: 'admin' }, schema: { params: RoomParams } }, async (request) => {
+        const { id } = request.params as v.InferOutput<typeof RoomParams>;
+        return { id, occupants: hub.roomOccupants(id) };
+      });
+
+      api.get('/rooms/:id/members', { config: { access: 'admin' }, schema: { params: RoomParams } }, async (request) => {
+        const { id } = request.params as v.InferOutput<typeof RoomParams>;
+        return { id, members: [...store.roomMembers(id)].sort() };
+      });
+
+      for (const method of ['PUT', 'DELETE'] as const) {
+        api.route({
+          method,
+          url: '/rooms/:id/members/:userId',
+          config: { access: 'admin' },
+          schema: { params: RoomMemberParams },
+          handler: async (request) => {
+            const { id, userId } = request.params as v.InferOutput<typeof RoomMemberParams>;
+            mustGetUser(userId);
+            const member = method === 'PUT';
+            if (store.roomMembers(id).has(userId) !== member) await commit({ type: 'room-member', room: id, userId, member });
+            return { room: id, userId, member };
           },
         });
       }

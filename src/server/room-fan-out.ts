@@ -3,13 +3,12 @@ import type { Connection } from './connection.ts';
 import type { Outbox } from './outbox.ts';
 import type { RoomState } from './room-state.ts';
 import type { PresenceStore } from './store.ts';
-import { hiddenFrom } from './visibility.ts';
 
 /**
  * Who on this node hears of which room, and what they hear: the members who changed within a tick, in one
  * `room-update` per room and watcher, built once and shared by every watcher no block concerns. A member
  * is shown while they occupy the room and are not invisible; a user a block hides from a viewer is never
- * shown to that viewer, and a member invisible from the start is never mentioned at all (not even as left).
+ * shown to that viewer (the audience rule scopes global presence, not rooms: being in a room is its own scope), and a member invisible from the start is never mentioned at all (not even as left).
  *
  * @example
  * ```ts
@@ -68,9 +67,9 @@ export class RoomFanOut {
     for (const room of [...(connection.rooms?.keys() ?? [])]) this.unwatch(connection, room);
   }
 
-  /** The room's members as `viewerId` may see them. */
-  members(room: string, viewerId: string): RoomMemberWire[] {
-    const hidden = hiddenFrom(this.store, viewerId);
+  /** The room's members as `viewerId` may see them (null: an admin, whom no block concerns). */
+  members(room: string, viewerId: string | null): RoomMemberWire[] {
+    const hidden = viewerId === null ? NO_ONE : this.store.blockPartners(viewerId);
     const members: RoomMemberWire[] = [];
     for (const [userId, occupant] of this.rooms.occupants(room)) {
       if (this.shows(userId) && !hidden.has(userId)) members.push(this.rooms.wire(userId, occupant));
@@ -93,7 +92,7 @@ export class RoomFanOut {
   event(room: string, fromKey: string, userId: string, event: JsonValue): void {
     const set = this.watchers.get(room);
     if (!set) return;
-    const hidden = hiddenFrom(this.store, userId);
+    const hidden = this.store.blockPartners(userId);
     const frame = JSON.stringify({ type: 'room-event', room, userId, event } satisfies RoomServerMessage);
     for (const connection of set) {
       if (connection.userId === null || hidden.has(connection.userId) || this.keyOf(connection) === fromKey) continue;
@@ -113,7 +112,7 @@ export class RoomFanOut {
   }
 
   private showTo(viewer: string, subject: string): void {
-    const blocked = hiddenFrom(this.store, subject).has(viewer);
+    const blocked = this.store.blockPartners(subject).has(viewer);
     for (const room of this.rooms.roomsOf(subject)) {
       const set = this.watchers.get(room);
       if (!set || !this.announced.get(room)?.has(subject)) continue;
@@ -151,7 +150,7 @@ export class RoomFanOut {
       if (members.length === 0 && left.length === 0) continue;
       let shared: string | undefined;
       for (const connection of set) {
-        const hidden = hiddenFrom(this.store, connection.userId!);
+        const hidden = this.store.blockPartners(connection.userId!);
         const concerns = hidden.size > 0 && (members.some((m) => hidden.has(m.userId)) || left.some((id) => hidden.has(id)));
         if (!concerns) {
           this.outbox.sendRaw(connection, (shared ??= JSON.stringify({ type: 'room-update', room, members, left } satisfies RoomServerMessage)));
@@ -163,3 +162,5 @@ export class RoomFanOut {
     }
   }
 }
+
+const NO_ONE: ReadonlySet<string> = new Set();

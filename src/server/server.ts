@@ -17,6 +17,7 @@ import { exportStore, importStore, type StoreSnapshot } from './cluster-snapshot
 import { PresenceHub, type HubLimits, type SharedPresenceState } from './hub.ts';
 import { registerRestRoutes } from './rest.ts';
 import type { RoomPermissions } from './room-access.ts';
+import { setAudienceRule, type AudienceRule } from './visibility.ts';
 import { createSessionManager } from './sessions.ts';
 import { createMemoryStore, type PresenceStore } from './store.ts';
 import type { RedisLog } from './redis-log.ts';
@@ -92,6 +93,12 @@ export interface PresenceServerOptions {
   roomLeaveGraceMs?: number;
   /** Room changes are gathered for this long and sent as one frame per room and watcher (default 50 ms). */
   roomTickMs?: number;
+  /**
+   * Whose global presence a user sees: `'everyone'` (the default; blocks aside) or `'shared-rooms'`: only
+   * users sharing at least one persistent room membership with them (`PUT /api/v1/rooms/{id}/members/{userId}`),
+   * on every path (live events, snapshots, deltas, REST). See docs/rooms.md.
+   */
+  audience?: AudienceRule;
   /** Where the server logs. Tokens are never logged. Defaults to silence. */
   log?: (line: string) => void;
   /** The clock; tests may pass a fake one. */
@@ -196,6 +203,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
   const log = options.log ?? (() => {});
   const store = options.store ?? createMemoryStore();
   const adminKey = options.adminKey ?? randomBytes(24).toString('base64url');
+  setAudienceRule(store, options.audience ?? 'everyone');
   const limits: HubLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const node = randomBytes(6).toString('base64url');
   // Declared before it exists: the Redis log's fencing callback and the sessions' writer reach it later.

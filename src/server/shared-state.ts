@@ -9,7 +9,7 @@ import type { RoomState, SharedRoomState } from './room-state.ts';
 import { inSlices } from './slices.ts';
 import { StatusExpiry } from './status-expiry.ts';
 import type { PresenceStore } from './store.ts';
-import { hiddenFrom } from './visibility.ts';
+import { audienceRule, sharesRoom } from './visibility.ts';
 
 /** The shared presence state, as JSON (see {@link SharedState.export}). */
 export interface SharedPresenceState {
@@ -187,6 +187,8 @@ export class SharedState {
           if (store.isBlocked(command.blockerId, command.blockedId) === command.blocked) return;
           store.setBlocked(command.blockerId, command.blockedId, command.blocked);
           return this.relationChanged(command.blockerId, command.blockedId);
+        case 'room-member':
+          return this.membershipChanged(command.room, command.userId, command.member);
         case 'node-down':
           this.options.rooms.dropNode(entry.at, command.node);
           for (const userId of this.registry.dropNode(command.node)) this.addConnectionCount(userId, -1);
@@ -238,7 +240,8 @@ export class SharedState {
 
   /** Before the store forgets the user: block partners are told nothing, now or in a delta. */
   private userRemoved(userId: string): void {
-    const partners = hiddenFrom(this.options.store, userId);
+    // Blocks only: a deletion says nothing of presence, so the audience rule does not hide it.
+    const partners = this.options.store.blockPartners(userId);
     const seq = this.options.changes.record(userId, { hiddenFrom: new Set(partners), removal: true });
     this.options.fanOut.removed(userId, seq, partners);
     this.options.hooks.userDeleted(userId);
@@ -252,7 +255,7 @@ export class SharedState {
    * After a block or unblock, both sides get each other's new view (presence hidden or shown). The
    * change is logged for those two only, so a party who was offline learns of it in their catch-up.
    */
-  private relationChanged(a: string, b: string): void {
+  private relationChanged(a: string, b: string, blocks = true): void {
     const { store, changes, fanOut } = this.options;
     const userA = store.getUser(a);
     const userB = store.getUser(b);
@@ -261,7 +264,22 @@ export class SharedState {
     const seqB = changes.record(b, { onlyFor: a });
     fanOut.relation(b, userA, seqA);
     fanOut.relation(a, userB, seqB);
-    this.options.hooks.relationChanged(a, b);
+    if (blocks) this.options.hooks.relationChanged(a, b);
+  }
+
+  /**
+   * A persistent membership added or removed. Under the `shared-rooms` audience it may start or end what
+   * two users see of each other: each pair whose first (or last) room in common this is hears of it as of a
+   * block or unblock (their new view of each other, logged for them only).
+   */
+  private membershipChanged(room: string, userId: string, member: boolean): void {
+    const { store } = this.options;
+    if (member === store.roomMembers(room).has(userId) || (member && !store.getUser(userId))) return;
+    const shared = audienceRule(store) === 'shared-rooms';
+    // Joining concerns the members who shared nothing with the user yet; leaving, every member.
+    const others = shared ? [...store.roomMembers(room)].filter((id) => id !== userId && (!member || !sharesRoom(store, id, userId))) : [];
+    store.setRoomMember(room, userId, member);
+    for (const other of others) if (sharesRoom(store, other, userId) === member) this.relationChanged(userId, other, false);
   }
 
   private addConnectionCount(userId: string, delta: number, ownerChanged = false): void {

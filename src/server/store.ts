@@ -65,6 +65,12 @@ export interface PresenceStore {
   /** Everyone `userId` blocked or was blocked by. */
   blockPartners(userId: string): Set<string>;
 
+  /** Persistent members of a room (ChatKitty channels, CometChat groups), set by the app's backend. */
+  roomMembers(roomId: string): ReadonlySet<string>;
+  /** The rooms a user is a persistent member of. */
+  membershipsOf(userId: string): ReadonlySet<string>;
+  setRoomMember(roomId: string, userId: string, member: boolean): void;
+
   putAvatar(userId: string, avatar: StoredAvatar): void;
   getAvatar(userId: string): StoredAvatar | undefined;
   deleteAvatar(userId: string): void;
@@ -91,6 +97,8 @@ export interface StoreContents {
   blocks: Array<[blocker: string, blocked: string]>;
   sessions: StoredSession[];
   avatars: Array<[userId: string, avatar: StoredAvatar]>;
+  /** Absent in snapshots from before room memberships. */
+  memberships?: Array<[roomId: string, userId: string]>;
 }
 
 /**
@@ -109,6 +117,9 @@ export function createMemoryStore(): PresenceStore {
   const idsByUsername = new Map<string, string>();
   let sortedIds: string[] | null = null;
   const blocks = new Map<string, Set<string>>();
+  /** Room → its persistent members, and user → their rooms. */
+  const members = new Map<string, Set<string>>();
+  const memberships = new Map<string, Set<string>>();
   const blockedByOthers = new Map<string, Set<string>>();
   const avatars = new Map<string, StoredAvatar>();
   const sessions = new Map<string, StoredSession>();
@@ -189,7 +200,22 @@ export function createMemoryStore(): PresenceStore {
       for (const blocker of blockedByOthers.get(id) ?? []) blocks.get(blocker)?.delete(id);
       blocks.delete(id);
       blockedByOthers.delete(id);
+      for (const room of memberships.get(id) ?? []) members.get(room)?.delete(id);
+      memberships.delete(id);
       return true;
+    },
+    roomMembers: (roomId) => members.get(roomId) ?? NOBODY,
+    membershipsOf: (userId) => memberships.get(userId) ?? NOBODY,
+    setRoomMember(roomId, userId, member) {
+      if (member) {
+        addToIndex(members, roomId, userId);
+        addToIndex(memberships, userId, roomId);
+        return;
+      }
+      members.get(roomId)?.delete(userId);
+      if (members.get(roomId)?.size === 0) members.delete(roomId);
+      memberships.get(userId)?.delete(roomId);
+      if (memberships.get(userId)?.size === 0) memberships.delete(userId);
     },
     isBlocked: (blockerId, blockedId) => blocks.get(blockerId)?.has(blockedId) ?? false,
     setBlocked(blockerId, blockedId, blocked) {
@@ -207,6 +233,7 @@ export function createMemoryStore(): PresenceStore {
       blocks: [...blocks].flatMap(([blocker, blocked]) => [...blocked].map((id): [string, string] => [blocker, id])),
       sessions: [...sessions.values()],
       avatars: [...avatars],
+      memberships: [...members].flatMap(([room, ids]) => [...ids].map((id): [string, string] => [room, id])),
     }),
     blockPartners: (userId) => new Set([...(blocks.get(userId) ?? []), ...(blockedByOthers.get(userId) ?? [])]),
     putAvatar: (userId, avatar) => void avatars.set(userId, avatar),
@@ -239,3 +266,5 @@ export function createMemoryStore(): PresenceStore {
     },
   };
 }
+
+const NOBODY: ReadonlySet<string> = new Set();
