@@ -58,6 +58,14 @@ const avatarOnly = entry(
 export { UserAvatar } from '@/components/index.ts';
 `,
 );
+// The typical app that also uses rooms: what rooms add to an app that uses them (and, from the first
+// row, that an app that does not pays nothing for them).
+const withRooms = entry(
+  'rooms.tsx',
+  `${TYPICAL}export { RoomProvider, useOthers, useOtherIds, useOther, useMyPresence, useBroadcastEvent, useRoomEvent, useTyping } from '@/react/index.ts';
+export { RoomAvatars, TypingIndicator } from '@/components/index.ts';
+`,
+);
 // The typical app with the devtools mounted, as React Query Devtools are.
 const withDevtools = entry('devtools.tsx', `${TYPICAL}export { PresenceDevtools } from '@/devtools/index.ts';\n`);
 // The smallest useful program: connect and watch one user's presence.
@@ -139,6 +147,7 @@ const rows: Array<[string, { raw: number; gzip: number; lazyGzip: number }]> = [
   ['presence-kit/core (whole entry)', await measure(join(root, 'src/core/index.ts'), PEERS)],
   ['presence-kit/components (whole entry)', await measure(join(root, 'src/components/index.ts'), PEERS)],
   ['own code (typical import)', await measure(typical, 'all')],
+  ['typical app + rooms (provider, 7 hooks, RoomAvatars, TypingIndicator)', await measure(withRooms, PEERS)],
   ['typical app + PresenceDevtools (development)', await measure(withDevtools, PEERS, 'development')],
   ['typical app + PresenceDevtools (production)', await measure(withDevtools, PEERS)],
 ];

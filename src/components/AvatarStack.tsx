@@ -43,13 +43,25 @@ function englishSummary(names: string[], others: number, locale: string | undefi
  * <AvatarStack max={5} hideCurrentUser />
  * ```
  */
-export const AvatarStack = forwardRef<HTMLDivElement, AvatarStackProps>(function AvatarStack(
-  { userIds, max = 4, size = 'sm', hideCurrentUser = false, locale, summary = englishSummary, className, ...rest },
+export const AvatarStack = forwardRef<HTMLDivElement, AvatarStackProps>(function AvatarStack({ userIds, ...props }, ref) {
+  // Given ids, the online list is not needed: it is subscribed only when shown.
+  return userIds ? <AvatarStackView ref={ref} ids={userIds} {...props} /> : <OnlineAvatarStack ref={ref} {...props} />;
+});
+
+const OnlineAvatarStack = forwardRef<HTMLDivElement, Omit<AvatarStackProps, 'userIds'>>(function OnlineAvatarStack(props, ref) {
+  return <AvatarStackView ref={ref} ids={useOnlineUsers()} {...props} />;
+});
+
+/** What the stacks draw, given whose avatars: shared by {@link AvatarStack} and `RoomAvatars`. */
+export const AvatarStackView = forwardRef<
+  HTMLDivElement,
+  Omit<AvatarStackProps, 'userIds'> & { ids: readonly string[]; showStatus?: boolean }
+>(function AvatarStackView(
+  { ids: given, max = 4, size = 'sm', hideCurrentUser = false, showStatus = false, locale, summary = englishSummary, className, ...rest },
   ref,
 ) {
-  const online = useOnlineUsers();
   const { userId: me } = useSession();
-  const ids = useMemo(() => (userIds ?? online).filter((id) => !(hideCurrentUser && id === me)), [userIds, online, hideCurrentUser, me]);
+  const ids = useMemo(() => given.filter((id) => !(hideCurrentUser && id === me)), [given, hideCurrentUser, me]);
   const shown = ids.slice(0, Math.max(0, max));
   const more = ids.length - shown.length;
   // The summary names the first people by their display names (their ids until the profiles arrive).
@@ -60,7 +72,7 @@ export const AvatarStack = forwardRef<HTMLDivElement, AvatarStackProps>(function
   return (
     <div ref={ref} role="img" aria-label={label} title={label} className={cx('pk-avatar-stack', className)} data-count={ids.length} {...rest}>
       {shown.map((id) => (
-        <UserAvatar key={id} userId={id} size={size} showStatus={false} aria-hidden="true" />
+        <UserAvatar key={id} userId={id} size={size} showStatus={showStatus} aria-hidden="true" />
       ))}
       {more > 0 ? (
         <span className="pk-avatar-stack-more" aria-hidden="true">

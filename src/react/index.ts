@@ -29,4 +29,7 @@ export { RoomProvider, useRoom } from './RoomProvider.tsx';
 export type { RoomProviderProps } from './RoomProvider.tsx';
 export { useOther, useOtherIds, useOthers } from './useOthers.ts';
 export { useMyPresence, useUpdateMyPresence } from './useMyPresence.ts';
+export { useSelf } from './useSelf.ts';
+export { useTyping } from './useTyping.ts';
+export type { UseTypingResult } from './useTyping.ts';
 export { useBroadcastEvent, useRoomEvent } from './useRoomEvents.ts';
