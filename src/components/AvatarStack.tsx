@@ -71,8 +71,9 @@ export const AvatarStackView = forwardRef<
   const label = summary(names, ids.length - names.length, locale);
   return (
     <div ref={ref} role="img" aria-label={label} title={label} className={cx('pk-avatar-stack', className)} data-count={ids.length} {...rest}>
-      {shown.map((id) => (
-        <UserAvatar key={id} userId={id} size={size} showStatus={showStatus} aria-hidden="true" />
+      {shown.map((id, index) => (
+        // With status dots, each avatar lies over the next, so its dot (at its lower right) stays visible.
+        <UserAvatar key={id} userId={id} size={size} showStatus={showStatus} aria-hidden="true" style={showStatus ? { zIndex: shown.length - index } : undefined} />
       ))}
       {more > 0 ? (
         <span className="pk-avatar-stack-more" aria-hidden="true">

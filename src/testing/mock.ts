@@ -27,6 +27,10 @@ export interface MockPresenceControls {
   setNetwork(state: 'up' | 'down'): void;
   /** The fake server's view of a user. */
   get(userId: string): UserView | undefined;
+  /** Puts a user in a room (or changes their room presence there), as if they had entered from elsewhere. */
+  setRoomPresence(roomId: string, userId: string, presence: Record<string, unknown>): void;
+  /** Takes a user out of a room. */
+  leaveRoom(roomId: string, userId: string): void;
 }
 
 /**
@@ -55,6 +59,20 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
   let network = options.network ?? 'up';
   let seq = 1;
   const sockets = new Set<FakeSocket>();
+  /** Room → user → their one connection's room presence and when they entered. */
+  const rooms = new Map<string, Map<string, { presence: unknown; enteredAt: string }>>();
+  const memberWire = (userId: string, entry: { presence: unknown; enteredAt: string }) => ({
+    userId,
+    presence: entry.presence,
+    connections: [{ id: `mock/${userId}`, presence: entry.presence, enteredAt: entry.enteredAt }],
+  });
+
+  /** Tells every socket in the room what changed about `userId`. */
+  function roomChanged(roomId: string, userId: string): void {
+    const entry = rooms.get(roomId)?.get(userId);
+    const frame = JSON.stringify({ type: 'room-update', room: roomId, members: entry ? [memberWire(userId, entry)] : [], left: entry ? [] : [userId] });
+    for (const socket of sockets) if (socket.rooms.has(roomId)) socket.deliverRaw(frame);
+  }
 
   const publicView = (view: UserView): UserView =>
     view.presence?.status === 'invisible' ? { ...view, presence: { ...view.presence, online: false, status: 'offline' } } : view;
@@ -79,6 +97,8 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     readonly CLOSING = 2;
     readonly CLOSED = 3;
     readyState = 0;
+    /** Rooms this socket entered. */
+    readonly rooms = new Set<string>();
     protocol = '';
     binaryType = 'blob';
     bufferedAmount = 0;
@@ -100,8 +120,36 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     }
 
     send(data: string): void {
-      const frame = JSON.parse(data) as { type: string; rid?: number; users?: string[]; online?: boolean; patch?: Partial<Presence>; t?: number };
+      const frame = JSON.parse(data) as {
+        type: string;
+        rid?: number;
+        users?: string[];
+        online?: boolean;
+        patch?: Partial<Presence>;
+        t?: number;
+        room?: string;
+        presence?: unknown;
+      };
       switch (frame.type) {
+        case 'room-enter':
+        case 'room-presence': {
+          const roomId = frame.room!;
+          let members = rooms.get(roomId);
+          if (!members) rooms.set(roomId, (members = new Map()));
+          members.set(options.me, { presence: frame.presence ?? {}, enteredAt: members.get(options.me)?.enteredAt ?? new Date().toISOString() });
+          if (frame.type === 'room-enter') {
+            this.rooms.add(roomId);
+            const listed = [...members].map(([id, entry]) => memberWire(id, entry));
+            this.deliverRaw(JSON.stringify({ type: 'room', rid: frame.rid, room: roomId, access: 'write', self: `mock/${options.me}`, members: listed }));
+          } else roomChanged(roomId, options.me);
+          return;
+        }
+        case 'room-leave':
+          this.rooms.delete(frame.room!);
+          rooms.get(frame.room!)?.delete(options.me);
+          return;
+        case 'room-broadcast':
+          return;
         case 'auth':
           this.deliver({
             type: 'welcome',
@@ -139,8 +187,11 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     }
 
     deliver(message: ServerMessage): void {
+      this.deliverRaw(JSON.stringify(message));
+    }
+
+    deliverRaw(data: string): void {
       if (this.readyState !== 1) return;
-      const data = JSON.stringify(message);
       queueMicrotask(() => this.readyState === 1 && this.dispatchEvent(new MessageEvent('message', { data })));
     }
 
@@ -229,6 +280,15 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
         if (state === 'down') for (const socket of [...sockets]) socket.finish(1006, 'network down');
       },
       get: (userId) => users.get(userId),
+      setRoomPresence(roomId, userId, presence) {
+        let members = rooms.get(roomId);
+        if (!members) rooms.set(roomId, (members = new Map()));
+        members.set(userId, { presence, enteredAt: members.get(userId)?.enteredAt ?? new Date().toISOString() });
+        roomChanged(roomId, userId);
+      },
+      leaveRoom(roomId, userId) {
+        if (rooms.get(roomId)?.delete(userId)) roomChanged(roomId, userId);
+      },
     },
   };
 }
