@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { AvatarStack, ConnectionStatus, OnlineBadge, OnlineList, StatusPicker, UserAvatar } from '../src/components/index.ts';
-import { PresenceProvider, useConnectionState, useCurrentUser, useOnlineUsers } from '../src/react/index.ts';
+import { AvatarStack, ConnectionStatus, OnlineBadge, OnlineList, RoomAvatars, StatusPicker, TypingIndicator, UserAvatar } from '../src/components/index.ts';
+import { PresenceProvider, RoomProvider, useConnectionState, useCurrentUser, useOnlineUsers } from '../src/react/index.ts';
 
 /**
  * Live stories talk to the presence server that `npm run dev` starts (with simulated users and guest
@@ -48,6 +48,14 @@ function LiveCatalog() {
         <ServerCheck />
         <ConnectionStatus />
         <Header />
+        {/* The dev server's simulated users wander into this room (and two channels), move and type. */}
+        <RoomProvider id="doc:welcome">
+          <section className="catalog-row" aria-label="Room doc:welcome">
+            <strong>doc:welcome</strong>
+            <RoomAvatars max={6} />
+            <TypingIndicator />
+          </section>
+        </RoomProvider>
         <div className="catalog-row" style={{ alignItems: 'stretch' }}>
           <OnlineList style={{ height: 520, width: 400 }} hideCurrentUser />
           <StatusPicker />

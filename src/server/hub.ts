@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES, type PresencePatch, type RoomMemberWire, type User, type UserView } from '../core/protocol/index.ts';
+import { CLOSE_CODES, type JsonValue, type PresencePatch, type RoomMemberWire, type User, type UserView } from '../core/protocol/index.ts';
 import { Audience } from './audience.ts';
 import { CatchUp, type DeltaAnswer } from './catch-up.ts';
 import { ChangeLog } from './change-log.ts';
@@ -249,6 +249,12 @@ export class PresenceHub {
     mine.push(connection);
     this.virtualKeys.set(userId, mine);
     this.fire({ type: 'connect', node: this.nodeName, connection, userId });
+  }
+
+  /** A simulated connection of the user (the newest) enters a room or changes its room presence there. */
+  roomVirtual(type: 'room-enter' | 'room-presence', userId: string, room: string, presence: JsonValue): void {
+    const connection = this.virtualKeys.get(userId)?.at(-1);
+    if (connection !== undefined) this.fire({ type, node: this.nodeName, connection, userId, room, presence });
   }
 
   disconnectVirtual(userId: string): void {

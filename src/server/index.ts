@@ -12,7 +12,7 @@ export { createMemoryStore } from './store.ts';
 export type { PresenceStore, StoredAvatar, StoredSession } from './store.ts';
 export { roomAccess, RoomPermissionsSchema } from './room-access.ts';
 export type { RoomPermissions } from './room-access.ts';
-export { simulateUsers } from './simulation.ts';
+export { SIMULATED_ROOMS, simulateUsers } from './simulation.ts';
 export type { SimulationOptions } from './simulation.ts';
 // The protocol's schemas (valibot) and helpers, for servers and tools that validate or produce frames:
 // the client entries export only its types, codes and limits.

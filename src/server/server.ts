@@ -6,6 +6,7 @@ import {
   ROOM_DEFAULTS,
   parseWith,
   type CreateUserInput,
+  type JsonValue,
   type Presence,
   type PresencePatch,
   type SessionTokens,
@@ -125,6 +126,10 @@ export interface PresenceServerControls {
   /** A connection with no socket (simulated users): the user is online while any is open. */
   connect(userId: string): void;
   disconnect(userId: string): void;
+  /** Enters a room through the user's newest simulated connection (see `connect`); it leaves with that connection. */
+  enterRoom(userId: string, roomId: string, presence?: JsonValue): void;
+  /** Changes the room presence of that connection. */
+  setRoomPresence(userId: string, roomId: string, presence: JsonValue): void;
   /** Destroys the user's sockets with no close frame, as a network failure would. */
   dropConnections(userId: string): void;
   /** Revokes every session of the user and closes their sockets with 4003. */
@@ -338,6 +343,8 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     },
     connect: (userId) => hub.connectVirtual(userId),
     disconnect: (userId) => hub.disconnectVirtual(userId),
+    enterRoom: (userId, roomId, presence = {}) => hub.roomVirtual('room-enter', userId, roomId, presence),
+    setRoomPresence: (userId, roomId, presence) => hub.roomVirtual('room-presence', userId, roomId, presence),
     dropConnections: (userId) => hub.dropConnections(userId),
     revokeSessions(userId) {
       sessions.revokeAllOf(userId);

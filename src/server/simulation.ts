@@ -66,6 +66,8 @@ const MESSAGES: Array<[string, string] | null> = [
   null,
 ];
 const TEAMS = ['design', 'engineering', 'support', 'sales'];
+/** Rooms the simulated users wander into: a document and two channels. */
+export const SIMULATED_ROOMS = ['doc:welcome', 'channel:general', 'channel:random'] as const;
 
 /** Options of {@link simulateUsers}. */
 export interface SimulationOptions {
@@ -79,7 +81,7 @@ export interface SimulationOptions {
 
 /**
  * Creates `count` users on the server who come online, go away, change status and drop off at random,
- * so a demo or catalog is alive. Returns a function that stops the simulation.
+ * and half of whom enter one of {@link SIMULATED_ROOMS} and move and type there, so a demo or catalog is alive. Returns a function that stops the simulation.
  *
  * @example
  * ```ts
@@ -92,6 +94,19 @@ export function simulateUsers(server: PresenceServer, options: SimulationOptions
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const ids: string[] = [];
   const connected = new Set<string>();
+  /** The room each connected user is in, if any (one at a time, through their one simulated connection). */
+  const inRoom = new Map<string, string>();
+  const roomPresence = () => ({ cursor: { x: Math.round(random() * 400), y: Math.round(random() * 160) }, typing: random() < 0.25 });
+  const connect = (id: string) => {
+    server.controls.connect(id);
+    connected.add(id);
+    // About half of those who come online enter a room.
+    if (random() < 0.5) {
+      const room = pick(SIMULATED_ROOMS);
+      server.controls.enterRoom(id, room, roomPresence());
+      inRoom.set(id, room);
+    }
+  };
   for (let i = 0; i < options.count; i++) {
     const first = FIRST_NAMES[i % FIRST_NAMES.length]!;
     const last = LAST_NAMES[(i * 7) % LAST_NAMES.length]!;
@@ -109,22 +124,22 @@ export function simulateUsers(server: PresenceServer, options: SimulationOptions
     }
     ids.push(id);
     // About two thirds start online, so the list is never empty.
-    if (random() < 0.66) {
-      server.controls.connect(id);
-      connected.add(id);
-    }
+    if (random() < 0.66) connect(id);
   }
 
   function step(): void {
     const id = pick(ids);
     const roll = random();
     if (!connected.has(id)) {
-      server.controls.connect(id);
-      connected.add(id);
+      connect(id);
       server.controls.setPresence(id, { status: 'online', ...statusText() });
     } else if (roll < 0.2) {
       server.controls.disconnect(id);
       connected.delete(id);
+      inRoom.delete(id);
+    } else if (roll < 0.45 && inRoom.has(id)) {
+      // Leaving a room is leaving with the connection (the server's grace applies, as to a closed tab).
+      server.controls.setRoomPresence(id, inRoom.get(id)!, roomPresence());
     } else if (roll < 0.7) {
       const status: ChosenStatus = pick(['online', 'online', 'away', 'busy']);
       server.controls.setPresence(id, { status });
@@ -159,5 +174,6 @@ export function simulateUsers(server: PresenceServer, options: SimulationOptions
     clearTimeout(timer);
     for (const id of connected) server.controls.disconnect(id);
     connected.clear();
+    inRoom.clear();
   };
 }

@@ -1,5 +1,5 @@
 import { afterEach, expect, test, vi } from 'vitest';
-import { simulateUsers } from '../../src/server/index.ts';
+import { SIMULATED_ROOMS, simulateUsers } from '../../src/server/index.ts';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
 import { openRawSocket, rest } from '../helpers.ts';
 
@@ -50,4 +50,29 @@ test('the server never writes a token to its log', async () => {
     expect(line).not.toContain(accessToken);
     expect(line).not.toContain(refreshToken);
   }
+});
+
+test('simulated users enter the demo rooms and move in them; one who drops off leaves after the grace', async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  server = await startTestServer({ roomLeaveGraceMs: 1_000, roomTickMs: 10 });
+  let seed = 7;
+  const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const stop = simulateUsers(server, { count: 30, meanIntervalMs: 500, random });
+  const admin = { authorization: `Bearer ${server.adminKey}` };
+  const occupants = async () => {
+    let total = 0;
+    for (const room of SIMULATED_ROOMS) total += (await rest(server.httpUrl, `/api/v1/rooms/${encodeURIComponent(room)}`, { headers: admin })).body.occupants.length;
+    return total;
+  };
+  expect(await occupants()).toBeGreaterThan(3);
+  const watcher = await openRawSocket(server.wsUrl, server.mintTokens('sim-2').accessToken);
+  for (const [i, room] of SIMULATED_ROOMS.entries()) watcher.send({ type: 'room-enter', rid: i + 1, room });
+  for (let i = 0; i < SIMULATED_ROOMS.length; i++) await watcher.next('room');
+  await vi.advanceTimersByTimeAsync(30_000);
+  watcher.send({ type: 'ping', t: 1 });
+  await watcher.next('pong');
+  const updates = watcher.received.filter((message) => message.type === 'room-update');
+  expect(updates.some((update) => update.type === 'room-update' && update.members.some((m) => (m.presence as { cursor?: unknown })?.cursor))).toBe(true);
+  expect(updates.some((update) => update.type === 'room-update' && update.left.length > 0)).toBe(true);
+  stop();
 });
