@@ -10,7 +10,7 @@ let browser: Browser;
 let appUrl: string;
 
 beforeAll(async () => {
-  presence = await createPresenceServer({ port: 0 });
+  presence = await createPresenceServer({ port: 0, roomLeaveGraceMs: 3_000 });
   presence.controls.createUser({ id: 'ada', username: 'ada', displayName: 'Ada Lovelace' });
   presence.controls.createUser({ id: 'grace', username: 'grace', displayName: 'Grace Hopper' });
   app = await createServer({
@@ -86,5 +86,39 @@ test("devtools in the page: the live log shows the other user's change, a status
   expect(html).not.toContain(ada.session.refreshToken);
   expect(ada.errors).toEqual([]);
   await ada.context.close();
+  await grace.context.close();
+});
+
+test('two pages in one room: each shows both people, typing in one shows in the other, closing a page is one leave after the grace', async () => {
+  const ada = await openAs('ada', 'grace');
+  const grace = await openAs('grace', 'ada');
+  for (const { page } of [ada, grace]) await page.locator('[data-testid="room"][data-count="2"]').waitFor();
+  await expect.poll(() => grace.page.getByTestId('room').getAttribute('aria-label')).toBe('Grace Hopper and Ada Lovelace here');
+  const typing = grace.page.getByTestId('typing');
+  expect(await typing.getAttribute('aria-live')).toBe('polite');
+  await ada.page.getByLabel('Message', { exact: true }).pressSequentially('hel');
+  await expect.poll(() => typing.textContent()).toBe('Ada Lovelace is typing…');
+  await ada.page.getByLabel('Message', { exact: true }).press('Enter');
+  await expect.poll(() => typing.textContent()).toBe('');
+
+  // A reload is not a leave: the grace covers it.
+  const counts: string[] = [];
+  await grace.page.exposeFunction('__recordCount', (count: string) => counts.push(count));
+  await grace.page.evaluate(() => {
+    const stack = document.querySelector('[data-testid="room"]')!;
+    new MutationObserver(() => (window as unknown as { __recordCount: (c: string) => void }).__recordCount(stack.getAttribute('data-count')!)).observe(stack, {
+      attributes: true,
+      attributeFilter: ['data-count'],
+    });
+  });
+  await ada.page.reload();
+  await ada.page.locator('[data-testid="room"][data-count="2"]').waitFor();
+  expect(counts).toEqual([]);
+
+  await ada.context.close();
+  await grace.page.locator('[data-testid="room"][data-count="1"]').waitFor({ timeout: 10_000 });
+  expect(counts).toEqual(['1']);
+  expect(ada.errors).toEqual([]);
+  expect(grace.errors).toEqual([]);
   await grace.context.close();
 });

@@ -1,12 +1,36 @@
+import { useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../../../src/components/styles.css';
-import { ConnectionStatus, OnlineBadge, StatusPicker } from '../../../src/components/index.ts';
+import { ConnectionStatus, OnlineBadge, RoomAvatars, StatusPicker, TypingIndicator } from '../../../src/components/index.ts';
 import type { SessionTokens } from '../../../src/core/index.ts';
 import { PresenceDevtools } from '../../../src/devtools/index.ts';
-import { PresenceProvider } from '../../../src/react/index.ts';
+import { PresenceProvider, RoomProvider, useTyping } from '../../../src/react/index.ts';
 
 /** The test hands over the server and tokens before the page loads: never in the URL. */
 const config = (window as unknown as { __E2E__: { url: string; session: SessionTokens; watch: string } }).__E2E__;
+
+function Composer() {
+  const [text, setText] = useState('');
+  const { onInput, stop } = useTyping();
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        setText('');
+        stop();
+      }}
+    >
+      <input
+        aria-label="Message"
+        value={text}
+        onChange={(event) => {
+          setText(event.target.value);
+          onInput();
+        }}
+      />
+    </form>
+  );
+}
 
 createRoot(document.getElementById('root')!).render(
   <PresenceProvider url={config.url} session={config.session} offlineGraceMs={300} autoAway={false}>
@@ -17,6 +41,13 @@ createRoot(document.getElementById('root')!).render(
       <p>
         {config.watch}: <OnlineBadge userId={config.watch} showLabel data-testid="watched" />
       </p>
+      <RoomProvider id="doc:e2e">
+        <section aria-label="Room">
+          <RoomAvatars data-testid="room" />
+          <TypingIndicator data-testid="typing" />
+          <Composer />
+        </section>
+      </RoomProvider>
     </main>
     <PresenceDevtools />
   </PresenceProvider>,
