@@ -52,7 +52,7 @@ try {
   await start(
     'presence',
     bin('tsx'),
-    ['src/server/cli.ts', '--port', presencePort, '--host', '127.0.0.1', '--simulate', '24', '--guests', '--guest-rate', '600'],
+    ['src/server/cli.ts', '--port', presencePort, '--host', '127.0.0.1', '--simulate', '24', '--guests', '--guest-rate', '600', '--guest-rooms', '*=write'],
     {},
     (line) => line.includes('presence server ready'),
   );
@@ -69,7 +69,7 @@ presence-kit is running:
   live catalog        http://127.0.0.1:${storybookPort}/?path=/story/live-with-the-dev-server--catalog
   presence server     ${presenceUrl}/api/v1/health  (24 simulated users, guest sessions on)
 
-Sign in from your app as a guest (this server allows guests):
+Sign in from your app as a guest (this server allows guests, in every room):
   <PresenceProvider url="${presenceUrl}" guest={{ displayName: 'Ada' }}>...</PresenceProvider>
 or as one of the simulated users (sim-1 ... sim-24), with a session minted by the admin key:
   curl -s -X POST ${presenceUrl}/api/v1/sessions -H "authorization: Bearer $(cat ${noticed.adminKeyFile ?? '<admin key file>'})" \\

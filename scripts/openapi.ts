@@ -86,6 +86,7 @@ export async function buildOpenApi(): Promise<unknown> {
     hub,
     sessions,
     guests: true,
+    guestRooms: {},
     guestSessionsPerMinute: 1,
     maxGuests: 1,
     avatarHosts: [],

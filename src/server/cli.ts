@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as v from 'valibot';
+import { RoomPermissionsSchema, type RoomPermissions } from './room-access.ts';
 import { createPresenceServer } from './server.ts';
 import { simulateUsers } from './simulation.ts';
 
@@ -12,6 +14,8 @@ const HELP = `presence-server: the presence-kit development server
   --host H        interface to bind (default 127.0.0.1)
   --simulate N    N simulated users who come and go (default 0)
   --guests        allow guest sessions
+  --guest-rooms P rooms guests may enter: pattern=access, comma-separated
+                  (e.g. 'lobby=read,demo:*=write'; default none)
   --guest-rate N  guest sessions one address may create per minute (default 10)
   --avatar-hosts H  hosts users may point their avatar URL at, comma-separated, or *
                   (default none: users upload a picture; an admin may set any URL)
@@ -25,6 +29,20 @@ const HELP = `presence-server: the presence-kit development server
                   go offline everywhere (default 5000; leases renew every fifth of it)
   --help`;
 
+/** `lobby=read,demo:*=write` → `{ lobby: 'read', 'demo:*': 'write' }`, checked as the REST route checks it. */
+function parseGuestRooms(text: string): RoomPermissions {
+  const entries = text
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map((part) => {
+      const at = part.lastIndexOf('=');
+      return [part.slice(0, at).trim(), part.slice(at + 1).trim()] as const;
+    });
+  const parsed = v.safeParse(RoomPermissionsSchema, Object.fromEntries(entries));
+  if (!parsed.success || entries.some(([pattern]) => pattern === '')) throw new Error(`--guest-rooms: expected pattern=read|write, comma-separated, got ${text}`);
+  return parsed.output;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -33,6 +51,7 @@ async function main(): Promise<void> {
       simulate: { type: 'string', default: '0' },
       guests: { type: 'boolean', default: false },
       'guest-rate': { type: 'string', default: '10' },
+      'guest-rooms': { type: 'string', default: '' },
       'avatar-hosts': { type: 'string', default: '' },
       'admin-key': { type: 'string' },
       audience: { type: 'string', default: 'everyone' },
@@ -54,6 +73,7 @@ async function main(): Promise<void> {
 
   const leaseMs = Number(values['lease-ms']);
   if (!Number.isInteger(leaseMs) || leaseMs < 200 || leaseMs > 600_000) throw new Error(`--lease-ms: expected 200-600000, got ${values['lease-ms']}`);
+  const guestRooms = parseGuestRooms(values['guest-rooms']);
   const audience = values.audience;
   if (audience !== 'everyone' && audience !== 'shared-rooms') throw new Error(`--audience: expected everyone or shared-rooms, got ${audience}`);
   const redis = values.redis || process.env.PRESENCE_REDIS_URL || undefined;
@@ -63,6 +83,7 @@ async function main(): Promise<void> {
     host: values.host,
     guests: values.guests,
     audience,
+    guestRooms,
     guestSessionsPerMinute: guestRate,
     avatarHosts:
       values['avatar-hosts'] === '*'

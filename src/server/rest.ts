@@ -18,7 +18,7 @@ import type { Caller } from './caller.ts';
 import { tokenMessage } from './caller.ts';
 import { addressKey } from './address-key.ts';
 import { inspectPicture } from './picture.ts';
-import { RoomPermissionsSchema } from './room-access.ts';
+import { RoomPermissionsSchema, type RoomPermissions } from './room-access.ts';
 import type { PictureStore } from './picture-store.ts';
 import { HttpError } from './http-error.ts';
 import type { PresenceHub } from './hub.ts';
@@ -69,6 +69,8 @@ export interface RestOptions {
   hub: PresenceHub;
   sessions: SessionManager;
   guests: boolean;
+  /** Rooms a guest session may enter (see `PresenceServerOptions.guestRooms`). */
+  guestRooms: RoomPermissions;
   /** Guest sessions one address may create per minute. */
   guestSessionsPerMinute: number;
   /** Guests that may exist at once; past it guest sessions are refused with 503 until some expire. */
@@ -323,7 +325,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
           const id = `${GUEST_PREFIX}${randomUUID()}`;
           const { user, committed } = createUser(parseInput(CreateUserInputSchema, { id, username: id, displayName: body.displayName ?? 'Guest' }), true);
           await committed;
-          return { user: hub.viewOf(user, user.id), tokens: sessions.mint(user.id) };
+          return { user: hub.viewOf(user, user.id), tokens: sessions.mint(user.id, options.guestRooms) };
         },
       );
 

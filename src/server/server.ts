@@ -37,6 +37,11 @@ export interface PresenceServerOptions {
   adminKey?: string;
   /** Allow `POST /api/v1/guest-sessions`. Off by default. */
   guests?: boolean;
+  /**
+   * Rooms a guest session may enter, as patterns (`{ 'lobby': 'read', 'demo:*': 'write' }`). Default: none,
+   * since anyone can get a guest session; a room open to guests is opened here.
+   */
+  guestRooms?: RoomPermissions;
   /** Refuse plain-http avatar and profile URLs. */
   requireHttps?: boolean;
   /** Browser Origins allowed for REST and WebSocket; null (default) allows any. */
@@ -293,6 +298,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     hub,
     sessions,
     guests: options.guests ?? false,
+    guestRooms: options.guestRooms ?? {},
     guestSessionsPerMinute: options.guestSessionsPerMinute ?? 10,
     maxGuests: options.maxGuests ?? 10_000,
     maxAvatarBytesTotal: options.maxAvatarBytesTotal ?? 512 * 1024 * 1024,

@@ -260,3 +260,12 @@ test('limits: room presence size, rooms per connection, update rate; refusals ar
   await settled(ada);
   expect(ada.ws.readyState).toBe(ada.ws.OPEN);
 });
+
+test('guests enter no room unless guestRooms opens it', async () => {
+  const srv = (server = await startTestServer({ users: ['ada'], guests: true, guestRooms: { lobby: 'read' } }));
+  const guest = await rest(srv.httpUrl, '/api/v1/guest-sessions', { method: 'POST', json: {} });
+  const socket = await openRawSocket(srv.wsUrl, guest.body.tokens.accessToken as string);
+  sockets.push(socket);
+  expect((await refusal(socket, { type: 'room-enter', room: 'doc:1' })).code).toBe('forbidden');
+  expect((await enter(socket, 'lobby')).access).toBe('read');
+});
