@@ -53,7 +53,9 @@ if (mode === 'kit') {
       const frame = JSON.stringify({
         type: 'room-update',
         room,
-        members: [{ userId: message.userId, presence: message.presence, connections: [{ id: 'n/1', presence: message.presence, enteredAt: new Date().toISOString() }] }],
+        members: [
+          { userId: message.userId, presence: message.presence, connections: [{ id: 'n/1', presence: message.presence, enteredAt: new Date().toISOString() }] },
+        ],
         left: [],
       });
       for (const other of rooms.get(room!) ?? []) other.send(frame);

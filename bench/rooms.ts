@@ -102,7 +102,9 @@ async function roomLoad(mode: 'kit' | 'bare', clients: number) {
         const i = sent % clients;
         const presence = { t: Date.now(), cursor: { x: sent % 800, y: sent % 600 } };
         const ws = sockets[i]!;
-        ws.send(JSON.stringify(mode === 'kit' ? { type: 'room-presence', room: `room-${Math.floor(i / ROOM_SIZE)}`, presence } : { userId: `u${i}`, presence }));
+        ws.send(
+          JSON.stringify(mode === 'kit' ? { type: 'room-presence', room: `room-${Math.floor(i / ROOM_SIZE)}`, presence } : { userId: `u${i}`, presence }),
+        );
       }
       if (elapsed >= SECONDS * 1000) {
         clearInterval(timer);
@@ -112,7 +114,7 @@ async function roomLoad(mode: 'kit' | 'bare', clients: number) {
   });
   const wall = (Date.now() - started) / 1000;
   const after = await ask<Stats>(child, 'stats');
-  for (let seen = -1; seen !== deliveredUpdates; ) {
+  for (let seen = -1; seen !== deliveredUpdates;) {
     seen = deliveredUpdates;
     await pause(1500);
   }
@@ -148,7 +150,7 @@ async function audienceLoad(clients: number, audience: 'everyone' | 'shared-room
     await ask(child, 'status', { type: 'status', users: [(k * 97) % clients], t: Date.now() });
     await pause(20);
   }
-  for (let seen = -1; seen !== frames; ) {
+  for (let seen = -1; seen !== frames;) {
     seen = frames;
     await pause(1000);
   }
@@ -204,7 +206,12 @@ for (const clients of SIZES) {
       ratio: kit.p99 / bare.p99,
       ...(clients === 5000 ? { goal: '<= 100 ms, all delivered', met: all && kit.p99 <= 100 } : {}),
     },
-    { figure: `rooms of ${ROOM_SIZE}, ${clients} clients: updates delivered per second`, value: kit.deliveredPerSecond, baseline: bare.deliveredPerSecond, unit: '/s' },
+    {
+      figure: `rooms of ${ROOM_SIZE}, ${clients} clients: updates delivered per second`,
+      value: kit.deliveredPerSecond,
+      baseline: bare.deliveredPerSecond,
+      unit: '/s',
+    },
     { figure: `rooms of ${ROOM_SIZE}, ${clients} clients: frames per update`, value: kit.framesPerUpdate, baseline: bare.framesPerUpdate, unit: '' },
   );
 }

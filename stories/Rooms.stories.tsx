@@ -130,7 +130,10 @@ function Simulation() {
     let t = 0;
     const timer = setInterval(() => {
       t += 1;
-      const around = (phase: number, r: number) => ({ x: Math.round(200 + r * Math.cos(t / 10 + phase)), y: Math.round(90 + (r / 2) * Math.sin(t / 10 + phase)) });
+      const around = (phase: number, r: number) => ({
+        x: Math.round(200 + r * Math.cos(t / 10 + phase)),
+        y: Math.round(90 + (r / 2) * Math.sin(t / 10 + phase)),
+      });
       current?.setRoomPresence('doc:design-notes', 'ada', { cursor: around(0, 150) });
       current?.setRoomPresence('doc:design-notes', 'grace', { cursor: around(2, 110), typing: t % 60 < 25 });
       if (t % 80 === 40) current?.leaveRoom('doc:design-notes', 'margaret');

@@ -155,7 +155,12 @@ export function enterRoom<P = RoomPresence, E = RoomEvent>(client: PresenceCore,
       const mine = me();
       if (mine === null) return null;
       const server = core.members.get(mine);
-      core.selfMember ??= { userId: mine, user: viewOf(kernel.store.peek(mine)) as AppUserView | null, presence: core.presence as RoomPresence, connections: server?.connections ?? [] };
+      core.selfMember ??= {
+        userId: mine,
+        user: viewOf(kernel.store.peek(mine)) as AppUserView | null,
+        presence: core.presence as RoomPresence,
+        connections: server?.connections ?? [],
+      };
       return core.selfMember as RoomMember<P>;
     },
     updatePresence(patch) {

@@ -7,7 +7,12 @@ const subscribeNowhere = () => () => {};
  * Reads from a room through a selector, re-rendering only when the selection changes (by `isEqual`);
  * cached per read, so inline selectors are fine. With no room yet, `read` gets null.
  */
-export function useRoomSelector<S, T>(room: Room<never, never> | null, read: (room: Room<never, never> | null) => S, selector: (state: S) => T, isEqual: (a: T, b: T) => boolean = Object.is): T {
+export function useRoomSelector<S, T>(
+  room: Room<never, never> | null,
+  read: (room: Room<never, never> | null) => S,
+  selector: (state: S) => T,
+  isEqual: (a: T, b: T) => boolean = Object.is,
+): T {
   const cache = useRef<{ room: unknown; state: S; selector: unknown; selection: T } | null>(null);
   const get = (): T => {
     const state = read(room);

@@ -39,7 +39,8 @@ function parseGuestRooms(text: string): RoomPermissions {
       return [part.slice(0, at).trim(), part.slice(at + 1).trim()] as const;
     });
   const parsed = v.safeParse(RoomPermissionsSchema, Object.fromEntries(entries));
-  if (!parsed.success || entries.some(([pattern]) => pattern === '')) throw new Error(`--guest-rooms: expected pattern=read|write, comma-separated, got ${text}`);
+  if (!parsed.success || entries.some(([pattern]) => pattern === ''))
+    throw new Error(`--guest-rooms: expected pattern=read|write, comma-separated, got ${text}`);
   return parsed.output;
 }
 

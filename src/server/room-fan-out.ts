@@ -156,7 +156,12 @@ export class RoomFanOut {
           this.outbox.sendRaw(connection, (shared ??= JSON.stringify({ type: 'room-update', room, members, left } satisfies RoomServerMessage)));
           continue;
         }
-        const mine = { type: 'room-update', room, members: members.filter((m) => !hidden.has(m.userId)), left: left.filter((id) => !hidden.has(id)) } satisfies RoomServerMessage;
+        const mine = {
+          type: 'room-update',
+          room,
+          members: members.filter((m) => !hidden.has(m.userId)),
+          left: left.filter((id) => !hidden.has(id)),
+        } satisfies RoomServerMessage;
         if (mine.members.length > 0 || mine.left.length > 0) this.outbox.sendRaw(connection, JSON.stringify(mine));
       }
     }

@@ -96,7 +96,12 @@ export class RoomFrames {
   private writer(connection: Connection, room: string): boolean {
     const access = connection.rooms?.get(room);
     if (access === 'write') return true;
-    this.deps.refuse(connection, undefined, 'forbidden', access === 'read' ? 'read access to this room: you cannot update or broadcast' : 'not in that room: enter it first');
+    this.deps.refuse(
+      connection,
+      undefined,
+      'forbidden',
+      access === 'read' ? 'read access to this room: you cannot update or broadcast' : 'not in that room: enter it first',
+    );
     return false;
   }
 

@@ -23,7 +23,9 @@ export interface Occupant {
 }
 
 /** Rooms as a snapshot holds them (see {@link RoomState.export}). */
-export type SharedRoomState = Array<[string, Array<[string, { presence: JsonValue | null; leavingSince: number | null; connections: Array<[string, RoomConnection]> }]>]>;
+export type SharedRoomState = Array<
+  [string, Array<[string, { presence: JsonValue | null; leavingSince: number | null; connections: Array<[string, RoomConnection]> }]>]
+>;
 
 /** What the room state tells the node. */
 export interface RoomStateHooks {

@@ -19,7 +19,13 @@ async function redisServer(): Promise<TestRedis> {
 }
 
 async function inProcess(redis: TestRedis, roomLeaveGraceMs = 5_000): Promise<PresenceServer> {
-  const server = await createPresenceServer({ redis: redis.url, adminKey: ADMIN, roomLeaveGraceMs, roomTickMs: 20, cluster: { leaseMs: LEASE_MS, renewMs: 200 } });
+  const server = await createPresenceServer({
+    redis: redis.url,
+    adminKey: ADMIN,
+    roomLeaveGraceMs,
+    roomTickMs: 20,
+    cluster: { leaseMs: LEASE_MS, renewMs: 200 },
+  });
   cleanup.push(() => server.close());
   return server;
 }

@@ -105,7 +105,11 @@ test('after a dropped connection the client enters again with the same presence,
   server.controls.dropConnections('ada');
   await waitForStatus(ada, 'reconnecting');
   await waitForStatus(ada, 'connected');
-  await until(graceRoom, (room) => room.getOthers()[0]?.connections.length === 1 && room.getOthers()[0]!.connections[0]!.id !== undefined && seen.length > 0, 'ada back');
+  await until(
+    graceRoom,
+    (room) => room.getOthers()[0]?.connections.length === 1 && room.getOthers()[0]!.connections[0]!.id !== undefined && seen.length > 0,
+    'ada back',
+  );
   await until(adaRoom, (room) => room.getSelf()!.connections.length === 1, 'ada’s own connection listed');
   expect(seen.every((ids) => ids.includes('ada'))).toBe(true);
   expect(graceRoom.getOthers()[0]!.presence).toEqual({ tool: 'eraser' });

@@ -77,7 +77,12 @@ test('export and restore keep members, connections, presence and leaves in grace
 
 test('a broadcast from a connection not in the room is dropped', () => {
   const events: string[] = [];
-  const rooms = new RoomState(5_000, { changed: () => {}, event: (room, from, userId) => events.push(`${room}:${from}:${userId}`), fire: () => {}, now: Date.now });
+  const rooms = new RoomState(5_000, {
+    changed: () => {},
+    event: (room, from, userId) => events.push(`${room}:${from}:${userId}`),
+    fire: () => {},
+    now: Date.now,
+  });
   rooms.enter(0, 'A', '1', 'ada', 'doc:1', null);
   rooms.apply({ type: 'room-broadcast', node: 'A', connection: '1', userId: 'ada', room: 'doc:1', event: 1 }, 1);
   rooms.apply({ type: 'room-broadcast', node: 'A', connection: '2', userId: 'ada', room: 'doc:1', event: 1 }, 1);

@@ -39,7 +39,9 @@ const updateAbout = (socket: RawSocket, room: string, userId: string) =>
 /** Room frames received so far about `userId` in `room`. */
 const framesAbout = (socket: RawSocket, userId: string): AnyServerMessage[] =>
   socket.received.filter(
-    (message) => (message.type === 'room-update' && (message.members.some((m) => m.userId === userId) || message.left.includes(userId))) || (message.type === 'room-event' && message.userId === userId),
+    (message) =>
+      (message.type === 'room-update' && (message.members.some((m) => m.userId === userId) || message.left.includes(userId))) ||
+      (message.type === 'room-event' && message.userId === userId),
   );
 
 /** Waits until the server has applied everything sent so far on `socket` (frames are handled in order). */

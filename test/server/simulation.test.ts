@@ -61,7 +61,8 @@ test('simulated users enter the demo rooms and move in them; one who drops off l
   const admin = { authorization: `Bearer ${server.adminKey}` };
   const occupants = async () => {
     let total = 0;
-    for (const room of SIMULATED_ROOMS) total += (await rest(server.httpUrl, `/api/v1/rooms/${encodeURIComponent(room)}`, { headers: admin })).body.occupants.length;
+    for (const room of SIMULATED_ROOMS)
+      total += (await rest(server.httpUrl, `/api/v1/rooms/${encodeURIComponent(room)}`, { headers: admin })).body.occupants.length;
     return total;
   };
   expect(await occupants()).toBeGreaterThan(3);
