@@ -30,9 +30,10 @@ const BUDGETS: Record<string, number> = { 'typical app import': 15_000, 'provide
  * `@__PURE__` was measured at -40 B, since the inbound messages use nearly all of them anyway). So a schema
  * only some apps need lives in a module of its own: the profile edit and the REST pages left model.ts
  * (-160 B on the avatar and minimal bundles, which no longer carry valibot's strictObject), and the
- * ceilings came down with them.
+ * ceilings came down with them. Raised by 4 B (provider + UserAvatar) and 13 B (minimal core) for rooms'
+ * frame hook (unknown frames handed to `enterRoom`'s module, and `send` on the kernel): 18-20 B gzip in all.
  */
-const REACHED: Record<string, number> = { 'typical app import': 19_630, 'provider + UserAvatar': 14_650, 'minimal core': 12_365 };
+const REACHED: Record<string, number> = { 'typical app import': 19_630, 'provider + UserAvatar': 14_654, 'minimal core': 12_378 };
 const check = process.argv.includes('--check');
 const PEER_FIGURES = [
   ['Liveblocks react', 68_028],
