@@ -18,8 +18,20 @@ if (role === 'first') {
   server.controls.createUser({ id: 'victim', username: 'victim' });
   server.controls.connect('speaker');
 }
-process.on('message', (message: { type: string; t?: number; userId?: string }) => {
+process.on('message', (message: { type: string; t?: number; userId?: string; count?: number }) => {
   if (message.type === 'update') server.controls.setPresence('speaker', { statusMessage: `t=${message.t}` });
   if (message.type === 'token') process.send!({ type: 'token', token: server.mintTokens(message.userId!).accessToken });
+  // The room case's users u0..u(count-1), each with a session (every room `write`, the default).
+  if (message.type === 'populate') {
+    const count = message.count!;
+    for (let i = 0; i < count; i++) server.controls.createUser({ id: `u${i}`, username: `u${i}` });
+    // On Redis a user exists once its entry comes back from the log.
+    const mint = () => {
+      if (!server.store.getUser(`u${count - 1}`)) return void setTimeout(mint, 20);
+      process.send!({ type: 'populate', tokens: Array.from({ length: count }, (_, i) => server.mintTokens(`u${i}`).accessToken) });
+    };
+    mint();
+  }
+  if (message.type === 'stats') process.send!({ type: 'stats', cpu: process.cpuUsage() });
 });
 process.send!({ type: 'ready', wsUrl: server.wsUrl });

@@ -4,12 +4,15 @@
 // latency p50/p99 (same node and across nodes), what was delivered, the time from `kill -9` of a node to
 // an observer on another node seeing its user offline (default 5 s lease), and Redis memory per online user.
 // On one 2-core machine nodes, Redis and the clients share the CPU: this measures the cost of distribution,
-// not scale-out. Then the 100,000-user snapshot case (bench/snapshot-case.ts); BENCH_ONLY=snapshot runs it alone.
+// not scale-out. Then the room case (bench/cluster-rooms.ts: what room presence on the log costs beside
+// Redis pub/sub) and the 100,000-user snapshot case (bench/snapshot-case.ts); BENCH_ONLY=rooms or
+// BENCH_ONLY=snapshot runs one of them alone.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createClient } from '@redis/client';
 import { WebSocket } from 'ws';
 import { startRedis, type TestRedis } from '../test/cluster/redis-server.ts';
 import { reportFigures, type BenchFigure } from './report.ts';
+import { roomsCase } from './cluster-rooms.ts';
 import { snapshotCase } from './snapshot-case.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
@@ -134,14 +137,16 @@ async function redisMemory(redis: TestRedis): Promise<number> {
 console.log(
   `bench:cluster (loopback, one 2-core machine: nodes, Redis and ${CLIENTS} clients share it; ${RATE} changes/s for ${SECONDS} s on the first node)\n`,
 );
-const onlySnapshot = process.env.BENCH_ONLY === 'snapshot';
-const results = onlySnapshot
+const only = process.env.BENCH_ONLY;
+const results = only
   ? []
   : [await run('one node, in memory', 1, false), await run('one node, Redis', 1, true), await run('three nodes, Redis', 3, true)];
-const snapshot = await snapshotCase();
+const rooms = only === 'snapshot' ? { lines: [], figures: [] } : await roomsCase();
+console.log(`${rooms.lines.join('\n')}\n`);
+const snapshot = only === 'rooms' ? { lines: [], figures: [] } : await snapshotCase();
 console.log(`${snapshot.lines.join('\n')}\n`);
-if (onlySnapshot) {
-  reportFigures('bench:cluster', snapshot.figures);
+if (only) {
+  reportFigures('bench:cluster', [...rooms.figures, ...snapshot.figures]);
   process.exit(0);
 }
 console.log(
@@ -156,6 +161,7 @@ for (const r of results) {
 }
 const [memory, single, three] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
 const figures: BenchFigure[] = [
+  ...rooms.figures,
   ...snapshot.figures,
   {
     figure: `cluster: p99 delivery across nodes, ${CLIENTS} clients, 3 Redis nodes`,

@@ -3,7 +3,9 @@
 // production build, rendering into a minimal DOM (bench/tiny-dom.ts). Prints row renders per update,
 // p50/p95 ms per update and peak heap. Then the flat list: N rows as siblings of one <ul> (React clones
 // every sibling on the way to an update), the kit beside the floor, a keyed per-user store read with
-// useSyncExternalStore and no context, with the bytes allocated per update.
+// useSyncExternalStore and no context, with the bytes allocated per update. Then the room mode: a room
+// of M members, a row per member reading it with useOther, one member's room presence changing per
+// update as the server's frame, beside the same floor.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { installTinyDom } from './tiny-dom.ts';
@@ -17,7 +19,8 @@ const { createContext, memo, useContext, useMemo, useState, useSyncExternalStore
 const { flushSync } = await import('react-dom');
 const { createRoot } = await import('react-dom/client');
 const { createPresenceClient } = await import('../src/core/index.ts');
-const { PresenceProvider, useUserPresence } = await import('../src/react/index.ts');
+const { kernelOf } = await import('../src/core/kernel.ts');
+const { PresenceProvider, RoomProvider, useOther, useUserPresence } = await import('../src/react/index.ts');
 const { OnlineBadge } = await import('../src/components/index.ts');
 const { makePresence, makeUserView } = await import('../src/testing/fixtures.ts');
 type Presence = ReturnType<typeof makePresence>;
@@ -422,6 +425,81 @@ for (const n of SIZES) {
   console.log(`  flat N=${n}: ${kits.map((kit) => `${kit.impl} ${kit.p50.toFixed(3)} ms beside the floor's ${kit.floorP50.toFixed(3)} ms`).join('; ')}`);
 }
 
+
+// ---- the room mode ----------------------------------------------------------------------------
+
+const ROOM_SIZES = (process.env.BENCH_ROOM_SIZES ?? '20,200,2000').split(',').map(Number);
+let roomRowRenders = 0;
+
+/**
+ * A room of `m` members, a row per member reading its cursor with useOther; each update is one member's
+ * `room-update` frame as the server sends it, taken by the client as from its socket (no socket opens:
+ * the client is told it is connected, so the room's enter goes out and its answer can be fed back).
+ * Mounted ahead, in a container of its own: RoomProvider hands its room to the tree from an effect,
+ * which React renders on a later turn.
+ */
+async function mountKitRoom(m: number): Promise<MountedApp> {
+  const container = document.createElement('div');
+  document.body.appendChild(container);
+  const client = createPresenceClient({ url: 'http://127.0.0.1:9', token: 't', environment: null, offlineGraceMs: 0, autoAway: false });
+  const kernel = kernelOf(client);
+  const feed = (frame: object) => kernel.other!(JSON.stringify(frame));
+  let rid = 0;
+  kernel.taps.add((direction, frame) => {
+    if (direction === 'out' && frame.type === 'room-enter') rid = frame.rid ?? rid;
+  });
+  client.store.state.setState({ status: 'connected', currentUserId: 'me' });
+  const ids = Array.from({ length: m }, (_, i) => `u${i}`);
+  const member = (id: string, x: number) => ({ userId: id, presence: { x }, connections: [{ id: `c-${id}`, presence: { x }, enteredAt: '2026-12-05T00:00:00.000Z' }] });
+  let shown = 0;
+  const Row = memo(function Row({ id }: { id: string }) {
+    const x = useOther(id, (other) => (other?.presence as { x: number } | null | undefined)?.x);
+    roomRowRenders++;
+    if (x !== undefined && id === 'u0') shown++;
+    return <li>{x}</li>;
+  });
+  const root = mountFlat(container, ids, Row, (list) => (
+    <PresenceProvider client={client}>
+      <RoomProvider id="doc:bench">{list}</RoomProvider>
+    </PresenceProvider>
+  ));
+  for (let turn = 0; turn < 100 && rid === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+  feed({ type: 'room', rid, room: 'doc:bench', access: 'write', self: 'me', members: ids.map((id) => member(id, 0)) });
+  for (let turn = 0; turn < 100 && shown === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+  if (shown === 0) throw new Error('the room never reached the rows');
+  // The rows subscribe to the room in passive effects, which run on a later turn too.
+  for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+  return {
+    update(i: number) {
+      const id = ids[(i * 7919) % m]!;
+      flushSync(() => feed({ type: 'room-update', room: 'doc:bench', members: [member(id, i + 1)], left: [] }));
+      return null;
+    },
+    unmount: () => {
+      root.unmount();
+      document.body.removeChild(container);
+    },
+  };
+}
+
+const roomResults: Array<{ m: number; rendersPerUpdate: number; floor: FlatResult; kit: FlatResult }> = [];
+for (const m of ROOM_SIZES) {
+  // Renders per update, counted on a tree of its own.
+  const counted = await mountKitRoom(m);
+  roomRowRenders = 0;
+  for (let i = 0; i < 200; i++) counted.update(i);
+  const rendersPerUpdate = roomRowRenders / 200;
+  counted.unmount();
+  const mounted = await mountKitRoom(m);
+  const [floor, kit] = measureFlat(m, [
+    ['keyed store (floor)', keyedFloor(m, 'hook')],
+    ['presence-kit: useOther row, fed room-update frames', () => ({ update: mounted.update, unmount: () => {} })],
+  ]) as [FlatResult, FlatResult];
+  mounted.unmount();
+  roomResults.push({ m, rendersPerUpdate, floor, kit });
+  console.log(`  room of ${m}: kit ${kit.p50.toFixed(3)} ms beside the floor's ${floor.p50.toFixed(3)} ms; ${rendersPerUpdate.toFixed(2)} row renders per update`);
+}
+
 const pad = (value: string | number, width: number) => String(value).padStart(width);
 console.log('\n| users | implementation | updates | row renders / update | p50 ms / update | p95 ms / update | state library p50 ms | peak heap MB |');
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
@@ -508,5 +586,20 @@ figures.push({
   goal: 'ratio <= 1.5',
   met: growth <= 1.5,
 });
+console.log('\n| room members | implementation | row renders / update | p50 ms / update | floor p50 ms (same blocks) | / floor | allocated KB / update |');
+console.log('|---:|---|---:|---:|---:|---:|---:|');
+let roomOneRender = true;
+for (const { m, rendersPerUpdate, floor, kit } of roomResults) {
+  roomOneRender &&= rendersPerUpdate === 1;
+  console.log(`| ${m} | ${floor.impl} | 1.00 | ${floor.p50.toFixed(3)} | | 1.00 | ${(floor.allocatedPerUpdate / 1024).toFixed(1)} |`);
+  console.log(
+    `| ${m} | ${kit.impl} | ${rendersPerUpdate.toFixed(2)} | ${kit.p50.toFixed(3)} | ${floor.p50.toFixed(3)} | ${(kit.p50 / floor.p50).toFixed(2)} | ${(kit.allocatedPerUpdate / 1024).toFixed(1)} |`,
+  );
+  figures.push(
+    { figure: `render, room of ${m}: row renders per member update`, value: rendersPerUpdate, unit: 'renders', goal: 'exactly 1', met: rendersPerUpdate === 1 },
+    { figure: `render, room of ${m}: useOther row p50 ms per member update (vs a keyed store)`, value: kit.p50, baseline: floor.p50, unit: 'ms', ratio: kit.p50 / floor.p50 },
+  );
+}
+console.log(`goal: exactly 1 row render per room member update: ${roomOneRender ? 'met' : 'NOT met'}`);
 reportFigures('bench:render', figures);
-if (!oneRender || growth > 1.5) process.exitCode = 1;
+if (!oneRender || growth > 1.5 || !roomOneRender) process.exitCode = 1;

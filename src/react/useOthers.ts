@@ -8,6 +8,14 @@ const NO_ONE: readonly RoomMember[] = [];
 const getOthers = (room: { getOthers(): readonly RoomMember[] } | null) => room?.getOthers() ?? NO_ONE;
 const identity = <T>(value: T) => value;
 const idsOf = (others: readonly RoomMember[]) => others.map((member) => member.userId);
+// Every useOther of a room reads the same others array after a change: indexed once per array, so a
+// room of M rows costs O(M) per change, not O(M²).
+const indexes = new WeakMap<readonly RoomMember[], Map<string, RoomMember>>();
+function memberOf(others: readonly RoomMember[], userId: string): RoomMember | undefined {
+  let index = indexes.get(others);
+  if (!index) indexes.set(others, (index = new Map(others.map((member) => [member.userId, member]))));
+  return index.get(userId);
+}
 
 /**
  * The other users in the room (each a member with `user`, `presence` and `connections`), or what
@@ -52,6 +60,6 @@ export function useOtherIds(): readonly string[] {
 export function useOther<T, P = RoomPresence>(userId: string, selector: (member: RoomMember<P> | undefined) => T, isEqual?: (a: T, b: T) => boolean): T {
   const room = useRoom();
   // A new function each render: the selection is recomputed then, and kept by `isEqual` when it is the same.
-  const select = (others: readonly RoomMember[]) => selector(others.find((member) => member.userId === userId) as RoomMember<P> | undefined);
+  const select = (others: readonly RoomMember[]) => selector(memberOf(others, userId) as RoomMember<P> | undefined);
   return useRoomSelector(room as never, getOthers, select, isEqual);
 }
