@@ -80,7 +80,8 @@ async function logPath(redis: TestRedis, rate: number) {
           ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', token: tokens[i] })));
           ws.on('message', (data) => {
             const text = String(data);
-            if (text.startsWith('{"type":"welcome"')) ws.send(JSON.stringify({ type: 'room-enter', rid: 1, room: `room-${Math.floor(i / ROOM_SIZE)}`, presence: { t: 0 } }));
+            if (text.startsWith('{"type":"welcome"'))
+              ws.send(JSON.stringify({ type: 'room-enter', rid: 1, room: `room-${Math.floor(i / ROOM_SIZE)}`, presence: { t: 0 } }));
             else if (text.startsWith('{"type":"room"')) resolve();
             else if (measuring && text.startsWith('{"type":"room-update"')) {
               frames++;
@@ -103,11 +104,13 @@ async function logPath(redis: TestRedis, rate: number) {
   const total = CLIENTS * SECONDS * rate;
   const wall = await paced(total, (k) => {
     const i = k % CLIENTS;
-    sockets[i]!.send(JSON.stringify({ type: 'room-presence', room: `room-${Math.floor(i / ROOM_SIZE)}`, presence: { t: Date.now(), i, cursor: { x: k % 800, y: k % 600 } } }));
+    sockets[i]!.send(
+      JSON.stringify({ type: 'room-presence', room: `room-${Math.floor(i / ROOM_SIZE)}`, presence: { t: Date.now(), i, cursor: { x: k % 800, y: k % 600 } } }),
+    );
   });
   const after = await redisStats(redis.url);
   const cpuAfter = await Promise.all(nodes.map((node) => ask<{ cpu: NodeJS.CpuUsage }>(node.child, 'stats')));
-  for (let seen = -1; seen !== delivered; ) {
+  for (let seen = -1; seen !== delivered;) {
     seen = delivered;
     await pause(1500);
   }
@@ -148,10 +151,15 @@ async function pubSubPath(redis: TestRedis, rate: number) {
   const total = CLIENTS * SECONDS * rate;
   await paced(total, (k) => {
     const i = k % CLIENTS;
-    const entry = { type: 'room-presence', connection: `n/${i}`, room: `room-${Math.floor(i / ROOM_SIZE)}`, presence: { t: Date.now(), i, cursor: { x: k % 800, y: k % 600 } } };
+    const entry = {
+      type: 'room-presence',
+      connection: `n/${i}`,
+      room: `room-${Math.floor(i / ROOM_SIZE)}`,
+      presence: { t: Date.now(), i, cursor: { x: k % 800, y: k % 600 } },
+    };
     void publisher.publish('bench:room-presence', JSON.stringify(entry));
   });
-  for (let seen = -1; seen !== latencies.length; ) {
+  for (let seen = -1; seen !== latencies.length;) {
     seen = latencies.length;
     await pause(500);
   }

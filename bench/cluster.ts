@@ -138,9 +138,7 @@ console.log(
   `bench:cluster (loopback, one 2-core machine: nodes, Redis and ${CLIENTS} clients share it; ${RATE} changes/s for ${SECONDS} s on the first node)\n`,
 );
 const only = process.env.BENCH_ONLY;
-const results = only
-  ? []
-  : [await run('one node, in memory', 1, false), await run('one node, Redis', 1, true), await run('three nodes, Redis', 3, true)];
+const results = only ? [] : [await run('one node, in memory', 1, false), await run('one node, Redis', 1, true), await run('three nodes, Redis', 3, true)];
 const rooms = only === 'snapshot' ? { lines: [], figures: [] } : await roomsCase();
 console.log(`${rooms.lines.join('\n')}\n`);
 const snapshot = only === 'rooms' ? { lines: [], figures: [] } : await snapshotCase();

@@ -425,7 +425,6 @@ for (const n of SIZES) {
   console.log(`  flat N=${n}: ${kits.map((kit) => `${kit.impl} ${kit.p50.toFixed(3)} ms beside the floor's ${kit.floorP50.toFixed(3)} ms`).join('; ')}`);
 }
 
-
 // ---- the room mode ----------------------------------------------------------------------------
 
 const ROOM_SIZES = (process.env.BENCH_ROOM_SIZES ?? '20,200,2000').split(',').map(Number);
@@ -450,7 +449,11 @@ async function mountKitRoom(m: number): Promise<MountedApp> {
   });
   client.store.state.setState({ status: 'connected', currentUserId: 'me' });
   const ids = Array.from({ length: m }, (_, i) => `u${i}`);
-  const member = (id: string, x: number) => ({ userId: id, presence: { x }, connections: [{ id: `c-${id}`, presence: { x }, enteredAt: '2026-12-05T00:00:00.000Z' }] });
+  const member = (id: string, x: number) => ({
+    userId: id,
+    presence: { x },
+    connections: [{ id: `c-${id}`, presence: { x }, enteredAt: '2026-12-05T00:00:00.000Z' }],
+  });
   let shown = 0;
   const Row = memo(function Row({ id }: { id: string }) {
     const x = useOther(id, (other) => (other?.presence as { x: number } | null | undefined)?.x);
@@ -497,7 +500,9 @@ for (const m of ROOM_SIZES) {
   ]) as [FlatResult, FlatResult];
   mounted.unmount();
   roomResults.push({ m, rendersPerUpdate, floor, kit });
-  console.log(`  room of ${m}: kit ${kit.p50.toFixed(3)} ms beside the floor's ${floor.p50.toFixed(3)} ms; ${rendersPerUpdate.toFixed(2)} row renders per update`);
+  console.log(
+    `  room of ${m}: kit ${kit.p50.toFixed(3)} ms beside the floor's ${floor.p50.toFixed(3)} ms; ${rendersPerUpdate.toFixed(2)} row renders per update`,
+  );
 }
 
 const pad = (value: string | number, width: number) => String(value).padStart(width);
@@ -597,7 +602,13 @@ for (const { m, rendersPerUpdate, floor, kit } of roomResults) {
   );
   figures.push(
     { figure: `render, room of ${m}: row renders per member update`, value: rendersPerUpdate, unit: 'renders', goal: 'exactly 1', met: rendersPerUpdate === 1 },
-    { figure: `render, room of ${m}: useOther row p50 ms per member update (vs a keyed store)`, value: kit.p50, baseline: floor.p50, unit: 'ms', ratio: kit.p50 / floor.p50 },
+    {
+      figure: `render, room of ${m}: useOther row p50 ms per member update (vs a keyed store)`,
+      value: kit.p50,
+      baseline: floor.p50,
+      unit: 'ms',
+      ratio: kit.p50 / floor.p50,
+    },
   );
 }
 console.log(`goal: exactly 1 row render per room member update: ${roomOneRender ? 'met' : 'NOT met'}`);

@@ -21,6 +21,7 @@ import { usePresenceClient } from '../react/usePresenceClient.ts';
 import { useUser } from '../react/useUser.ts';
 import { useUsers } from '../react/useUsers.ts';
 import { AllRows } from './AllRows.tsx';
+import { useDeparted } from './departed.ts';
 import { LastSeen } from './LastSeen.tsx';
 import { cx, displayStatus, STATUS_LABELS } from './labels.ts';
 import { VIRTUALIZE_ABOVE, type RowWindowHandle, type RowWindowProps } from './row-window.ts';
@@ -52,6 +53,19 @@ type ListRow = { kind: 'section'; section: Section; count: string } | { kind: 'u
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 const SKELETON_ROWS = 5;
 
+type Named = { displayName: string; username: string };
+
+/** The ids of known users (`find`) matching the search, by display name; `hidden` (the current user, when hidden) left out. */
+function byName(find: (id: string) => Named | null | undefined, ids: readonly string[], search: string, hidden: string | null): string[] {
+  const named = ids.flatMap((id) => {
+    const user = find(id);
+    if (!user || id === hidden) return [];
+    if (search && !user.displayName.toLowerCase().includes(search) && !user.username.toLowerCase().includes(search)) return [];
+    return [[id, user.displayName] as const];
+  });
+  return named.sort((a, b) => collator.compare(a[1], b[1])).map(([id]) => id);
+}
+
 /**
  * Everyone online in sections (online, away, busy, then offline people when shown), each by name in
  * natural order with a count, with avatar, name, status message and last seen; the signed-in user is
@@ -78,16 +92,10 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const search = useDeferredValue(query.trim().toLowerCase());
   const offline = useUsers({ online: false, limit: 100, ...(search ? { search } : {}) }, { enabled: showOffline });
 
+  const departed = useDeparted(online);
+
   // Sorted when someone comes or goes (or the search changes); a status change only regroups, in one pass.
-  const ordered = useMemo(() => {
-    const named = online.flatMap((id) => {
-      const user = client.peekUser(id);
-      if (!user || (hideCurrentUser && id === me)) return [];
-      if (search && !user.displayName.toLowerCase().includes(search) && !user.username.toLowerCase().includes(search)) return [];
-      return [[id, user.displayName] as const];
-    });
-    return named.sort((a, b) => collator.compare(a[1], b[1])).map(([id]) => id);
-  }, [client, online, search, hideCurrentUser, me]);
+  const ordered = useMemo(() => byName(client.peekUser, online, search, hideCurrentUser ? me : null), [client, online, search, hideCurrentUser, me]);
   const groups = useOnlineUsersByStatus(ordered);
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = offline;
 
@@ -106,12 +114,25 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
     section('away', groups.away);
     section('busy', groups.busy);
     if (showOffline) {
+      // The directory's pages and whoever went offline since they were fetched, by name, as the directory orders.
       const isOnline = new Set(online);
-      const others = offline.users.filter((user) => !isOnline.has(user.id) && !(hideCurrentUser && user.id === me)).map((user) => user.id);
-      section('offline', others, hasNextPage);
+      const listed = new Map<string, Named>(offline.users.map((user) => [user.id, user]));
+      // The directory searched its pages already; those who left since are searched here.
+      const since = byName(
+        client.peekUser,
+        departed.filter((id) => !listed.has(id)),
+        search,
+        null,
+      );
+      const candidates = [...listed.keys(), ...since].filter((id) => !isOnline.has(id));
+      section(
+        'offline',
+        byName((id) => listed.get(id) ?? client.peekUser(id), candidates, '', hideCurrentUser ? me : null),
+        hasNextPage,
+      );
     }
     return { rows, userRows };
-  }, [groups, showOffline, online, offline.users, hideCurrentUser, me, hasNextPage]);
+  }, [client, groups, showOffline, online, departed, offline.users, search, hideCurrentUser, me, hasNextPage]);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const windowHandle = useRef<RowWindowHandle>(null);

@@ -126,6 +126,28 @@ describe('OnlineList', () => {
     expect(names()).toEqual(['me (you)', 'Grace']);
   });
 
+  test('someone who goes offline while watched moves to Offline (not out of the list), and back; counts follow', async () => {
+    const { Wrapper, controls } = setup([
+      makeUserView('grace', { displayName: 'Grace', presence: makePresence('online') }),
+      makeUserView('alan', { displayName: 'Alan', presence: makePresence('offline') }),
+    ]);
+    const { container } = render(<OnlineList hideCurrentUser />, { wrapper: Wrapper });
+    await waitFor(() => expect(names()).toEqual(['Grace', 'Alan']));
+    expect(headings(container)).toEqual(['Online 1', 'Offline 1']);
+    act(() => controls.setPresence('grace', { status: 'offline' }));
+    await waitFor(() => expect(headings(container)).toEqual(['Offline 2']));
+    // By name among the offline people, as the directory orders them.
+    expect(names()).toEqual(['Alan', 'Grace']);
+    act(() => controls.setPresence('grace', { status: 'online' }));
+    await waitFor(() => expect(headings(container)).toEqual(['Online 1', 'Offline 1']));
+    expect(names()).toEqual(['Grace', 'Alan']);
+    act(() => controls.setPresence('alan', { status: 'away' }));
+    await waitFor(() => expect(headings(container)).toEqual(['Online 1', 'Away 1']));
+    act(() => controls.setPresence('alan', { status: 'offline' }));
+    await waitFor(() => expect(headings(container)).toEqual(['Online 1', 'Offline 1']));
+    expect(names()).toEqual(['Grace', 'Alan']);
+  });
+
   test('loading shows skeleton rows; a failed load says so in words and retries on request', async () => {
     const { Wrapper } = setup([], { failRequestsWith: 500, latencyMs: 200 });
     const { container } = render(<OnlineList hideCurrentUser />, { wrapper: Wrapper });

@@ -13,6 +13,7 @@ beforeAll(async () => {
   presence = await createPresenceServer({ port: 0, roomLeaveGraceMs: 3_000 });
   presence.controls.createUser({ id: 'ada', username: 'ada', displayName: 'Ada Lovelace' });
   presence.controls.createUser({ id: 'grace', username: 'grace', displayName: 'Grace Hopper' });
+  presence.controls.createUser({ id: 'linus', username: 'linus', displayName: 'Linus' });
   app = await createServer({
     root: 'test/e2e/app',
     configFile: false,
@@ -56,8 +57,16 @@ test('two browser pages as two users: a status set in one appears in the other; 
   await grace.page.locator('[data-testid="watched"][data-status="busy"]').waitFor();
   expect(await grace.page.getByTestId('watched').textContent()).toBe('Busy');
 
+  const sections = () => grace.page.locator('[data-testid="people"] .pk-online-list-section').allTextContents();
+  await expect.poll(sections).toEqual(['Online 1', 'Busy 1', 'Offline 1']);
+
   await ada.context.close();
   await grace.page.locator('[data-testid="watched"][data-status="offline"]').waitFor({ timeout: 10_000 });
+  // Ada moves to Offline in the list (she used to vanish from it), and the counts are the server's.
+  await expect.poll(sections).toEqual(['Online 1', 'Offline 2']);
+  const offlineOnServer = ['ada', 'grace', 'linus'].filter((id) => !presence.controls.presenceOf(id)?.online);
+  expect(offlineOnServer).toEqual(['ada', 'linus']);
+  expect(await grace.page.locator('[data-testid="people"] .pk-online-list-name').allTextContents()).toEqual(['Grace Hopper (you)', 'Ada Lovelace', 'Linus']);
   expect(presence.controls.presenceOf('ada')).toMatchObject({ online: false, statusMessage: 'Writing the compiler' });
   expect(ada.errors).toEqual([]);
   expect(grace.errors).toEqual([]);

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../../../src/components/styles.css';
-import { ConnectionStatus, OnlineBadge, RoomAvatars, StatusPicker, TypingIndicator } from '../../../src/components/index.ts';
+import { ConnectionStatus, OnlineBadge, OnlineList, RoomAvatars, StatusPicker, TypingIndicator } from '../../../src/components/index.ts';
 import type { SessionTokens } from '../../../src/core/index.ts';
 import { PresenceDevtools } from '../../../src/devtools/index.ts';
 import { PresenceProvider, RoomProvider, useTyping } from '../../../src/react/index.ts';
@@ -41,6 +41,7 @@ createRoot(document.getElementById('root')!).render(
       <p>
         {config.watch}: <OnlineBadge userId={config.watch} showLabel data-testid="watched" />
       </p>
+      <OnlineList data-testid="people" style={{ height: 400 }} />
       <RoomProvider id="doc:e2e">
         <section aria-label="Room">
           <RoomAvatars data-testid="room" />
