@@ -34,7 +34,8 @@ const PROJECTS = [
 ];
 
 const APP = `import { useState } from 'react';
-import { PresenceProvider, useCurrentUser, useUserPresence, type PresenceCore } from 'presence-kit';
+import { WebSocket as NodeWebSocket } from 'ws';
+import { PresenceProvider, createPresenceClient, useCurrentUser, useUserPresence, type PresenceCore } from 'presence-kit';
 import { OnlineBadge, OnlineList, UserAvatar } from 'presence-kit/components';
 
 declare module 'presence-kit' {
@@ -53,6 +54,10 @@ export function Mood({ userId }: { userId: string }) {
     </button>
   );
 }
+
+// The README's Node client: ws's class and the DOM's are both WebSocketLike, with no cast.
+export const nodeClient = (url: string, token: string) => createPresenceClient({ url, token, WebSocket: NodeWebSocket });
+export const browserClient = (url: string, token: string) => createPresenceClient({ url, token, WebSocket: globalThis.WebSocket });
 
 export function App({ client }: { client: PresenceCore }) {
   return (
@@ -117,6 +122,7 @@ try {
           '@types/react': project.types.react,
           '@types/react-dom': project.types.dom,
           '@types/node': dev['@types/node'],
+          '@types/ws': dev['@types/ws'],
           '@testing-library/react': dev['@testing-library/react'],
           '@testing-library/dom': dev['@testing-library/dom'],
           typescript: project.typescript,

@@ -15,8 +15,36 @@ import type { PresenceConnectionStatus } from './store.ts';
 /** Why the connection asks for a token: the first connect, or the server said the last one expired. */
 export type TokenReason = 'connect' | 'expired';
 
-/** A WebSocket class: the browser's, or `ws` in Node. */
-export type WebSocketLike = new (url: string, protocols?: string | string[]) => WebSocket;
+/**
+ * What the client uses of a socket: the browser's WebSocket and `ws`'s both fit, with no cast. Written
+ * out rather than the DOM type, which `ws`'s class is not assignable to (its events are its own types).
+ *
+ * @example
+ * ```ts
+ * const socket: SocketLike = new WebSocket('wss://presence.example.com/ws', 'presence.v1');
+ * ```
+ */
+export interface SocketLike {
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  // Method syntax on purpose, and an `any` event: the DOM's generic signature and ws's overloads (one
+  // event type each, its own event classes) both fit only so.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  removeEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
+}
+
+/**
+ * A WebSocket class: the browser's, or `ws`'s in Node (`import { WebSocket } from 'ws'`).
+ *
+ * @example
+ * ```ts
+ * import { WebSocket } from 'ws';
+ * const client = createPresenceClient({ url, session, WebSocket });
+ * ```
+ */
+export type WebSocketLike = new (url: string, protocols?: string | string[]) => SocketLike;
 
 /** The window-like object whose online/offline/visibilitychange events nudge the connection. */
 export interface EnvironmentEvents {
@@ -77,7 +105,7 @@ const ignore = (): void => {};
  * ```
  */
 export class Connection {
-  #socket: WebSocket | null = null;
+  #socket: SocketLike | null = null;
   /** True between start() and stop(): a closed socket is followed by another. */
   #running = false;
   #phase: Phase = 'idle';
@@ -180,7 +208,7 @@ export class Connection {
   #open(): void {
     this.#setPhase('opening');
     const Socket = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
-    let socket: WebSocket;
+    let socket: SocketLike;
     try {
       if (!Socket) throw new TypeError("no global WebSocket: pass the `WebSocket` option (`ws`'s class in Node)");
       socket = new Socket(this.#options.wsUrl, PROTOCOL_VERSION);

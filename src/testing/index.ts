@@ -8,7 +8,6 @@ import { WebSocket as NodeWebSocket } from 'ws';
 import { createPresenceClient, type PresenceClient, type PresenceClientOptions } from '../core/index.ts';
 import type { CreateUserInput } from '../core/protocol/index.ts';
 import { createPresenceServer, type PresenceServer, type PresenceServerOptions } from '../server/index.ts';
-import type { WebSocketLike } from '../core/connection.ts';
 
 /** Options of {@link startTestServer}. */
 export interface TestServerOptions extends PresenceServerOptions {
@@ -55,7 +54,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         session: server.mintTokens(userId),
         // Always `ws`: this runs in Node, and a DOM test environment's global WebSocket (jsdom's) is not
         // a real client for a real server.
-        WebSocket: NodeWebSocket as unknown as WebSocketLike,
+        WebSocket: NodeWebSocket,
         environment: null,
         offlineGraceMs: 0,
         autoAway: false,

@@ -2,7 +2,6 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createPresenceClient, type PresenceClient, type PresenceClientOptions, type TokenReason } from '../../src/core/index.ts';
-import type { WebSocketLike } from '../../src/core/connection.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../../src/core/protocol/index.ts';
 import { makeUserView } from '../../src/testing/index.ts';
 
@@ -84,7 +83,7 @@ function makeClient(options: Partial<PresenceClientOptions> = {}): PresenceClien
   client = createPresenceClient({
     url: fake!.url,
     token: 'token-1',
-    WebSocket: WebSocket as unknown as WebSocketLike,
+    WebSocket: WebSocket,
     environment: null,
     backoff: { minMs: 1000, maxMs: 8000, random: () => 1 },
     ...options,
@@ -189,7 +188,7 @@ describe('connection state machine', () => {
       client = createPresenceClient({
         url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
         token: 't',
-        WebSocket: WebSocket as unknown as WebSocketLike,
+        WebSocket: WebSocket,
         environment: null,
         backoff: { random: () => 0 },
       });

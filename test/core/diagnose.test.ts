@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
-import { createPresenceClient, type PresenceClient, type PresenceClientOptions, type WebSocketLike } from '../../src/core/index.ts';
+import { createPresenceClient, type PresenceClient, type PresenceClientOptions } from '../../src/core/index.ts';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
 
 let client: PresenceClient | undefined;
@@ -28,7 +28,7 @@ async function startPlainServer(): Promise<string> {
 function connect(options: Partial<PresenceClientOptions> & { url: string }): PresenceClient {
   client = createPresenceClient({
     token: 't',
-    WebSocket: WebSocket as unknown as WebSocketLike,
+    WebSocket: WebSocket,
     environment: null,
     backoff: { minMs: 5, maxMs: 20 },
     ...options,

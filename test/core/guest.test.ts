@@ -1,7 +1,7 @@
 // Signing in as a guest (what `npm run dev` allows): the client asks the server for a guest session itself.
 import { afterEach, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
-import { createPresenceClient, getCurrentUser, type PresenceClient, type WebSocketLike } from '../../src/core/index.ts';
+import { createPresenceClient, getCurrentUser, type PresenceClient } from '../../src/core/index.ts';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
 
 let server: TestServer | undefined;
@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 const connectAsGuest = (url: string, guest: true | { displayName?: string }) => {
-  client = createPresenceClient({ url, guest, WebSocket: WebSocket as unknown as WebSocketLike, environment: null, autoAway: false });
+  client = createPresenceClient({ url, guest, WebSocket: WebSocket, environment: null, autoAway: false });
   client.connect();
   return client;
 };
@@ -40,7 +40,7 @@ test('guest: a server without guests says so once, and the client stops instead 
     url: server.httpUrl,
     guest: true,
     fetch: fetchCounting,
-    WebSocket: WebSocket as unknown as WebSocketLike,
+    WebSocket: WebSocket,
     environment: null,
     backoff: { minMs: 1, maxMs: 5 },
   });

@@ -2,7 +2,6 @@
 import { afterEach, expect, test, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { createPresenceClient, type PresenceClient } from '../../src/core/index.ts';
-import type { WebSocketLike } from '../../src/core/connection.ts';
 import { createMemoryStore, createPresenceServer, type PresenceServer } from '../../src/server/index.ts';
 
 const CLIENTS = 200;
@@ -26,7 +25,7 @@ test('5. killed and restarted with 200 clients: all reconnect, spread out (≤ 2
     const client = createPresenceClient({
       url: server.httpUrl,
       session: server.mintTokens(`u${i}`),
-      WebSocket: WebSocket as unknown as WebSocketLike,
+      WebSocket: WebSocket,
       environment: null,
       offlineGraceMs: 0,
       autoAway: false,
