@@ -9,8 +9,10 @@ export interface LastSeenProps extends Omit<HTMLAttributes<HTMLTimeElement>, 'ch
   userId: string;
   /** BCP 47 locale for the wording (default: the browser's). */
   locale?: string;
-  /** Text while the user is online (default: "now" in the locale, from Intl.RelativeTimeFormat). */
+  /** Text while the user is online (default "Online"; pass the word in your app's language). */
   onlineText?: string;
+  /** Text for someone who went offline less than a minute ago (default "just now"). */
+  justNowText?: string;
   /** Text when there is nothing to show (never seen, or hidden). Default "Not seen yet". */
   neverText?: string;
 }
@@ -42,8 +44,10 @@ export function formatLastSeen(at: number, now: number, locale?: string): string
 }
 
 /**
- * When a user was last online ("5 minutes ago", locale-aware, as a `<time>`); "now" (in the locale:
- * "maintenant", "jetzt") while online. All instances share one timer.
+ * When a user was last online ("5 minutes ago", locale-aware, as a `<time>`); "Online" while online and
+ * "just now" within a minute of leaving (Intl words both as "now", which said the same of someone here
+ * and someone gone). Those two words are English by default, like the kit's other labels: pass
+ * `onlineText` and `justNowText` to translate them. All instances share one timer.
  *
  * @example
  * ```tsx
@@ -51,7 +55,7 @@ export function formatLastSeen(at: number, now: number, locale?: string): string
  * ```
  */
 export const LastSeen = forwardRef<HTMLTimeElement, LastSeenProps>(function LastSeen(
-  { userId, locale, onlineText, neverText = 'Not seen yet', className, ...rest },
+  { userId, locale, onlineText = 'Online', justNowText = 'just now', neverText = 'Not seen yet', className, ...rest },
   ref,
 ) {
   const { online, lastOnline } = useUserPresence(
@@ -62,8 +66,8 @@ export const LastSeen = forwardRef<HTMLTimeElement, LastSeenProps>(function Last
   const now = useNow();
   const at = lastOnline === null ? null : Date.parse(lastOnline);
   const text = useMemo(
-    () => (online ? (onlineText ?? formatLastSeen(now, now, locale)) : at === null ? neverText : formatLastSeen(at, now, locale)),
-    [online, at, now, locale, onlineText, neverText],
+    () => (online ? onlineText : at === null ? neverText : now - at < 60_000 ? justNowText : formatLastSeen(at, now, locale)),
+    [online, at, now, locale, onlineText, justNowText, neverText],
   );
   return (
     <time

@@ -199,9 +199,9 @@ describe('LastSeen', () => {
     expect(formatLastSeen(now - 10_000, now, 'en')).toBe('now');
   });
 
-  test('shows "now" (localized) while online, the relative time once offline; all instances share one timer', async () => {
+  test('says "Online" while online, "just now" within a minute of leaving, the relative time after; all instances share one timer', async () => {
     const lastOnline = new Date(Date.now() - 3 * 3600_000).toISOString();
-    const { Wrapper } = setup([
+    const { Wrapper, controls } = setup([
       makeUserView('grace', { presence: makePresence('offline', { lastOnline }) }),
       makeUserView('linus', { presence: makePresence('online') }),
     ]);
@@ -210,16 +210,19 @@ describe('LastSeen', () => {
         <LastSeen userId="grace" locale="en" data-testid="grace" />
         <LastSeen userId="linus" locale="en" data-testid="linus" />
         <LastSeen userId="grace" locale="de" data-testid="grace-de" />
-        <LastSeen userId="linus" locale="fr" data-testid="linus-fr" />
+        <LastSeen userId="linus" locale="fr" onlineText="En ligne" justNowText="à l’instant" data-testid="linus-fr" />
       </>,
       { wrapper: Wrapper },
     );
     await waitFor(() => expect(screen.getByTestId('grace').textContent).toBe('3 hours ago'));
     expect(screen.getByTestId('grace-de').textContent).toBe('vor 3 Stunden');
     expect(screen.getByTestId('grace').getAttribute('datetime')).toBe(lastOnline);
-    // "Online now" is Intl's own phrase for now, localized like the others.
-    expect(screen.getByTestId('linus').textContent).toBe('now');
-    expect(screen.getByTestId('linus-fr').textContent).toBe('maintenant');
+    // Someone here and someone who just left no longer read the same ("now" for both, before).
+    expect(screen.getByTestId('linus').textContent).toBe('Online');
+    expect(screen.getByTestId('linus-fr').textContent).toBe('En ligne');
+    act(() => controls.setPresence('linus', { status: 'offline' }));
+    await waitFor(() => expect(screen.getByTestId('linus').textContent).toBe('just now'));
+    expect(screen.getByTestId('linus-fr').textContent).toBe('à l’instant');
     expect(activeClockCount()).toBe(1);
     cleanup();
     expect(activeClockCount()).toBe(0);
