@@ -32,8 +32,13 @@ const BUDGETS: Record<string, number> = { 'typical app import': 15_000, 'provide
  * (-160 B on the avatar and minimal bundles, which no longer carry valibot's strictObject), and the
  * ceilings came down with them. Raised by 4 B (provider + UserAvatar) and 13 B (minimal core) for rooms'
  * frame hook (unknown frames handed to `enterRoom`'s module, and `send` on the kernel): 18-20 B gzip in all.
+ * Raised for two fixes of the first product demo (issue 24): +138 B (typical import) for OnlineList's
+ * offline section keeping whoever goes offline while watched (they vanished from the list), and +285 B
+ * (every bundle) for remembering a guest across reloads and tabs (localStorage; a new person on every
+ * reload before). Loading the guest code on demand was measured at +507 B initial: the chunk it makes
+ * shares valibot and the protocol with the main one, and their cross-chunk names cost more than the code.
  */
-const REACHED: Record<string, number> = { 'typical app import': 19_630, 'provider + UserAvatar': 14_654, 'minimal core': 12_378 };
+const REACHED: Record<string, number> = { 'typical app import': 20_070, 'provider + UserAvatar': 14_938, 'minimal core': 12_663 };
 const check = process.argv.includes('--check');
 const PEER_FIGURES = [
   ['Liveblocks react', 68_028],

@@ -114,20 +114,14 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
     section('away', groups.away);
     section('busy', groups.busy);
     if (showOffline) {
-      // The directory's pages and whoever went offline since they were fetched, by name, as the directory orders.
+      // The directory's pages and whoever went offline since they were fetched, by name as the directory
+      // orders; searched as the directory searches (username or display name).
       const isOnline = new Set(online);
       const listed = new Map<string, Named>(offline.users.map((user) => [user.id, user]));
-      // The directory searched its pages already; those who left since are searched here.
-      const since = byName(
-        client.peekUser,
-        departed.filter((id) => !listed.has(id)),
-        search,
-        null,
-      );
-      const candidates = [...listed.keys(), ...since].filter((id) => !isOnline.has(id));
+      const candidates = [...new Set([...listed.keys(), ...departed])].filter((id) => !isOnline.has(id));
       section(
         'offline',
-        byName((id) => listed.get(id) ?? client.peekUser(id), candidates, '', hideCurrentUser ? me : null),
+        byName((id) => listed.get(id) ?? client.peekUser(id), candidates, search, hideCurrentUser ? me : null),
         hasNextPage,
       );
     }

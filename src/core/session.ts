@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { createApi, type Api } from './api.ts';
 import type { TokenReason } from './connection.ts';
 import { PresenceError } from './errors.ts';
+import { createGuest, type Guest, type GuestOptions } from './guest.ts';
 import { SessionTokensSchema, UserViewSchema, parseWith, type JsonValue, type SessionTokens, type UserView } from './protocol/index.ts';
 import type { PresenceStore, SessionState } from './store.ts';
 
@@ -32,10 +33,12 @@ export interface CredentialOptions {
   token?: string | ((reason: TokenReason) => string | Promise<string>);
   session?: SessionTokens;
   /**
-   * Sign in as a new guest (`POST /api/v1/guest-sessions`) when the server allows guests, as `npm run dev`
-   * does: for development and for anonymous visitors. Ignored when `token` or `session` is given.
+   * Sign in as a guest (`POST /api/v1/guest-sessions`) when the server allows guests, as `npm run dev`
+   * does: for development and for anonymous visitors. The browser keeps the guest (its session tokens,
+   * in localStorage) so a reload or another tab is the same person; `remember: false` keeps nothing.
+   * Ignored when `token` or `session` is given.
    */
-  guest?: true | { displayName?: string };
+  guest?: GuestOptions;
   fetch?: typeof fetch;
 }
 
@@ -94,46 +97,42 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
     emit(next === 'removed' ? { type: 'removed' } : { type: 'logged-out' });
   }
 
+  let guestHeld: Guest | null = null;
+  const guest = () => (guestHeld ??= createGuest(api, options.url, options.guest!));
+  const isGuest = !options.token && !options.session && options.guest !== undefined;
+
   function refreshTokens(): Promise<void> {
     refreshing ??= (async () => {
       try {
         const current = tokens;
         if (!current) throw new PresenceError('unauthorized', MISSING_TOKEN);
-        tokens = await api.request('/api/v1/auth/refresh', {
-          method: 'POST',
-          json: { refreshToken: current.refreshToken },
-          schema: SessionTokensSchema,
-          anonymous: true,
-        });
+        // Another tab of this browser rotated the guest's tokens already: theirs are the live ones.
+        const newer = isGuest ? guest().newer(current) : null;
+        tokens =
+          newer ??
+          (await api.request('/api/v1/auth/refresh', {
+            method: 'POST',
+            json: { refreshToken: current.refreshToken },
+            schema: SessionTokensSchema,
+            anonymous: true,
+          }));
+        if (isGuest) guest().keep(tokens);
         emit({ type: 'token-refreshed' });
       } catch (error) {
-        if (error instanceof PresenceError && ['revoked', 'unauthorized', 'token-expired'].includes(error.code)) end('logged-out', error);
+        const refused = error instanceof PresenceError && ['revoked', 'unauthorized', 'token-expired'].includes(error.code);
+        // A remembered guest the server no longer knows (expired, removed): a new guest, not a dead end.
+        if (refused && isGuest) {
+          guest().forget();
+          tokens = await guest().signIn();
+          return;
+        }
+        if (refused) end('logged-out', error);
         throw error;
       } finally {
         refreshing = null;
       }
     })();
     return refreshing;
-  }
-
-  let guestSession: Promise<void> | null = null;
-  /** One guest session for this client, however many callers wait for it (and again if it failed). */
-  function signInAsGuest(guest: true | { displayName?: string }): Promise<void> {
-    guestSession ??= api
-      .request('/api/v1/guest-sessions', {
-        method: 'POST',
-        json: guest === true ? {} : guest,
-        schema: v.object({ tokens: SessionTokensSchema }),
-        anonymous: true,
-      })
-      .then(
-        (answer) => void (tokens = answer.tokens),
-        (error: unknown) => {
-          guestSession = null;
-          throw error;
-        },
-      );
-    return guestSession;
   }
 
   async function getToken(reason: TokenReason): Promise<string> {
@@ -145,7 +144,7 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
       cachedToken = await token(reason);
       return cachedToken;
     }
-    if (!tokens && options.guest) await signInAsGuest(options.guest);
+    if (!tokens && isGuest) tokens = await guest().signIn();
     if (tokens) {
       if (reason === 'expired') await refreshTokens();
       return tokens!.accessToken;
@@ -188,6 +187,8 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
       try {
         await api.request('/api/v1/auth/logout', { method: 'POST', schema: v.object({ ok: v.literal(true) }) });
       } finally {
+        // Logged out means a new person next time.
+        if (isGuest) guest().forget();
         end('logged-out', null);
       }
     },

@@ -104,9 +104,8 @@ function shape(value: unknown, depth: number, arrays: unknown[][]): unknown {
     return { [LINES]: value.length };
   }
   if (depth >= SPLIT_DEPTH || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = shape(item, depth + 1, arrays);
-  return out;
+  // fromEntries defines own properties: a key `__proto__` (a room's id can be that) stays a key.
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shape(item, depth + 1, arrays)]));
 }
 
 // Walks the first line in the order `shape` found the arrays (the order JSON keeps keys in).

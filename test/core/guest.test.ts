@@ -12,7 +12,7 @@ afterEach(async () => {
   server = client = undefined;
 });
 
-const connectAsGuest = (url: string, guest: true | { displayName?: string }) => {
+const connectAsGuest = (url: string, guest: true | { displayName?: string; remember?: boolean }) => {
   client = createPresenceClient({ url, guest, WebSocket: WebSocket, environment: null, autoAway: false });
   client.connect();
   return client;
@@ -49,4 +49,56 @@ test('guest: a server without guests says so once, and the client stops instead 
   await expect.poll(() => client!.state.getState().status).toBe('disconnected');
   expect(client.state.getState().error).toMatchObject({ code: 'disabled', message: expect.stringMatching(/guest sessions are disabled/) });
   expect(requests).toBe(1);
+});
+
+/** localStorage as a browser has it: shared by the clients of one test, like tabs of one browser. */
+function browserStorage(): Map<string, string> {
+  const items = new Map<string, string>();
+  Object.assign(globalThis, {
+    localStorage: {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => void items.set(key, String(value)),
+      removeItem: (key: string) => void items.delete(key),
+    },
+  });
+  return items;
+}
+afterEach(() => void delete (globalThis as { localStorage?: unknown }).localStorage);
+
+async function guestId(url: string, guest: Parameters<typeof connectAsGuest>[1]): Promise<string> {
+  const visitor = connectAsGuest(url, guest);
+  await expect.poll(() => visitor.state.getState().status).toBe('connected');
+  const id = visitor.session.userId!;
+  visitor.disconnect();
+  return id;
+}
+
+test('guest: a reload (a new client in the same browser) is the same guest, not a new person; remember: false is a new one each time', async () => {
+  server = await startTestServer({ guests: true });
+  const items = browserStorage();
+  const first = await guestId(server.httpUrl, { displayName: 'Ada' });
+  const again = await guestId(server.httpUrl, { displayName: 'Ada' });
+  expect(again).toBe(first);
+  // What is stored, and under which key: the session's tokens, per server and display name.
+  expect([...items.keys()]).toEqual([`presence-kit:guest:${server.httpUrl}:Ada`]);
+  expect(JSON.parse(items.get(`presence-kit:guest:${server.httpUrl}:Ada`)!)).toMatchObject({ userId: first, refreshToken: expect.any(String) });
+  // Another name in the same browser is another guest (the README's `?name=Grace` tab).
+  expect(await guestId(server.httpUrl, { displayName: 'Grace' })).not.toBe(first);
+  const unremembered = await guestId(server.httpUrl, { displayName: 'Linus', remember: false });
+  expect(await guestId(server.httpUrl, { displayName: 'Linus', remember: false })).not.toBe(unremembered);
+  expect(items.has(`presence-kit:guest:${server.httpUrl}:Linus`)).toBe(false);
+});
+
+test('guest: a remembered guest the server no longer knows (a restarted dev server) becomes a new guest and connects; logging out forgets it', async () => {
+  server = await startTestServer({ guests: true });
+  const items = browserStorage();
+  const key = `presence-kit:guest:${server.httpUrl}:`;
+  items.set(key, JSON.stringify({ userId: 'guest-gone', accessToken: 'stale', refreshToken: 'stale', accessTokenExpiresAt: new Date().toISOString() }));
+  const visitor = connectAsGuest(server.httpUrl, true);
+  await expect.poll(() => visitor.state.getState().status).toBe('connected');
+  expect(visitor.session.userId).toMatch(/^guest-/);
+  expect(visitor.session.userId).not.toBe('guest-gone');
+  expect(JSON.parse(items.get(key)!).userId).toBe(visitor.session.userId);
+  await visitor.session.logOut();
+  await expect.poll(() => items.has(key)).toBe(false);
 });

@@ -35,7 +35,8 @@ test('what is written reads back as JSON.parse(JSON.stringify(value)), arrays, u
         expect(await parseJsonLines([text.slice(0, cut), text.slice(cut, 2 * cut), text.slice(2 * cut)])).toEqual(JSON.parse(expected));
       },
     ),
-    { numRuns: 500 },
+    // The case a random run found once: a key `__proto__` (a room may be named so) was dropped.
+    { numRuns: 500, examples: [[{ ['__proto__']: false }], [JSON.parse('{"__proto__":{"a":[1,2]},"b":{"__proto__":[3]}}')]] },
   );
 });
 
