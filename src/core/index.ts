@@ -19,6 +19,7 @@ export { blockUser, getBlockedUsers, unblockUser } from './blocks.ts';
 export { enterRoom } from './rooms.ts';
 export type { EnterRoomOptions, Room, RoomConnection, RoomMember, RoomStatus } from './rooms.ts';
 export type { PresenceSession, SessionEvent } from './session.ts';
+export type { GuestOptions } from './guest.ts';
 export type { Unsubscribe } from './kernel.ts';
 export type {
   AppPresence,
