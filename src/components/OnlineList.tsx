@@ -52,6 +52,7 @@ type ListRow = { kind: 'section'; section: Section; count: string } | { kind: 'u
 // Natural order ("User 2" before "User 10"), ignoring case and accents.
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 const SKELETON_ROWS = 5;
+const SIGN_IN_REFUSED: readonly string[] = ['unauthorized', 'token-expired', 'disabled', 'forbidden', 'revoked'];
 
 type Named = { displayName: string; username: string };
 
@@ -85,7 +86,7 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   ref,
 ) {
   const client = usePresenceClient();
-  const { status: connection } = useConnectionState();
+  const { status: connection, error: connectionError } = useConnectionState();
   const { userId: me } = useSession();
   const online = useOnlineUsers();
   const [query, setQuery] = useState('');
@@ -174,7 +175,10 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   };
 
   const loading = rows.length === 0 && (connection === 'connecting' || connection === 'idle' || (showOffline && offline.status === 'loading'));
-  const state = offline.error && rows.length === 0 ? 'error' : loading ? 'loading' : rows.length === 0 ? 'empty' : 'ready';
+  // A connection that stopped for good (refused: guests off, a bad token) is the cause to show, not the directory's failure after it.
+  const failure = (connection === 'disconnected' ? connectionError : null) ?? offline.error;
+  const refused = failure !== null && SIGN_IN_REFUSED.includes(failure.code);
+  const state = failure && rows.length === 0 ? 'error' : loading ? 'loading' : rows.length === 0 ? 'empty' : 'ready';
   const optionId = (index: number) => `${listId}-option-${index}`;
   const windowProps: RowWindowProps = {
     count: rows.length,
@@ -272,10 +276,17 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
             </>
           ) : state === 'error' ? (
             <div className="pk-online-list-message" role="alert">
-              <p>Could not load people. Check your connection and try again.</p>
-              <button type="button" className="pk-button" onClick={() => void offline.refetch()}>
-                Try again
-              </button>
+              {refused ? (
+                // Asking again gets the same answer: say why, with the server's words, and offer no retry.
+                <p>Could not sign in: {failure.message}.</p>
+              ) : (
+                <>
+                  <p>Could not load people. Check your connection and try again.</p>
+                  <button type="button" className="pk-button" onClick={() => void offline.refetch()}>
+                    Try again
+                  </button>
+                </>
+              )}
             </div>
           ) : (
             <p className="pk-online-list-message" role="status">

@@ -62,6 +62,9 @@ export interface SessionControl {
   end(next: Exclude<SessionState, 'logged-in'>, error: PresenceError | null): void;
 }
 
+/** Refusals of a guest sign-in that asking again cannot change. */
+const FINAL: readonly string[] = ['disabled', 'forbidden', 'invalid-input'];
+
 const MISSING_TOKEN = 'no credentials: pass `token`, `session` or `guest` to createPresenceClient';
 
 /**
@@ -100,6 +103,7 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
   let guestHeld: Guest | null = null;
   const guest = () => (guestHeld ??= createGuest(api, options.url, options.guest!));
   const isGuest = !options.token && !options.session && options.guest !== undefined;
+  let refusal: PresenceError | null = null;
 
   function refreshTokens(): Promise<void> {
     refreshing ??= (async () => {
@@ -144,7 +148,17 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
       cachedToken = await token(reason);
       return cachedToken;
     }
-    if (!tokens && isGuest) tokens = await guest().signIn();
+    if (refusal) throw refusal;
+    if (!tokens && isGuest) {
+      try {
+        tokens = await guest().signIn();
+      } catch (error) {
+        // Guests off, or this one refused: the answer will not change, so nobody asks again (each hook
+        // and retry used to, until the rate limit hid the cause).
+        if (error instanceof PresenceError && FINAL.includes(error.code)) refusal = error;
+        throw error;
+      }
+    }
     if (tokens) {
       if (reason === 'expired') await refreshTokens();
       return tokens!.accessToken;

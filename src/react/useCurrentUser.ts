@@ -3,7 +3,7 @@ import { useCallback, useMemo } from 'react';
 import { getCurrentUser, updateCurrentUser, updateCurrentUserDisplayPicture, type PresenceError } from '../core/index.ts';
 import type { AppPresencePatch, AppUpdateMeInput, AppUserView } from '../core/register.ts';
 import { presenceKeys } from './queryKeys.ts';
-import { useUser } from './useUser.ts';
+import { retryTransient, useUser } from './useUser.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
 import { useStoreSelector } from './useStoreSelector.ts';
 
@@ -43,6 +43,8 @@ export function useCurrentUser(): UseCurrentUserResult {
     queryFn: () => getCurrentUser(client),
     enabled: knownId === null,
     staleTime: Number.POSITIVE_INFINITY,
+    // Refused (guests disabled, a bad token) is an answer: say it now rather than after three retries.
+    retry: retryTransient,
   });
   const id = knownId ?? me.data?.id ?? null;
   const current = useUser(id);

@@ -18,6 +18,17 @@ export interface UseUserResult {
 
 const TRANSIENT = new Set(['network', 'timeout', 'server-error']);
 
+/**
+ * Query retries for the kit's requests: a few, for what may pass (network, timeout, a server error);
+ * none for an answer that will not change (refused, not found, guests disabled).
+ *
+ * @example
+ * ```ts
+ * useQuery({ queryKey, queryFn, retry: retryTransient });
+ * ```
+ */
+export const retryTransient = (failures: number, error: unknown) => failures < 3 && isPresenceError(error) && TRANSIENT.has(error.code);
+
 /** Fetches a profile; a missing user is data (null), not an error. */
 export function userQuery(client: PresenceCore, userId: string) {
   return {
@@ -32,7 +43,7 @@ export function userQuery(client: PresenceCore, userId: string) {
     },
     // The socket keeps a watched profile current, so a cached one never goes stale on its own.
     staleTime: Number.POSITIVE_INFINITY,
-    retry: (failures: number, error: unknown) => failures < 3 && isPresenceError(error) && TRANSIENT.has(error.code),
+    retry: retryTransient,
     initialData: () => client.peekUser(userId) ?? undefined,
   };
 }

@@ -319,7 +319,8 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
           schema: { body: GuestBody },
         },
         async (request) => {
-          if (!options.guests) throw new HttpError('disabled', 'guest sessions are disabled on this server');
+          if (!options.guests)
+            throw new HttpError('disabled', 'guest sessions are disabled on this server (start it with --guests, or sign in with a session)');
           if (guestCount() >= options.maxGuests) throw new HttpError('limit-exceeded', 'too many guests at the moment: try again later', 60_000, 503);
           const body = request.body as v.InferOutput<typeof GuestBody>;
           const id = `${GUEST_PREFIX}${randomUUID()}`;
