@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
+import { explainMissingPeer, SERVER_PEERS } from './missing-peer.ts';
 import { RoomPermissionsSchema, type RoomPermissions } from './room-access.ts';
-import { createPresenceServer } from './server.ts';
-import { simulateUsers } from './simulation.ts';
 
-const HELP = `presence-server: the presence-kit development server
+const HELP = `presence-server: the presence-kit server (REST and WebSocket on one port)
+
+  Alone, it keeps everything in memory: users, sessions, blocks and rooms are gone when it
+  stops (development, tests, demos). With --redis it keeps them in Redis and runs as one of
+  N nodes that share them, which is what production wants.
 
   --port N        port to listen on (default 8787; 0 picks a free one)
   --host H        interface to bind (default 127.0.0.1)
@@ -79,6 +82,9 @@ async function main(): Promise<void> {
   if (audience !== 'everyone' && audience !== 'shared-rooms') throw new Error(`--audience: expected everyone or shared-rooms, got ${audience}`);
   const redis = values.redis || process.env.PRESENCE_REDIS_URL || undefined;
   const givenKey = values['admin-key'] || process.env.PRESENCE_ADMIN_KEY || undefined;
+  // Loaded only now, so --help and bad arguments need none of the server's packages.
+  const { createPresenceServer } = await import('./server.ts').catch(explainMissingPeer(SERVER_PEERS));
+  const { simulateUsers } = await import('./simulation.ts');
   const server = await createPresenceServer({
     port,
     host: values.host,
@@ -123,9 +129,10 @@ async function main(): Promise<void> {
   console.log(`presence server ready
   REST       ${server.httpUrl}/api/v1/   (try ${server.httpUrl}/api/v1/health)
   WebSocket  ${server.wsUrl}   (subprotocol presence.v1)
-  simulated  ${count} users${redis ? `\n  cluster    node of the Redis at ${redis.replace(/\/\/[^@/]*@/, '//***@')}` : ''}
+  simulated  ${count} users
+  keeps      ${redis ? `everything in the Redis at ${redis.replace(/\/\/[^@/]*@/, '//***@')} (one of N nodes)` : 'everything in memory: gone when it stops (--redis keeps it)'}
   admin key  ${keyNote}
-  sessions   POST ${server.httpUrl}/api/v1/sessions {"userId": "sim-1"} with Authorization: Bearer <admin key>${
+  sessions   POST ${server.httpUrl}/api/v1/sessions {"userId": "${count > 0 ? 'sim-1' : '<a user id>'}"} with Authorization: Bearer <admin key>${
     values.guests ? `\n  guests     POST ${server.httpUrl}/api/v1/guest-sessions` : ''
   }`);
 }

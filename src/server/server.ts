@@ -23,6 +23,7 @@ import { createSessionManager } from './sessions.ts';
 import { createMemoryStore, type PresenceStore } from './store.ts';
 import type { RedisLog } from './redis-log.ts';
 import { registerWebSocketRoute } from './websocket-route.ts';
+import { explainMissingPeer, REDIS_PEER } from './missing-peer.ts';
 import { connectionCaps, openFileLimit } from './descriptor-limit.ts';
 import { createMemoryPictureStore, createRedisPictureStore } from './picture-store.ts';
 
@@ -221,7 +222,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
   let hub: PresenceHub;
   let redisLog: RedisLog | undefined;
   if (options.redis !== undefined) {
-    const { createRedisLog } = await import('./redis-log.ts');
+    const { createRedisLog } = await import('./redis-log.ts').catch(explainMissingPeer(REDIS_PEER));
     const { snapshotEvery, retainMs, ...timings } = options.cluster ?? {};
     redisLog = await createRedisLog({
       url: options.redis,

@@ -72,3 +72,47 @@ test('the generated key file is private (0600 in a 0700 directory with a random 
   expect(existsSync(file)).toBe(false);
   expect(existsSync(dirname(file))).toBe(false);
 });
+
+/** Runs the CLI to its exit with some packages hidden (see hide-packages.mjs). */
+function runHidden(hidden: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/server/hide-packages.mjs', 'src/server/cli.ts', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PRESENCE_ADMIN_KEY: '', HIDE_PACKAGES: hidden },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (data) => (stdout += String(data)));
+  child.stderr.on('data', (data) => (stderr += String(data)));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+test('without the server’s peer packages, --help still answers and starting names what to install, with no stack', async () => {
+  const help = await runHidden('fastify,ws', ['--help']);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toContain('Alone, it keeps everything in memory');
+  const start = await runHidden('fastify,ws', []);
+  expect(start.code).toBe(1);
+  expect(start.stderr).toMatch(
+    /^presence-server: (fastify|ws) is not installed: .*npm i fastify @fastify\/websocket @fastify\/rate-limit @fastify\/cors ws\n$/,
+  );
+  const redis = await runHidden('@redis/client', ['--redis', 'redis://127.0.0.1:1']);
+  expect(redis.code).toBe(1);
+  expect(redis.stderr).toContain('@redis/client is not installed: running as a node over Redis (--redis) needs its client: npm i @redis/client');
+  expect(redis.stderr).not.toContain('    at ');
+});
+
+test('the banner says what the server keeps, and suggests a simulated user only when there are some', async () => {
+  const alone = await runCli();
+  try {
+    expect(alone.output).toContain('everything in memory: gone when it stops');
+    expect(alone.output).toContain('{"userId": "<a user id>"}');
+  } finally {
+    alone.stop();
+  }
+  const simulated = await runCli({}, ['--simulate', '2']);
+  try {
+    expect(simulated.output).toContain('{"userId": "sim-1"}');
+  } finally {
+    simulated.stop();
+  }
+});
