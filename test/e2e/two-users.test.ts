@@ -57,6 +57,13 @@ test('two browser pages as two users: a status set in one appears in the other; 
   await grace.page.locator('[data-testid="watched"][data-status="busy"]').waitFor();
   expect(await grace.page.getByTestId('watched').textContent()).toBe('Busy');
 
+  // The page centres its root, as Vite's template does; the components' text stays where they put it.
+  const alignments = await grace.page.evaluate(() =>
+    ['.pk-online-list-name', '.pk-online-list-section', '.pk-status-choice-label'].map(
+      (selector) => getComputedStyle(document.querySelector(selector)!).textAlign,
+    ),
+  );
+  expect(alignments).toEqual(['start', 'start', 'start']);
   const sections = () => grace.page.locator('[data-testid="people"] .pk-online-list-section').allTextContents();
   await expect.poll(sections).toEqual(['Online 1', 'Busy 1', 'Offline 1']);
 
