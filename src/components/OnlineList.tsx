@@ -180,9 +180,11 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const refused = failure !== null && SIGN_IN_REFUSED.includes(failure.code);
   const state = failure && rows.length === 0 ? 'error' : loading ? 'loading' : rows.length === 0 ? 'empty' : 'ready';
   const optionId = (index: number) => `${listId}-option-${index}`;
+  // Headings are shorter than people: a full row's height left a gap under the count above them.
+  const heightOf = useCallback((index: number) => (rows[index]?.kind === 'section' ? Math.round(rowHeight * 0.6) : rowHeight), [rows, rowHeight]);
   const windowProps: RowWindowProps = {
     count: rows.length,
-    rowHeight,
+    heightOf,
     scrollRef,
     handle: windowHandle,
     onRange,
@@ -196,7 +198,7 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
             className="pk-online-list-section"
             data-status={row.section}
             aria-hidden="true"
-            style={{ transform: `translateY(${top}px)`, height: rowHeight }}
+            style={{ transform: `translateY(${top}px)`, height: heightOf(index) }}
           >
             {STATUS_LABELS[row.section]} <span className="pk-online-list-section-count">{row.count}</span>
           </div>
@@ -340,13 +342,22 @@ const OnlineListRow = memo(function OnlineListRow({ id, userId, you, position, s
         </span>
         <span className="pk-online-list-detail">
           <span className="pk-visually-hidden">{STATUS_LABELS[status]}. </span>
-          {user?.presence?.statusEmoji ? (
-            <span className="pk-online-list-emoji" aria-hidden={user.presence.statusMessage ? true : undefined}>
-              {user.presence.statusEmoji}
-            </span>
-          ) : null}
-          {user?.presence?.statusMessage ? <span className="pk-online-list-message-text">{user.presence.statusMessage}</span> : null}
-          {user?.presence?.online ? null : <LastSeen userId={userId} className="pk-online-list-seen" />}
+          {/* Online: what they are doing. Offline: when they were here; a message ("In a meeting") read as current. */}
+          {user?.presence?.online ? (
+            <>
+              {user.presence.statusEmoji ? (
+                <span className="pk-online-list-emoji" aria-hidden={user.presence.statusMessage ? true : undefined}>
+                  {user.presence.statusEmoji}
+                </span>
+              ) : null}
+              {user.presence.statusMessage ? <span className="pk-online-list-message-text">{user.presence.statusMessage}</span> : null}
+            </>
+          ) : (
+            <>
+              {user?.presence?.lastOnline ? 'Last seen ' : null}
+              <LastSeen userId={userId} className="pk-online-list-seen" />
+            </>
+          )}
         </span>
       </span>
     </div>

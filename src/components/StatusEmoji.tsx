@@ -52,6 +52,7 @@ export function StatusEmoji({ value, choices, disabled, onChange }: StatusEmojiP
         type="button"
         className="pk-button pk-status-emoji-toggle"
         aria-label={value ? `Emoji: ${value}. Change emoji` : 'Add an emoji'}
+        title={value ? 'Change emoji' : 'Add an emoji'}
         aria-expanded={open}
         aria-controls={open ? id : undefined}
         disabled={disabled}
@@ -62,9 +63,8 @@ export function StatusEmoji({ value, choices, disabled, onChange }: StatusEmojiP
       </button>
       {open ? (
         <div ref={panel} id={id} role="group" aria-label="Status emoji" className="pk-status-emoji-grid">
-          <button type="button" className="pk-status-emoji-choice" aria-pressed={value === null} onClick={() => choose(null)}>
-            <span aria-hidden="true">∅</span>
-            <span className="pk-visually-hidden">No emoji</span>
+          <button type="button" className="pk-status-emoji-choice pk-status-emoji-none" aria-pressed={value === null} onClick={() => choose(null)}>
+            None
           </button>
           {choices.map((emoji) => (
             <button key={emoji} type="button" className="pk-status-emoji-choice" aria-pressed={value === emoji} onClick={() => choose(emoji)}>

@@ -165,7 +165,8 @@ export const StatusPicker = forwardRef<HTMLFormElement, StatusPickerProps>(funct
         <button
           type="button"
           className="pk-button"
-          disabled={!user || state === 'saving'}
+          // Nothing to clear: a message, an emoji or an expiry shown or typed.
+          disabled={!user || state === 'saving' || (message === '' && emoji === null && !serverExpiry)}
           onClick={() => {
             setMessage('');
             setEmoji(null);
@@ -174,10 +175,10 @@ export const StatusPicker = forwardRef<HTMLFormElement, StatusPickerProps>(funct
         >
           Clear message
         </button>
+        <p className="pk-status-feedback" role="status" aria-live="polite">
+          {state === 'saved' ? 'Status saved' : state === 'error' ? `Could not save: ${error}` : ''}
+        </p>
       </div>
-      <p className="pk-status-feedback" role="status" aria-live="polite">
-        {state === 'saved' ? 'Status saved' : state === 'error' ? `Could not save: ${error}` : ''}
-      </p>
     </form>
   );
 });

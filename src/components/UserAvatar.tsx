@@ -76,7 +76,7 @@ export const UserAvatar = forwardRef<HTMLSpanElement, UserAvatarProps>(function 
         <img className="pk-avatar-image" src={url} alt="" draggable={false} referrerPolicy="no-referrer" onError={() => setFailedUrl(url)} />
       ) : (
         <span className="pk-avatar-initials" aria-hidden="true">
-          {user ? initialsOf(user.displayName) : ''}
+          {user ? (pixels < 28 ? Array.from(initialsOf(user.displayName))[0] : initialsOf(user.displayName)) : ''}
         </span>
       )}
       {showStatus ? <span className="pk-dot pk-avatar-dot" data-status={status} aria-hidden="true" /> : null}

@@ -8,20 +8,22 @@ import type { RowWindowProps } from './row-window.ts';
  *
  * @example
  * ```tsx
- * <VirtualRows count={10_000} rowHeight={56} scrollRef={scrollRef} handle={handle} onRange={setRange} renderRow={row} />
+ * <VirtualRows count={10_000} heightOf={() => 56} scrollRef={scrollRef} handle={handle} onRange={setRange} renderRow={row} />
  * ```
  */
-export default function VirtualRows({ count, rowHeight, scrollRef, handle, onRange, renderRow }: RowWindowProps): ReactNode {
+export default function VirtualRows({ count, heightOf, scrollRef, handle, onRange, renderRow }: RowWindowProps): ReactNode {
   // The React Compiler cannot memoize around it; this library is not compiled with it.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => rowHeight,
+    estimateSize: heightOf,
     overscan: 6,
     // It may arrive after the user scrolled (the rows before it had no virtualizer): start where they are.
     initialOffset: () => scrollRef.current?.scrollTop ?? 0,
   });
+  // Rows moved (someone came, went, or changed section): the sizes it cached by index are stale.
+  useEffect(() => virtualizer.measure(), [virtualizer, heightOf]);
   const items = virtualizer.getVirtualItems();
   useImperativeHandle(handle, () => ({ scrollToIndex: (index) => virtualizer.scrollToIndex(index, { align: 'auto' }) }), [virtualizer]);
   const first = items[0]?.index ?? 0;

@@ -169,8 +169,8 @@ describe('OnlineList', () => {
     const list = screen.getByRole('listbox', { name: 'People' });
     // No layout here, so the virtualizer sees a viewport of zero height and renders no more than its overscan.
     await waitFor(() => expect(screen.queryAllByRole('option').length).toBeLessThan(20));
-    // 401 people and one heading.
-    expect(list.firstElementChild!.getAttribute('style')).toContain(`height: ${402 * 56}px`);
+    // 401 people and one heading, shorter than a person's row.
+    expect(list.firstElementChild!.getAttribute('style')).toContain(`height: ${401 * 56 + 34}px`);
   });
 });
 
@@ -295,8 +295,12 @@ describe('StatusPicker', () => {
     render(<StatusPicker locale="en-GB" />, { wrapper: Wrapper });
     const form = await screen.findByRole('form', { name: 'Set your status' });
     await waitFor(() => expect(form.dataset.status).toBe('online'));
+    // Nothing to clear yet: the button says so by being off.
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Clear message' }).disabled).toBe(true);
     const toggle = screen.getByRole('button', { name: 'Add an emoji' });
     fireEvent.click(toggle);
+    // "No emoji" is a word, not a symbol.
+    expect(screen.getByRole('button', { name: 'None' }).getAttribute('aria-pressed')).toBe('true');
     expect(toggle.getAttribute('aria-expanded')).toBe('true');
     const grid = screen.getByRole('group', { name: 'Status emoji' });
     // Escape closes the grid and gives focus back to its button.
@@ -326,6 +330,7 @@ describe('StatusPicker', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Clear message' }));
     await waitFor(() => expect(controls.get('me')!.presence).toMatchObject({ statusMessage: null, statusEmoji: null, statusExpiresAt: null }));
     expect(screen.getByRole('button', { name: 'Add an emoji' })).toBeTruthy();
+    await waitFor(() => expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Clear message' }).disabled).toBe(true));
   });
 
   test('"Today" clears at the next local midnight', () => {
