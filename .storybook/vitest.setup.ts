@@ -7,9 +7,9 @@ import { page } from 'vitest/browser';
 
 // Screenshots of moving things never settle: spinners, skeletons and caret blinks stand still here.
 const still = document.createElement('style');
-// The devtools log's clock times differ on every run: hidden, not compared.
+// Clock times differ on every run (the devtools log's, a card's local time and "until"): hidden, not compared.
 still.textContent =
-  '*, *::before, *::after { animation: none !important; transition: none !important; caret-color: transparent !important; } .pkdt time { visibility: hidden !important; }';
+  '*, *::before, *::after { animation: none !important; transition: none !important; caret-color: transparent !important; } .pkdt time, .pk-card-time, .pk-card-until { visibility: hidden !important; }';
 document.head.append(still);
 
 afterEach(async ({ task }) => {

@@ -68,6 +68,8 @@ try {
   const ada = await open('Ada');
   const grace = await open('Grace');
   await grace.getByRole('option', { name: /Ada/ }).waitFor({ timeout: 20_000 });
+  // The header's MyStatus opens the StatusPicker.
+  await ada.getByRole('button', { name: /Ada/ }).click();
   await ada.getByRole('radio', { name: /Busy/ }).check();
   await ada.getByLabel('Status message').fill('Writing the compiler');
   await ada.getByRole('button', { name: 'Save' }).click();
@@ -75,8 +77,11 @@ try {
   await grace.locator('.pk-online-list-row[data-status="busy"]', { hasText: 'Ada' }).waitFor({ timeout: 20_000 });
   const text = await row.textContent();
   if (!text?.includes('Writing the compiler')) throw new Error(`Grace's list shows Ada as "${text}"`);
+  // Selecting her row shows her card.
+  await row.click();
+  await grace.locator('.pk-card', { hasText: 'Writing the compiler' }).waitFor({ timeout: 20_000 });
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
-  console.log("examples/vite-app ok: two guests, a status set in one page is in the other page's list, in the Busy section");
+  console.log("examples/vite-app ok: two guests, a status set from one page's MyStatus is in the other page's list, in the Busy section, and on Ada's card");
 } finally {
   await browser?.close();
   await new Promise((done) => (site ? site.close(done) : done(undefined)));
