@@ -40,9 +40,12 @@ const BUDGETS: Record<string, number> = { 'typical app import': 15_000, 'provide
  * Then the rest of that issue's fixes: +58 B (every bundle) for one refusal of a guest sign-in instead of
  * one per hook and retry; +30 B (avatar) for one readable initial on small avatars and useCurrentUser
  * erroring at once; +212 B (typical import) for OnlineList's shorter headings (rows of two heights),
- * the sign-in refusal shown in the list, and offline rows showing when they were last seen.
+ * the sign-in refusal shown in the list, and offline rows showing when they were last seen. +311 B
+ * (typical import) for OnlineList's `card` prop (the active person's card after a moment, described by
+ * it, Escape hides it): the card itself is passed in, since loading it on demand from OnlineList was
+ * measured at +1,543 B initial (its chunk shares UserAvatar and the hooks with the main one).
  */
-const REACHED: Record<string, number> = { 'typical app import': 20_370, 'provider + UserAvatar': 15_026, 'minimal core': 12_721 };
+const REACHED: Record<string, number> = { 'typical app import': 20_681, 'provider + UserAvatar': 15_026, 'minimal core': 12_721 };
 const check = process.argv.includes('--check');
 const PEER_FIGURES = [
   ['Liveblocks react', 68_028],

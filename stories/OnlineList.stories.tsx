@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
-import { OnlineList } from '../src/components/index.ts';
+import { OnlineList, UserCard } from '../src/components/index.ts';
 import type { PresenceStatus } from '../src/core/index.ts';
 import { makePresence, makeUserView } from '../src/testing/browser.ts';
 import { ME, withMockPresence } from './support.tsx';
@@ -20,6 +20,19 @@ export const Default: Story = {
     const list = await within(canvasElement).findByRole('listbox', { name: 'People' });
     // Online first, by name: Ada, Barbara, Frances (away), Grace (busy)...
     await waitFor(() => expect(within(list).getAllByRole('option')[0]?.textContent).toContain('Ada Lovelace'));
+  },
+};
+
+/** With `card={UserCard}`, the active person's card shows after a moment (here reached with the arrow keys). */
+export const WithCards: Story = {
+  args: { card: UserCard },
+  play: async ({ canvasElement }) => {
+    const list = await within(canvasElement).findByRole('listbox', { name: 'People' });
+    await waitFor(() => expect(within(list).getAllByRole('option').length).toBeGreaterThan(5));
+    list.focus();
+    await userEvent.keyboard('{ArrowDown}');
+    await waitFor(() => expect(list.querySelector('.pk-online-list-card .pk-card-name')?.textContent).toBe('Barbara Liskov'));
+    await expect(within(list).getAllByRole('option')[1]!.getAttribute('aria-describedby')).toBeTruthy();
   },
 };
 

@@ -10,6 +10,7 @@ import {
   useMemo,
   useRef,
   useState,
+  type ComponentType,
   type HTMLAttributes,
   type KeyboardEvent,
 } from 'react';
@@ -22,9 +23,10 @@ import { useUser } from '../react/useUser.ts';
 import { useUsers } from '../react/useUsers.ts';
 import { AllRows } from './AllRows.tsx';
 import { useDeparted } from './departed.ts';
+import { useListCard } from './list-card.ts';
 import { LastSeen } from './LastSeen.tsx';
 import { cx, displayStatus, STATUS_LABELS } from './labels.ts';
-import { VIRTUALIZE_ABOVE, type RowWindowHandle, type RowWindowProps } from './row-window.ts';
+import { rowTops, VIRTUALIZE_ABOVE, type RowWindowHandle, type RowWindowProps } from './row-window.ts';
 import { UserAvatar } from './UserAvatar.tsx';
 
 // Long lists only: an app whose lists stay short never downloads the virtualizer.
@@ -44,6 +46,12 @@ export interface OnlineListProps extends Omit<HTMLAttributes<HTMLDivElement>, 'c
   onSelect?: (userId: string) => void;
   /** Leave the signed-in user out of the list (default false; otherwise marked "(you)"). */
   hideCurrentUser?: boolean;
+  /**
+   * A card to show for the active person once their row stays active a moment (the pointer resting on it,
+   * or reached with the arrow keys): `UserCard`, or your own component taking `userId`. Escape hides it.
+   * Default none; passed in rather than built in, so an app without cards does not download one.
+   */
+  card?: ComponentType<{ userId: string }>;
 }
 
 type Section = 'online' | 'away' | 'busy' | 'offline';
@@ -82,7 +90,7 @@ function byName(find: (id: string) => Named | null | undefined, ids: readonly st
  * ```
  */
 export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function OnlineList(
-  { label = 'People', searchable = true, showOffline = true, rowHeight = 56, onSelect, hideCurrentUser = false, className, ...rest },
+  { label = 'People', searchable = true, showOffline = true, rowHeight = 56, onSelect, hideCurrentUser = false, card: Card, className, ...rest },
   ref,
 ) {
   const client = usePresenceClient();
@@ -143,6 +151,9 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const listId = useId();
   const activePosition = Math.min(active, userRows.length - 1);
   const activeRow = userRows[activePosition] ?? -1;
+  // The pointer or focus is in the list: what makes the active row's card worth showing.
+  const [engaged, setEngaged] = useState(false);
+  const card = useListCard(Card !== undefined && engaged, activeRow);
 
   // Fetch the next page of the directory when the end comes into view.
   useEffect(() => {
@@ -168,6 +179,11 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
         if (row?.kind === 'user') onSelect?.(row.id);
       },
     };
+    if (event.key === 'Escape' && card.shown !== null) {
+      event.preventDefault();
+      card.dismiss();
+      return;
+    }
     const action = keys[event.key];
     if (!action || userRows.length === 0) return;
     event.preventDefault();
@@ -213,6 +229,7 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
           position={row.position}
           setSize={userRows.length}
           active={index === activeRow}
+          describedBy={index === card.shown ? `${listId}-card` : undefined}
           top={top}
           height={rowHeight}
           onSelect={onSelect}
@@ -252,6 +269,10 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
           // Only an option that is in the DOM can be the active descendant; virtualized ones come and go.
           aria-activedescendant={activeRow >= firstRendered && activeRow <= lastRendered ? optionId(activeRow) : undefined}
           onKeyDown={onKeyDown}
+          onPointerEnter={() => setEngaged(true)}
+          onPointerLeave={() => setEngaged(false)}
+          onFocus={() => setEngaged(true)}
+          onBlur={() => setEngaged(false)}
         >
           {rows.length > VIRTUALIZE_ABOVE ? (
             <Suspense fallback={<AllRows {...windowProps} limit={20} />}>
@@ -260,6 +281,23 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
           ) : (
             <AllRows {...windowProps} />
           )}
+          {Card && card.shown !== null && rows[card.shown]?.kind === 'user' ? (
+            // Out of the listbox's tree (it holds options only); the option's aria-describedby still reads it.
+            <div
+              id={`${listId}-card`}
+              aria-hidden="true"
+              className="pk-online-list-card"
+              // Under the row; near the bottom of the view, over it.
+              style={{
+                transform:
+                  card.shown >= lastVisible - 2 && card.shown > 3
+                    ? `translateY(calc(${rowTops(card.shown, heightOf)[card.shown]!}px - 100% - 4px))`
+                    : `translateY(${rowTops(card.shown + 1, heightOf)[card.shown + 1]! + 4}px)`,
+              }}
+            >
+              <Card userId={(rows[card.shown] as { id: string }).id} />
+            </div>
+          ) : null}
         </div>
       ) : (
         // No listbox without options: the state is told as a status message instead.
@@ -312,10 +350,24 @@ interface RowProps {
   height: number;
   onSelect: ((userId: string) => void) | undefined;
   onPointerEnter: () => void;
+  /** The id of the card shown for this person, if any. */
+  describedBy: string | undefined;
 }
 
 /** One person. Re-renders when that person changes, or when it becomes the active row. */
-const OnlineListRow = memo(function OnlineListRow({ id, userId, you, position, setSize, active, top, height, onSelect, onPointerEnter }: RowProps) {
+const OnlineListRow = memo(function OnlineListRow({
+  id,
+  userId,
+  you,
+  position,
+  setSize,
+  active,
+  describedBy,
+  top,
+  height,
+  onSelect,
+  onPointerEnter,
+}: RowProps) {
   const { user } = useUser(userId);
   const status = displayStatus(user === undefined ? undefined : (user?.presence ?? null));
   const name = user?.displayName ?? userId;
@@ -327,6 +379,7 @@ const OnlineListRow = memo(function OnlineListRow({ id, userId, you, position, s
       // Virtualized: the DOM holds a window of the people, so each says where it stands.
       aria-posinset={position}
       aria-setsize={setSize}
+      aria-describedby={describedBy}
       className="pk-online-list-row"
       data-status={status}
       data-active={active || undefined}

@@ -1,8 +1,8 @@
 /** @vitest-environment happy-dom */
 // UserCard, its popover from an avatar, and MyStatus (the signed-in user with the picker in a popover).
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { afterEach, describe, expect, test } from 'vitest';
-import { MyStatus, UserAvatar, UserCard, UserCardPopover, localTimeOf } from '../../src/components/index.ts';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { MyStatus, OnlineList, UserAvatar, UserCard, UserCardPopover, localTimeOf } from '../../src/components/index.ts';
 import { createMockPresence, createPresenceWrapper, makePresence, makeUserView } from '../../src/testing/browser.ts';
 
 afterEach(() => cleanup());
@@ -91,5 +91,51 @@ describe('MyStatus', () => {
     await waitFor(() => expect(root.dataset.status).toBe('busy'));
     expect(button.textContent).toContain('Busy · Heads down');
     expect(controls.get('me')?.presence).toMatchObject({ status: 'busy', statusMessage: 'Heads down' });
+  });
+});
+
+describe('OnlineList card', () => {
+  test('the active row’s card shows after a moment (arrow keys or pointer), described by it; Escape hides it', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const { Wrapper } = setup([
+        makeUserView('ada', { displayName: 'Ada', presence: makePresence('online', { statusMessage: 'Engine notes' }) }),
+        makeUserView('grace', { displayName: 'Grace', presence: makePresence('online') }),
+      ]);
+      render(<OnlineList card={UserCard} hideCurrentUser />, { wrapper: Wrapper });
+      const list = await screen.findByRole('listbox', { name: 'People' });
+      await waitFor(() => expect(screen.getAllByRole('option')).toHaveLength(2));
+      fireEvent.focus(list);
+      await act(async () => vi.advanceTimersByTime(450));
+      const card = await waitFor(() => {
+        const found = list.querySelector<HTMLElement>('.pk-online-list-card');
+        expect(found).not.toBeNull();
+        return found!;
+      });
+      expect(card.textContent).toContain('Engine notes');
+      expect(screen.getAllByRole('option')[0]!.getAttribute('aria-describedby')).toBe(card.id);
+      fireEvent.keyDown(list, { key: 'ArrowDown' });
+      await act(async () => vi.advanceTimersByTime(450));
+      await waitFor(() => expect(list.querySelector('.pk-online-list-card .pk-card-name')?.textContent).toBe('Grace'));
+      expect(screen.getAllByRole('option')[0]!.getAttribute('aria-describedby')).toBeNull();
+      fireEvent.keyDown(list, { key: 'Escape' });
+      expect(list.querySelector('.pk-online-list-card')).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test('without `card` no card ever shows', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const { Wrapper } = setup([makeUserView('ada', { displayName: 'Ada', presence: makePresence('online') })]);
+      render(<OnlineList hideCurrentUser />, { wrapper: Wrapper });
+      const list = await screen.findByRole('listbox', { name: 'People' });
+      fireEvent.focus(list);
+      await act(async () => vi.advanceTimersByTime(1_000));
+      expect(list.querySelector('.pk-online-list-card')).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
