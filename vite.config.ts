@@ -46,6 +46,10 @@ export default defineConfig({
       // peer would reach a server-only install.
       external: (id) => (isBareImport(id) && !id.startsWith('@tanstack/react-virtual') && !id.startsWith('@tanstack/virtual-core')) || id.startsWith('node:'),
       output: {
+        // One output module per source module: an app's bundler then drops what the app does not use,
+        // as it would from the sources (merged chunks kept nearly everything: issue 23).
+        preserveModules: true,
+        preserveModulesRoot: 'src',
         // Hooks and components run on the client: React Server Components need the directive on
         // the entries a server component imports.
         banner: (chunk) => (chunk.isEntry && CLIENT_ENTRIES.has(chunk.name) ? "'use client';" : ''),
