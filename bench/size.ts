@@ -4,19 +4,30 @@
 // third-party package adds and the two candidate schema libraries weighed on the same schema.
 //
 // Bundles are measured as a bundler with code splitting emits them: what loads first, and what loads on
-// demand. `-- --check` (run by .ci/run) fails when a bundle exceeds its CI ceiling: its budget where it
-// is met, otherwise the size reached so far plus 1%, so no change can grow an unmet budget's gap.
+// demand. Then what apps get (bench/size-installed.ts): the packed tarball installed into a scratch app,
+// bundled by esbuild and by Vite, the worse of the two. `-- --check` (run by .ci/run) gates that measure:
+// a bundle fails above its CI ceiling, its budget where met, otherwise the size reached so far, so no
+// change can grow an unmet budget's gap unnoticed. The measure from src/ is printed beside it.
 import { build, type Metafile } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { reportFigures } from './report.ts';
+import { measureInstalled } from './size-installed.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const PEERS = ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', 'zustand', 'zustand/vanilla'];
 // The budgets of the modular-client issue (initial gzip bytes).
 const BUDGETS: Record<string, number> = { 'typical app import': 15_000, 'provider + UserAvatar': 10_000, 'minimal core': 7_000 };
+/** Issue 23's budgets, on the installed package (worse of esbuild and Vite, initial gzip): the CI gate. */
+const INSTALLED_BUDGETS: Record<string, number> = { 'typical app import': 18_000, 'provider + UserAvatar': 13_000, 'minimal core': 10_000 };
+/**
+ * What the installed package reached while its budgets are unmet (the worse of esbuild and Vite): measured
+ * on 2026-12-05 once dist kept one module per source module (from 23,886 / 23,245 / 13,679 B with Vite
+ * before). Raised only in the change that needs it, saying why.
+ */
+const INSTALLED_REACHED: Record<string, number> = { 'typical app import': 20_587, 'provider + UserAvatar': 15_016, 'minimal core': 12_936 };
 /**
  * Until a budget is met, `--check` fails above what was reached (+1%), so no change widens the gap
  * unnoticed; a met budget is the gate itself. Reached on 2026-11-23 by the modular client (from 24,976 /
@@ -235,14 +246,31 @@ for (const sample of samples) {
 }
 
 console.log('bench:size (esbuild --minify, gzip -9; react, react-dom, react-query, zustand external)\n');
-console.log('| bundle | raw B (initial) | gzip B (initial) | gzip B loaded on demand | budget (gzip, initial) | verdict | CI ceiling |');
+console.log('| bundle | raw B (initial) | gzip B (initial) | gzip B loaded on demand | budget (gzip, initial) | verdict | reached (record) |');
 console.log('|---|---:|---:|---:|---:|---|---:|');
 for (const [name, size] of rows) {
   const budget = BUDGETS[name];
   const verdict = budget === undefined ? '' : size.gzip <= budget ? 'within' : `OVER by ${size.gzip - budget}`;
-  const ceiling = budget === undefined ? undefined : size.gzip <= budget ? budget : (REACHED[name] ?? budget);
-  if (ceiling !== undefined && size.gzip > ceiling) failed.push(`${name}: ${size.gzip} B > ${ceiling} B`);
-  console.log(`| ${name} | ${size.raw} | ${size.gzip} | ${size.lazyGzip || ''} | ${budget ?? ''} | ${verdict} | ${ceiling ?? ''} |`);
+  // The reached sizes of the source measure, kept for the record: the gate is on the installed package.
+  const reached = budget === undefined || size.gzip <= budget ? '' : (REACHED[name] ?? '');
+  console.log(`| ${name} | ${size.raw} | ${size.gzip} | ${size.lazyGzip || ''} | ${budget ?? ''} | ${verdict} | ${reached} |`);
+}
+
+// What apps get: the packed package installed, bundled by esbuild and by Vite.
+const installed = await measureInstalled();
+console.log('\nfrom the packed package installed into a scratch app (initial gzip B; on demand after the slash):\n');
+console.log('| app | esbuild | Vite | worse | from src/ | budget | verdict | CI ceiling |');
+console.log('|---|---:|---:|---:|---:|---:|---|---:|');
+for (const [name, { esbuild, vite }] of installed) {
+  const worse = Math.max(esbuild.initial, vite.initial);
+  const budget = INSTALLED_BUDGETS[name];
+  const ceiling = budget === undefined ? undefined : worse <= budget ? budget : (INSTALLED_REACHED[name] ?? budget);
+  if (ceiling !== undefined && worse > ceiling) failed.push(`${name} (installed, worse of esbuild and Vite): ${worse} B > ${ceiling} B`);
+  const verdict = budget === undefined ? '' : worse <= budget ? 'within' : `OVER by ${worse - budget}`;
+  const fromSrc = rows.find(([row]) => row === name)?.[1].gzip ?? '';
+  console.log(
+    `| ${name} | ${esbuild.initial} / ${esbuild.lazy} | ${vite.initial} / ${vite.lazy} | ${worse} | ${fromSrc} | ${budget ?? ''} | ${verdict} | ${ceiling ?? ''} |`,
+  );
 }
 console.log('\n| module in the typical import (every chunk) | minified B |');
 console.log('|---|---:|');
@@ -272,6 +300,18 @@ reportFigures('bench:size', [
       goal: `<= ${BUDGETS[name]} B`,
       met: size.gzip <= BUDGETS[name]!,
     })),
+  ...[...installed]
+    .filter(([name]) => INSTALLED_BUDGETS[name] !== undefined)
+    .map(([name, { esbuild, vite }]) => {
+      const worse = Math.max(esbuild.initial, vite.initial);
+      return {
+        figure: `installed package, worse of esbuild and Vite: ${name}`,
+        value: worse,
+        unit: 'B',
+        goal: `<= ${INSTALLED_BUDGETS[name]} B`,
+        met: worse <= INSTALLED_BUDGETS[name]!,
+      };
+    }),
   {
     figure: "schema library for the client's inbound schema: valibot (baseline: zod/mini)",
     value: schemaLibraries[0]![2],
