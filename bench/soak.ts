@@ -181,6 +181,15 @@ const chaos = setInterval(() => {
   }
 }, 5_000);
 let kills = 0;
+// Disruptions under way (a node killed and not back, Redis down, a node stopped): a checkpoint waits for
+// them to end, and none starts during a checkpoint. A check taken while a stopped node was being fenced
+// counted its 33 users as "connected but shown offline" (a race of the soak, not of the server).
+let disrupting = 0;
+/** Runs `disrupt` now, or once the checkpoint under way is over. */
+const outsideCheckpoints = (disrupt: () => void): void => {
+  if (paused) setTimeout(() => outsideCheckpoints(disrupt), 1_000);
+  else disrupt();
+};
 const killer =
   NODES > 1
     ? setInterval(() => {
@@ -188,9 +197,17 @@ const killer =
         const index = 1 + Math.floor(random() * (NODES - 1));
         const victim = nodes[index]!;
         kills++;
+        disrupting++;
         victim.child.kill('SIGKILL');
         // Back on the same port a moment later: its clients reconnect to it through their proxies.
-        setTimeout(() => void startNode(victim.port, false).then((node) => (nodes[index] = node)), 2_000);
+        setTimeout(
+          () =>
+            void startNode(victim.port, false).then((node) => {
+              nodes[index] = node;
+              disrupting--;
+            }),
+          2_000,
+        );
       }, KILL_EVERY_MS)
     : undefined;
 const progress = setInterval(
@@ -206,18 +223,35 @@ let redisRestarts = 0;
 let fencings = 0;
 const redisRestart =
   redis &&
-  setTimeout(() => {
-    redisRestarts++;
-    void redis.kill().then(() => new Promise((resolve) => setTimeout(resolve, 1_000)).then(() => redis.restart()));
-  }, DURATION_MS * 0.4);
+  setTimeout(
+    () =>
+      outsideCheckpoints(() => {
+        redisRestarts++;
+        disrupting++;
+        void redis
+          .kill()
+          .then(() => new Promise((resolve) => setTimeout(resolve, 1_000)).then(() => redis.restart()))
+          .finally(() => disrupting--);
+      }),
+    DURATION_MS * 0.4,
+  );
 const stopper =
   NODES > 1 &&
-  setTimeout(() => {
-    const victim = nodes[NODES - 1]!;
-    fencings++;
-    victim.child.kill('SIGSTOP');
-    setTimeout(() => victim.child.kill('SIGCONT'), 4_000);
-  }, DURATION_MS * 0.6);
+  setTimeout(
+    () =>
+      outsideCheckpoints(() => {
+        const victim = nodes[NODES - 1]!;
+        fencings++;
+        disrupting++;
+        victim.child.kill('SIGSTOP');
+        setTimeout(() => {
+          victim.child.kill('SIGCONT');
+          // Resumed, it finds itself fenced at its next lease renewal and registers again.
+          setTimeout(() => disrupting--, 2_000);
+        }, 4_000);
+      }),
+    DURATION_MS * 0.6,
+  );
 
 interface NodeCheck {
   ghosts: number;
@@ -247,6 +281,7 @@ async function everyone(nodePort: number): Promise<Map<string, { online: boolean
 /** Pauses traffic and faults, lets everything settle, then checks every node against what the clients know. */
 async function checkpoint(): Promise<NodeCheck> {
   paused = true;
+  await waitFor(() => disrupting === 0, 60_000);
   for (const proxy of proxies) proxy.pass();
   const settled = () => clients.every((entry) => !entry.connected || entry.client.state.getState().status === 'connected');
   await waitFor(settled, 60_000);
