@@ -50,6 +50,9 @@ export default defineConfig({
         // as it would from the sources (merged chunks kept nearly everything: issue 23).
         preserveModules: true,
         preserveModulesRoot: 'src',
+        // The virtualizer, bundled, under vendor/: a node_modules folder inside a package is one that some
+        // package managers and tools skip.
+        entryFileNames: (chunk) => `${chunk.name.replace(/(^|\/)node_modules\//g, '$1vendor/')}.js`,
         // Hooks and components run on the client: React Server Components need the directive on
         // the entries a server component imports.
         banner: (chunk) => (chunk.isEntry && CLIENT_ENTRIES.has(chunk.name) ? "'use client';" : ''),
