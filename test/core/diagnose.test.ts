@@ -20,7 +20,11 @@ afterEach(async () => {
 /** An ordinary web server: 404 for every request, upgrades included. */
 async function startPlainServer(): Promise<string> {
   plain = createServer((_request, response) => response.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
-  plain.on('upgrade', (_request, socket) => socket.end('HTTP/1.1 404 Not Found\r\n\r\n'));
+  plain.on('upgrade', (_request, socket) => {
+    // The client may reset its end first (it retries every few ms): an unheard reset is an uncaught error.
+    socket.on('error', () => {});
+    socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+  });
   await new Promise<void>((resolve) => plain!.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
 }
