@@ -25,9 +25,10 @@ const INSTALLED_BUDGETS: Record<string, number> = { 'typical app import': 18_000
 /**
  * What the installed package reached while its budgets are unmet (the worse of esbuild and Vite): measured
  * on 2026-12-05 once dist kept one module per source module (from 23,886 / 23,245 / 13,679 B with Vite
- * before). Raised only in the change that needs it, saying why.
+ * before). Raised only in the change that needs it, saying why: +4 B (typical import) so that OnlineList's
+ * card stays while focus is in the list after the pointer leaves it.
  */
-const INSTALLED_REACHED: Record<string, number> = { 'typical app import': 20_587, 'provider + UserAvatar': 15_016, 'minimal core': 12_936 };
+const INSTALLED_REACHED: Record<string, number> = { 'typical app import': 20_591, 'provider + UserAvatar': 15_016, 'minimal core': 12_936 };
 /**
  * Until a budget is met, `--check` fails above what was reached (+1%), so no change widens the gap
  * unnoticed; a met budget is the gate itself. Reached on 2026-11-23 by the modular client (from 24,976 /

@@ -152,8 +152,9 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const activePosition = Math.min(active, userRows.length - 1);
   const activeRow = userRows[activePosition] ?? -1;
   // The pointer or focus is in the list: what makes the active row's card worth showing.
-  const [engaged, setEngaged] = useState(false);
-  const card = useListCard(Card !== undefined && engaged, activeRow);
+  const [pointerIn, setPointerIn] = useState(false);
+  const [focused, setFocused] = useState(false);
+  const card = useListCard(Card !== undefined && (pointerIn || focused), activeRow);
 
   // Fetch the next page of the directory when the end comes into view.
   useEffect(() => {
@@ -269,10 +270,10 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
           // Only an option that is in the DOM can be the active descendant; virtualized ones come and go.
           aria-activedescendant={activeRow >= firstRendered && activeRow <= lastRendered ? optionId(activeRow) : undefined}
           onKeyDown={onKeyDown}
-          onPointerEnter={() => setEngaged(true)}
-          onPointerLeave={() => setEngaged(false)}
-          onFocus={() => setEngaged(true)}
-          onBlur={() => setEngaged(false)}
+          onPointerEnter={() => setPointerIn(true)}
+          onPointerLeave={() => setPointerIn(false)}
+          onFocus={() => setFocused(true)}
+          onBlur={() => setFocused(false)}
         >
           {rows.length > VIRTUALIZE_ABOVE ? (
             <Suspense fallback={<AllRows {...windowProps} limit={20} />}>
