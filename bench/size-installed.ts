@@ -31,6 +31,20 @@ client.store.userStore('ada').subscribe((entry) => console.log(entry.presence?.s
   'typical app + rooms': `export { PresenceProvider, useUser, useCurrentUser, useUserPresence, useOnlineUsers, useOnStatusUpdate, useConnectionState, RoomProvider, useOthers, useMyPresence } from 'presence-kit';
 export { OnlineBadge, UserAvatar, OnlineList, RoomAvatars, TypingIndicator } from 'presence-kit/components';
 `,
+  'typical app + UserCard and MyStatus': `export { PresenceProvider, useUser, useCurrentUser, useUserPresence, useOnlineUsers, useOnStatusUpdate, useConnectionState } from 'presence-kit';
+export { OnlineBadge, UserAvatar, OnlineList, UserCard, UserCardPopover, MyStatus } from 'presence-kit/components';
+`,
+  'typical app + PresenceDevtools (production)': `export { PresenceProvider, useUser, useCurrentUser, useUserPresence, useOnlineUsers, useOnStatusUpdate, useConnectionState } from 'presence-kit';
+export { OnlineBadge, UserAvatar, OnlineList } from 'presence-kit/components';
+export { PresenceDevtools } from 'presence-kit/devtools';
+`,
+};
+
+/** Optional features: what each adds to the typical app, as apps that use it get it. */
+export const FEATURES: Record<string, string> = {
+  rooms: 'typical app + rooms',
+  'UserCard, UserCardPopover and MyStatus': 'typical app + UserCard and MyStatus',
+  'PresenceDevtools (production build)': 'typical app + PresenceDevtools (production)',
 };
 
 export interface InstalledSize {

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { reportFigures } from './report.ts';
-import { measureInstalled } from './size-installed.ts';
+import { FEATURES, measureInstalled } from './size-installed.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const PEERS = ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', 'zustand', 'zustand/vanilla'];
@@ -259,6 +259,10 @@ for (const [name, size] of rows) {
 
 // What apps get: the packed package installed, bundled by esbuild and by Vite.
 const installed = await measureInstalled();
+const worseOf = (name: string) => {
+  const { esbuild, vite } = installed.get(name)!;
+  return { initial: Math.max(esbuild.initial, vite.initial), lazy: Math.max(esbuild.lazy, vite.lazy) };
+};
 console.log('\nfrom the packed package installed into a scratch app (initial gzip B; on demand after the slash):\n');
 console.log('| app | esbuild | Vite | worse | from src/ | budget | verdict | CI ceiling |');
 console.log('|---|---:|---:|---:|---:|---:|---|---:|');
@@ -272,6 +276,14 @@ for (const [name, { esbuild, vite }] of installed) {
   console.log(
     `| ${name} | ${esbuild.initial} / ${esbuild.lazy} | ${vite.initial} / ${vite.lazy} | ${worse} | ${fromSrc} | ${budget ?? ''} | ${verdict} | ${ceiling ?? ''} |`,
   );
+}
+// Each optional feature is paid for only by the apps that import it.
+console.log('\n| optional feature | adds to the typical app, gzip B initial (worse bundler) | adds on demand |');
+console.log('|---|---:|---:|');
+const base = worseOf('typical app import');
+for (const [feature, app] of Object.entries(FEATURES)) {
+  const withIt = worseOf(app);
+  console.log(`| ${feature} | ${withIt.initial - base.initial} | ${withIt.lazy - base.lazy} |`);
 }
 console.log('\n| module in the typical import (every chunk) | minified B |');
 console.log('|---|---:|');
