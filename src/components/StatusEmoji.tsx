@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
+import { usePopover } from './popover.ts';
 
 /** The emoji a StatusPicker offers unless given its own (Slack's and GitHub's usual ones). */
 export const DEFAULT_EMOJI = ['💬', '📅', '🎧', '🍔', '☕', '🚌', '🏡', '🌴', '🤒', '🎉', '🚀', '🔕'];
@@ -16,39 +17,22 @@ interface StatusEmojiProps {
  * Escape closes it and gives focus back to the button.
  */
 export function StatusEmoji({ value, choices, disabled, onChange }: StatusEmojiProps) {
-  const [open, setOpen] = useState(false);
-  const toggle = useRef<HTMLButtonElement>(null);
+  const { open, rootRef, triggerRef, id, toggle, close, onKeyDown, onBlur } = usePopover<HTMLDivElement>();
   const panel = useRef<HTMLDivElement>(null);
-  const id = useId();
 
   useEffect(() => {
-    if (!open) return;
-    panel.current?.querySelector<HTMLButtonElement>('[aria-pressed="true"]')?.focus();
-    const outside = (event: PointerEvent) => {
-      if (!panel.current?.contains(event.target as Node) && !toggle.current?.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener('pointerdown', outside);
-    return () => document.removeEventListener('pointerdown', outside);
+    if (open) panel.current?.querySelector<HTMLButtonElement>('[aria-pressed="true"]')?.focus();
   }, [open]);
 
   const choose = (emoji: string | null) => {
     onChange(emoji);
-    setOpen(false);
-    toggle.current?.focus();
+    close();
   };
 
   return (
-    <div
-      className="pk-status-emoji"
-      onKeyDown={(event) => {
-        if (event.key !== 'Escape' || !open) return;
-        event.preventDefault();
-        setOpen(false);
-        toggle.current?.focus();
-      }}
-    >
+    <div ref={rootRef} className="pk-status-emoji" onKeyDown={onKeyDown} onBlur={onBlur}>
       <button
-        ref={toggle}
+        ref={triggerRef}
         type="button"
         className="pk-button pk-status-emoji-toggle"
         aria-label={value ? `Emoji: ${value}. Change emoji` : 'Add an emoji'}
@@ -57,7 +41,7 @@ export function StatusEmoji({ value, choices, disabled, onChange }: StatusEmojiP
         aria-controls={open ? id : undefined}
         disabled={disabled}
         data-empty={value ? undefined : true}
-        onClick={() => setOpen(!open)}
+        onClick={toggle}
       >
         {value ?? '🙂'}
       </button>

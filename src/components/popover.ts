@@ -2,7 +2,8 @@ import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 
 /**
  * A non-modal popover's state: open and closed by its trigger, closed by Escape (focus goes back to the
- * trigger), by a pointer down outside it, and by focus leaving it. Shared by UserCardPopover and MyStatus.
+ * trigger), by a pointer down outside it, and by focus leaving it. Shared by UserCardPopover, MyStatus and
+ * StatusPicker's emoji choice.
  *
  * @example
  * ```tsx
@@ -13,9 +14,9 @@ import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
  * </span>
  * ```
  */
-export function usePopover() {
+export function usePopover<Root extends HTMLElement = HTMLElement>() {
   const [open, setOpen] = useState(false);
-  const rootRef = useRef<HTMLElement>(null);
+  const rootRef = useRef<Root>(null);
   const triggerRef = useRef<HTMLButtonElement>(null);
   const id = useId();
   useEffect(() => {
