@@ -133,6 +133,7 @@ try {
           '@fastify/rate-limit': dev['@fastify/rate-limit'],
           '@fastify/cors': dev['@fastify/cors'],
           ws: dev.ws,
+          valibot: dev.valibot,
           ...project.dom,
         },
       }),

@@ -119,11 +119,11 @@ console.log('runtime ok: ' + entries.join(', '));
       .filter((line) => line.startsWith('add '))
       .map((line) => line.split(' ')[1]);
   };
-  const SERVER = /^(fastify|@fastify\/|ws$|@redis\/)/;
+  const SERVER = /^(fastify|@fastify\/|ws$|@redis\/|valibot$)/;
   const browser = planned(['react@19', 'react-dom@19', '@tanstack/react-query@5', 'zustand@5']);
   if (browser.some((name) => SERVER.test(name)))
     throw new Error(`a browser app would install server packages: ${browser.filter((name) => SERVER.test(name)).join(', ')}`);
-  const server = planned(['fastify@5', '@fastify/websocket@11', '@fastify/rate-limit@11', '@fastify/cors@11', 'ws@8', 'zustand@5']);
+  const server = planned(['fastify@5', '@fastify/websocket@11', '@fastify/rate-limit@11', '@fastify/cors@11', 'ws@8', 'valibot@1', 'zustand@5']);
   const react = server.filter((name) => /^(react|react-dom|@tanstack\/react-)/.test(name));
   if (react.length) throw new Error(`a server install would pull React: ${react.join(', ')}`);
   console.log(`install ok: a browser app adds ${browser.length} packages, none of the server's; a server install adds ${server.length}, no React`);

@@ -1,6 +1,11 @@
-import type * as v from 'valibot';
+import { decodeValue, num, optional, shape, str, type Decoder } from './decode/decode.ts';
 import { PresenceError } from './errors.ts';
-import { ERROR_CODES, ErrorBodySchema, parseWith, type ErrorCode } from './protocol/index.ts';
+import { ERROR_CODES, type ErrorCode } from './protocol/codes.ts';
+
+// Every REST failure's body (the server's ErrorBodySchema).
+const decodeErrorBody = shape<{ error: { code: string; message: string; retryAfterMs?: number } }>({
+  error: shape({ code: str, message: str, retryAfterMs: optional(num) }),
+});
 
 export interface ApiOptions {
   baseUrl: string;
@@ -14,8 +19,8 @@ export interface RequestOptions<T> {
   query?: Record<string, string | undefined>;
   json?: unknown;
   body?: Blob;
-  /** Validates the response; the request fails with bad-message when it does not match. */
-  schema: v.GenericSchema<unknown, T>;
+  /** Reads the response; the request fails with bad-message when it does not match. */
+  decode: Decoder<T>;
   /** For routes that take no token (refresh). */
   anonymous?: boolean;
 }
@@ -27,7 +32,7 @@ export interface RequestOptions<T> {
  * @example
  * ```ts
  * const api = createApi({ baseUrl, fetch, getToken });
- * const me = await api.request('/api/v1/me', { schema: UserViewSchema });
+ * const me = await api.request('/api/v1/me', { decode: decodeUserView });
  * ```
  */
 export function createApi({ baseUrl, fetch: fetchImpl, getToken }: ApiOptions) {
@@ -57,7 +62,7 @@ export function createApi({ baseUrl, fetch: fetchImpl, getToken }: ApiOptions) {
       if (response.ok) throw new PresenceError('bad-message', `${path}: the response is not JSON`, { cause, status: response.status });
     }
     if (!response.ok) {
-      const parsed = parseWith(ErrorBodySchema, payload);
+      const parsed = decodeValue(decodeErrorBody, payload);
       const code: ErrorCode =
         parsed.ok && (ERROR_CODES as readonly string[]).includes(parsed.value.error.code)
           ? (parsed.value.error.code as ErrorCode)
@@ -69,7 +74,7 @@ export function createApi({ baseUrl, fetch: fetchImpl, getToken }: ApiOptions) {
         ...(parsed.ok && parsed.value.error.retryAfterMs !== undefined ? { retryAfterMs: parsed.value.error.retryAfterMs } : {}),
       });
     }
-    const parsed = parseWith(options.schema, payload);
+    const parsed = decodeValue(options.decode, payload);
     if (!parsed.ok) throw new PresenceError('bad-message', `${path}: unexpected response (${parsed.reason})`, { status: response.status });
     return parsed.value;
   }

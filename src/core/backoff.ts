@@ -1,25 +1,28 @@
-/** Reconnect delays: exponential with "full jitter", so clients dropped together do not return together. */
+/** How long to wait between reconnect attempts; partysocket applies it (its backoff is the one policy). */
 export interface BackoffOptions {
-  /** Upper bound of the first delay, in ms (default 500). */
+  /** The first delay, in ms, around which each client draws its own (default 500). */
   minMs?: number;
-  /** Largest upper bound, in ms (default 15,000). */
+  /** The longest delay, in ms (default 15,000). */
   maxMs?: number;
   /** Random source in [0, 1); tests pass a fixed one. */
   random?: () => number;
 }
 
 /**
- * The delay before reconnect attempt `attempt` (1-based): uniform in [0, min(max, min * 2^(attempt-1))].
+ * partysocket's reconnect options for these delays. partysocket grows one delay per attempt from a
+ * minimum to a maximum and draws nothing at random, so each client draws its own minimum (minMs ± 50 %)
+ * and maximum (half of maxMs to maxMs) once: clients dropped together by a restart come back spread out.
  *
  * @example
  * ```ts
- * backoffDelay(3, { minMs: 500, maxMs: 15_000 }); // somewhere in 0..2000 ms
+ * new ReconnectingWebSocket(url, protocol, { ...reconnectDelays({ minMs: 500, maxMs: 15_000 }) });
  * ```
  */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
-  const minMs = options.minMs ?? 500;
-  const maxMs = options.maxMs ?? 15_000;
-  const random = options.random ?? Math.random;
-  const ceiling = Math.min(maxMs, minMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(random() * ceiling);
+export function reconnectDelays(options: BackoffOptions = {}) {
+  const draw = (options.random ?? Math.random)();
+  return {
+    minReconnectionDelay: (options.minMs ?? 500) * (0.5 + draw),
+    maxReconnectionDelay: (options.maxMs ?? 15_000) * (0.5 + draw / 2),
+    reconnectionDelayGrowFactor: 2,
+  };
 }

@@ -1,7 +1,7 @@
-import * as v from 'valibot';
 import { kernelOf } from './kernel.ts';
 import type { PresenceCore } from './presence-core.ts';
-import { UserViewSchema } from './protocol/index.ts';
+import { list, shape } from './decode/decode.ts';
+import { decodeUserView } from './decode/model.ts';
 import type { AppUserView } from './register.ts';
 import { requestView, userPath } from './users.ts';
 
@@ -15,7 +15,7 @@ import { requestView, userPath } from './users.ts';
  */
 export async function getBlockedUsers(client: PresenceCore): Promise<AppUserView[]> {
   const kernel = kernelOf(client);
-  const { users } = await kernel.api.request('/api/v1/me/blocks', { schema: v.object({ users: v.array(UserViewSchema) }) });
+  const { users } = await kernel.api.request('/api/v1/me/blocks', { decode: shape({ users: list(decodeUserView) }) });
   for (const view of users) kernel.applyView(view);
   return users as AppUserView[];
 }

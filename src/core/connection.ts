@@ -1,15 +1,10 @@
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import ReconnectingWebSocket from 'partysocket/ws';
+import { reconnectDelays, type BackoffOptions } from './backoff.ts';
 import { PresenceError } from './errors.ts';
+import { readServerMessage } from './decode/messages.ts';
 import { createHeartbeat, type HeartbeatOptions } from './heartbeat.ts';
-import {
-  CLOSE_CODES,
-  PROTOCOL_VERSION,
-  parseServerMessage,
-  type ClientMessageInput,
-  type ErrorCode,
-  type PresencePatch,
-  type ServerMessage,
-} from './protocol/index.ts';
+import { CLOSE_CODES, PROTOCOL_VERSION, type ErrorCode } from './protocol/codes.ts';
+import type { ClientMessageInput, PresencePatch, ServerMessage } from './protocol/index.ts';
 import type { PresenceConnectionStatus } from './store.ts';
 
 /** Why the connection asks for a token: the first connect, or the server said the last one expired. */
@@ -81,6 +76,9 @@ export interface ConnectionOptions {
 
 type Phase = 'idle' | 'waiting' | 'opening' | 'authenticating' | 'open' | 'stopped';
 
+/** What a socket's close means: try again after the backoff, at once (a fresh token), or never. */
+type Verdict = 'retry' | 'now' | 'stop';
+
 /** Close codes after which the connection retries, and what it tells the app meanwhile. */
 const RETRIED_CLOSES: Record<number, [ErrorCode, string]> = {
   [CLOSE_CODES.rateLimited]: ['rate-limited', 'the server closed the connection for flooding'],
@@ -88,14 +86,15 @@ const RETRIED_CLOSES: Record<number, [ErrorCode, string]> = {
   [CLOSE_CODES.slowConsumer]: ['slow-consumer', 'the server cut the connection: frames were not read fast enough'],
 };
 
-/** Ignores a socket's error events: each is followed by a close, where the decision is made. */
-const ignore = (): void => {};
+/** How long an attempt may take to open before partysocket gives it up and tries again. */
+const OPEN_TIMEOUT_MS = 10_000;
 
 /**
- * One logical connection to the presence server: one WebSocket at a time, and one reconnect policy
- * (jittered exponential backoff, skipped when the network comes back or the tab becomes visible);
- * authentication by first frame (never in the URL), app-level ping/pong, and close codes that mean
- * "refresh the token" or "stop".
+ * One logical connection to the presence server over partysocket's ReconnectingWebSocket, whose backoff,
+ * open timeout and per-attempt URL are the one reconnect policy. Above it sit what a presence session
+ * needs: authentication by first frame (never in the URL), app-level ping/pong, close codes that mean
+ * "refresh the token" or "stop", and a new attempt at once when the network comes back or the tab
+ * becomes visible.
  *
  * @example
  * ```ts
@@ -105,17 +104,24 @@ const ignore = (): void => {};
  * ```
  */
 export class Connection {
-  #socket: SocketLike | null = null;
+  #socket: ReconnectingWebSocket | null = null;
   /** True between start() and stop(): a closed socket is followed by another. */
   #running = false;
   #phase: Phase = 'idle';
+  /** Attempts since the last welcome. */
   #attempt = 0;
+  #attemptStartedAt = 0;
   #everConnected = false;
   #tokenReason: TokenReason = 'connect';
   #unauthorizedInARow = 0;
-  #backoffTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Bounds each step before the welcome: opening the socket, then authenticating. */
-  #stepTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Decided by partysocket's `shouldReconnectOnClose` from the close as it happened; read by the close listener. */
+  #verdict: Verdict = 'retry';
+  /** Why we ended the current attempt ourselves (no pong, no welcome), told instead of "lost". */
+  #failure: PresenceError | null = null;
+  /** What the server's close code said, when it says something. */
+  #closeError: PresenceError | null = null;
+  /** Bounds the wait for the welcome once the socket is open. */
+  #authTimer: ReturnType<typeof setTimeout> | undefined;
   #lastError: PresenceError | null = null;
   /** Why attempts fail, when someone found out (see `explain`): told instead of a bare "lost". */
   #diagnosis: PresenceError | null = null;
@@ -148,9 +154,9 @@ export class Connection {
 
   /** Sends when authenticated; returns false otherwise (callers re-send after the next welcome). */
   send(message: ClientMessageInput): boolean {
-    if (this.#phase !== 'open' || !this.#socket) return false;
-    this.#socket.send(JSON.stringify(message));
-    return true;
+    // partysocket's own queue is off (`maxEnqueuedMessages: 0`): a frame queued there would go out
+    // before the next connection's auth.
+    return this.#phase === 'open' && !!this.#socket?.send(JSON.stringify(message));
   }
 
   start(): void {
@@ -161,7 +167,13 @@ export class Connection {
     this.#unauthorizedInARow = 0;
     this.#lastError = null;
     for (const [type, listener] of this.#environmentListeners) this.#options.environment?.addEventListener(type, listener);
-    this.#open();
+    const Socket = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
+    if (!Socket) return this.#halt(new PresenceError('invalid-input', "no global WebSocket: pass the `WebSocket` option (`ws`'s class in Node)"));
+    // A URL no WebSocket accepts will never work: say so instead of retrying forever.
+    if (!/^wss?:\/\/[^#]+$/.test(this.#options.wsUrl) || !URL.canParse?.(this.#options.wsUrl)) {
+      return this.#halt(new PresenceError('invalid-input', `cannot open a WebSocket to ${this.#options.wsUrl}`));
+    }
+    this.#connect();
   }
 
   stop(): void {
@@ -179,7 +191,7 @@ export class Connection {
     this.#drop(CLOSE_CODES.normal, 'client stopped');
   }
 
-  /** Closes the current socket without hearing from it again. */
+  /** Closes the current socket for good, without hearing from it again. */
   #drop(code?: number, reason?: string): void {
     const socket = this.#socket;
     if (!socket) return;
@@ -205,54 +217,47 @@ export class Connection {
 
   // ---- socket events ------------------------------------------------------------------------
 
-  #open(): void {
+  /** A new reconnecting socket, whose first attempt goes at once. */
+  #connect(): void {
+    this.#drop();
     this.#setPhase('opening');
-    const Socket = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
-    let socket: SocketLike;
-    try {
-      if (!Socket) throw new TypeError("no global WebSocket: pass the `WebSocket` option (`ws`'s class in Node)");
-      socket = new Socket(this.#options.wsUrl, PROTOCOL_VERSION);
-    } catch (cause) {
-      // A URL the WebSocket class refuses will never work: say so instead of retrying forever.
-      this.#halt(new PresenceError('invalid-input', `cannot open a WebSocket to ${this.#options.wsUrl}: ${String(cause)}`, { cause }));
-      return;
-    }
+    const socket = new ReconnectingWebSocket(
+      // Called before each attempt, after partysocket's backoff: the moment an attempt starts.
+      () => {
+        this.#attemptStartedAt = Date.now();
+        this.#setPhase('opening');
+        return this.#options.wsUrl;
+      },
+      PROTOCOL_VERSION,
+      {
+        WebSocket: this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket,
+        ...reconnectDelays(this.#options.backoff),
+        connectionTimeout: OPEN_TIMEOUT_MS,
+        maxEnqueuedMessages: 0,
+        // Decided here, where the close's code is the real one (partysocket's copies of its own close
+        // events lose it in browsers); the close listener then acts on it.
+        shouldReconnectOnClose: (event) => (this.#verdict = this.#judge(event.code)) === 'retry',
+      },
+    );
     this.#socket = socket;
-    socket.addEventListener('error', ignore);
     socket.addEventListener('open', this.#handleOpen);
     socket.addEventListener('message', this.#handleMessage);
     socket.addEventListener('close', this.#handleClose);
-    this.#stepTimer = setTimeout(() => this.#fail(new PresenceError('timeout', `could not connect to ${this.#options.wsUrl} in time`)), 10_000);
   }
 
-  /** Waits out the backoff (an 'online' or visibility event ends it early), then opens the next socket. */
-  #retry(): void {
-    this.#attempt += 1;
-    // A fresh token is the fix after an expired one, not waiting (attempt 0): the next socket opens at once.
-    if (this.#attempt <= 0) return this.#open();
-    this.#setPhase('waiting');
-    this.#backoffTimer = setTimeout(() => this.#open(), backoffDelay(this.#attempt, this.#options.backoff));
-  }
-
+  /** The network came back or the tab is visible: cut the backoff short with a fresh socket. */
   #wakeUp(): void {
-    if (this.#phase !== 'waiting') return;
-    clearTimeout(this.#backoffTimer);
-    this.#open();
+    if (this.#phase === 'waiting') this.#connect();
   }
 
   readonly #handleOpen = (): void => {
     const socket = this.#socket;
     if (!socket) return;
-    clearTimeout(this.#stepTimer);
     this.#setPhase('authenticating');
-    this.#stepTimer = setTimeout(
-      () => this.#fail(new PresenceError('timeout', 'the server did not answer auth in time')),
-      this.#options.authTimeoutMs ?? 10_000,
-    );
-    const reason = this.#tokenReason;
-    this.#options.getToken(reason).then(
+    this.#authTimer = setTimeout(() => this.#fail(new PresenceError('timeout', 'the server did not answer auth in time')), this.#options.authTimeoutMs ?? 10_000);
+    this.#options.getToken(this.#tokenReason).then(
       (token) => {
-        // The socket may have been replaced or stopped while the token was fetched.
+        // The socket may have been replaced, stopped or reconnected while the token was fetched.
         if (this.#socket !== socket || this.#phase !== 'authenticating') return;
         const presence = this.#options.authPresence?.();
         socket.send(JSON.stringify({ type: 'auth', token, ...(presence ? { presence } : {}) } satisfies ClientMessageInput));
@@ -268,7 +273,7 @@ export class Connection {
   };
 
   readonly #handleMessage = (event: MessageEvent): void => {
-    const parsed = parseServerMessage(event.data);
+    const parsed = readServerMessage(event.data);
     if (!parsed.ok) {
       this.#options.onProblem(new PresenceError('bad-message', `invalid frame from the server: ${parsed.reason}`), event.data);
       return;
@@ -279,60 +284,67 @@ export class Connection {
       return;
     }
     if (message.type === 'welcome') {
-      clearTimeout(this.#stepTimer);
+      clearTimeout(this.#authTimer);
       this.#attempt = 0;
       this.#tokenReason = 'connect';
       this.#unauthorizedInARow = 0;
       this.#everConnected = true;
       this.#lastError = null;
       this.#diagnosis = null;
+      this.#failure = null;
       this.#setPhase('open');
       this.#heartbeat.start();
     }
     this.#options.onMessage(message);
   };
 
-  readonly #handleClose = (event: CloseEvent): void => {
-    this.#socket = null;
-    if (this.#phase === 'opening' && !this.#everConnected) this.#options.onNeverOpened?.();
-    this.#closed(event.code);
+  /** A socket closed (the server, the network, partysocket's open timeout, or our own `#fail`). */
+  readonly #handleClose = (): void => {
+    const neverOpened = this.#phase === 'opening';
+    const verdict = this.#verdict;
+    this.#verdict = 'retry';
+    this.#clearTimers();
+    if (verdict === 'stop' || this.#phase === 'stopped') return;
+    if (neverOpened && !this.#everConnected) this.#options.onNeverOpened?.();
+    // partysocket gives an attempt up when its open timeout runs out, with a close of its own.
+    const timedOut = neverOpened && Date.now() - this.#attemptStartedAt >= OPEN_TIMEOUT_MS;
+    this.#lastError =
+      this.#failure ??
+      (timedOut ? new PresenceError('timeout', `could not connect to ${this.#options.wsUrl} in time`) : null) ??
+      this.#closeError ??
+      this.#diagnosis ??
+      (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `the connection to ${this.#options.wsUrl} was lost; retrying`) : null);
+    this.#failure = null;
+    this.#closeError = null;
+    this.#attempt += 1;
+    this.#setPhase('waiting');
+    // A fresh token is the fix, not waiting: the next attempt goes at once.
+    if (verdict === 'now') this.#socket?.reconnect();
   };
 
-  /** The socket is gone: reconnect unless its close code says not to. */
-  #closed(code: number, failure: PresenceError | null = null): void {
-    this.#clearTimers();
-    if (this.#phase !== 'stopped' && this.#shouldReconnect(code, failure)) this.#retry();
-  }
-
-  /** Decides, from the close code (or the failure we caused), whether to reconnect. */
-  #shouldReconnect(code: number, failure: PresenceError | null): boolean {
+  /** Decides, from a close code, whether and when to reconnect; stops for good on the codes that mean so. */
+  #judge(code: number): Verdict {
     switch (code) {
       case CLOSE_CODES.tokenExpired:
         this.#tokenReason = 'expired';
-        // A fresh token is the fix, not waiting: the next attempt goes at once.
-        this.#attempt = -1;
-        return true;
+        return 'now';
       case CLOSE_CODES.revoked:
         this.#halt(new PresenceError('revoked', 'the session was revoked'));
         this.#options.onRevoked();
-        return false;
+        return 'stop';
       case CLOSE_CODES.unauthorized:
         this.#unauthorizedInARow += 1;
-        this.#lastError = new PresenceError('unauthorized', 'the server refused the token');
+        this.#closeError = new PresenceError('unauthorized', 'the server refused the token');
         if (!this.#options.canRenewToken || this.#unauthorizedInARow >= 3) {
-          this.#halt(this.#lastError);
-          return false;
+          this.#halt(this.#closeError);
+          return 'stop';
         }
         this.#tokenReason = 'expired';
-        return true;
+        return 'retry';
       default: {
         const known = RETRIED_CLOSES[code];
-        this.#lastError = known
-          ? new PresenceError(known[0], known[1])
-          : (failure ??
-            this.#diagnosis ??
-            (this.#everConnected || this.#attempt > 0 ? new PresenceError('network', `the connection to ${this.#options.wsUrl} was lost; retrying`) : null));
-        return true;
+        this.#closeError = known ? new PresenceError(known[0], known[1]) : null;
+        return 'retry';
       }
     }
   }
@@ -353,11 +365,11 @@ export class Connection {
 
   // ---- transitions ---------------------------------------------------------------------------
 
-  /** Drops the current socket and tries again (with backoff). */
+  /** Ends the current attempt and starts the next at once (partysocket's `reconnect`). */
   #fail(error: PresenceError): void {
     if (!this.#socket) return;
-    this.#drop(CLOSE_CODES.normal, error.code);
-    this.#closed(CLOSE_CODES.normal, error);
+    this.#failure = error;
+    this.#socket.reconnect(CLOSE_CODES.normal, error.code);
   }
 
   /** Stops for good, keeping the reason. */
@@ -383,8 +395,7 @@ export class Connection {
   }
 
   #clearTimers(): void {
-    clearTimeout(this.#stepTimer);
+    clearTimeout(this.#authTimer);
     this.#heartbeat.stop();
-    clearTimeout(this.#backoffTimer);
   }
 }

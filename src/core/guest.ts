@@ -1,6 +1,7 @@
-import * as v from 'valibot';
 import type { Api } from './api.ts';
-import { SessionTokensSchema, parseWith, type SessionTokens } from './protocol/index.ts';
+import { decodeValue, shape } from './decode/decode.ts';
+import { decodeSessionTokens } from './decode/model.ts';
+import type { SessionTokens } from './protocol/model.ts';
 
 /** What `guest` asks for: a display name, and whether the browser keeps the guest (default true). */
 export type GuestOptions = true | { displayName?: string; remember?: boolean };
@@ -51,7 +52,7 @@ export function createGuest(api: Api, url: string, options: GuestOptions): Guest
 
   const stored = (): SessionTokens | null => {
     try {
-      const parsed = parseWith(SessionTokensSchema, JSON.parse(store?.getItem(key) ?? 'null'));
+      const parsed = decodeValue(decodeSessionTokens, JSON.parse(store?.getItem(key) ?? 'null'));
       return parsed.ok ? parsed.value : null;
     } catch {
       return null;
@@ -70,7 +71,7 @@ export function createGuest(api: Api, url: string, options: GuestOptions): Guest
     async signIn() {
       const kept = stored();
       if (kept) return kept;
-      pending ??= api.request('/api/v1/guest-sessions', { method: 'POST', json: wanted, schema: v.object({ tokens: SessionTokensSchema }), anonymous: true });
+      pending ??= api.request('/api/v1/guest-sessions', { method: 'POST', json: wanted, decode: shape({ tokens: decodeSessionTokens }), anonymous: true });
       try {
         const { tokens } = await pending;
         write(tokens);

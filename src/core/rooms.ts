@@ -1,7 +1,9 @@
 import { PresenceError } from './errors.ts';
 import { kernelOf, once, viewOf, type ChangeListener, type FrameTap, type Kernel, type Unsubscribe } from './kernel.ts';
 import type { PresenceCore } from './presence-core.ts';
-import { parseRoomMessage, ROOM_LIMITS, type RoomAccess, type RoomMemberWire, type RoomServerMessage } from './protocol/rooms.ts';
+import { readRoomMessage } from './decode/rooms.ts';
+import { ROOM_LIMITS } from './protocol/room-limits.ts';
+import type { RoomAccess, RoomMemberWire, RoomServerMessage } from './protocol/rooms.ts';
 import type { AppUserView, RoomEvent, RoomPresence } from './register.ts';
 
 /** One connection (a tab, a device) through which a member is in the room. */
@@ -208,7 +210,7 @@ export function enterRoom<P = RoomPresence, E = RoomEvent>(client: PresenceCore,
 function startRegistry(client: PresenceCore, kernel: Kernel): Map<string, RoomCore> {
   const rooms = new Map<string, RoomCore>();
   const take = (data: unknown): boolean => {
-    const parsed = parseRoomMessage(data);
+    const parsed = readRoomMessage(data);
     if (!parsed) return false;
     if (!parsed.ok) kernel.report(new PresenceError('bad-message', `invalid room frame from the server: ${parsed.reason}`));
     else {

@@ -1,9 +1,11 @@
-import * as v from 'valibot';
 import { createApi, type Api } from './api.ts';
 import type { TokenReason } from './connection.ts';
 import { PresenceError } from './errors.ts';
 import { createGuest, type Guest, type GuestOptions } from './guest.ts';
-import { SessionTokensSchema, UserViewSchema, parseWith, type JsonValue, type SessionTokens, type UserView } from './protocol/index.ts';
+import { decodeValue, exactly, shape } from './decode/decode.ts';
+import { decodeSessionTokens, decodeUserView } from './decode/model.ts';
+import type { JsonValue } from './protocol/json.ts';
+import type { SessionTokens, UserView } from './protocol/model.ts';
 import type { PresenceStore, SessionState } from './store.ts';
 
 /** What Realm-style session listeners receive. */
@@ -80,7 +82,7 @@ const MISSING_TOKEN = 'no credentials: pass `token`, `session` or `guest` to cre
  */
 export function createSession(options: CredentialOptions, deps: SessionDeps): SessionControl {
   if (options.session !== undefined) {
-    const parsed = parseWith(SessionTokensSchema, options.session);
+    const parsed = decodeValue(decodeSessionTokens, options.session);
     if (!parsed.ok) throw new PresenceError('invalid-input', `session: ${parsed.reason}`);
   }
   const { state } = deps.store;
@@ -117,7 +119,7 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
           (await api.request('/api/v1/auth/refresh', {
             method: 'POST',
             json: { refreshToken: current.refreshToken },
-            schema: SessionTokensSchema,
+            decode: decodeSessionTokens,
             anonymous: true,
           }));
         if (isGuest) guest().keep(tokens);
@@ -169,7 +171,7 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
   const api = createApi({ baseUrl: options.url, fetch: options.fetch ?? globalThis.fetch.bind(globalThis), getToken });
 
   async function readMe(): Promise<UserView> {
-    const me = await api.request('/api/v1/me', { schema: UserViewSchema });
+    const me = await api.request('/api/v1/me', { decode: decodeUserView });
     deps.applyView(me);
     return me;
   }
@@ -199,7 +201,7 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
     async logOut() {
       if (state.getState().session !== 'logged-in') return;
       try {
-        await api.request('/api/v1/auth/logout', { method: 'POST', schema: v.object({ ok: v.literal(true) }) });
+        await api.request('/api/v1/auth/logout', { method: 'POST', decode: shape({ ok: exactly(true) }) });
       } finally {
         // Logged out means a new person next time.
         if (isGuest) guest().forget();

@@ -1,5 +1,8 @@
 import { PresenceError } from './errors.ts';
-import { PresencePatchSchema, parseWith, type ClientMessageInput, type PresencePatch, type PresenceStatus } from './protocol/index.ts';
+import { checkPresencePatch } from './presence-patch.ts';
+import type { ClientMessageInput } from './protocol/client-messages.ts';
+import type { PresencePatch } from './protocol/model.ts';
+import type { PresenceStatus } from './protocol/statuses.ts';
 
 interface PendingStatus {
   rid: number | null;
@@ -54,8 +57,8 @@ export function createStatusOutbox(deps: OutboxDeps): StatusOutbox {
 
   return {
     send(patch) {
-      const parsed = parseWith(PresencePatchSchema, patch);
-      if (!parsed.ok) return Promise.reject(new PresenceError('invalid-input', parsed.reason));
+      const refused = checkPresencePatch(patch);
+      if (refused) return Promise.reject(new PresenceError('invalid-input', refused));
       if (!deps.isLoggedIn()) return Promise.reject(new PresenceError('revoked', 'the session has ended'));
       return new Promise<void>((resolve, reject) => {
         const pending: PendingStatus = { rid: null, patch, waiters: [{ resolve, reject }] };

@@ -1,5 +1,6 @@
 import { once, type Unsubscribe } from './kernel.ts';
-import { LIMITS, type ClientMessageInput, type Presence, type ServerMessage } from './protocol/index.ts';
+import type { ClientMessageInput, Presence, ServerMessage } from './protocol/index.ts';
+import { LIMITS } from './protocol/limits.ts';
 import type { PresenceStore } from './store.ts';
 
 interface Scope {

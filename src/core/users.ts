@@ -1,6 +1,8 @@
 import { kernelOf } from './kernel.ts';
 import type { PresenceCore } from './presence-core.ts';
-import { PresenceDeltaSchema, UserPageSchema, UserViewSchema, type PresenceDelta, type UserPage } from './protocol/index.ts';
+import { decodeUserView } from './decode/model.ts';
+import { decodePresenceDelta, decodeUserPage } from './decode/user-pages.ts';
+import type { PresenceDelta, UserPage } from './protocol/user-pages.ts';
 import type { AppUserView } from './register.ts';
 
 /** One page of {@link listUsers}, with the app's registered types. */
@@ -29,7 +31,7 @@ export async function requestView(
   init: { method?: 'GET' | 'PUT' | 'PATCH' | 'DELETE'; json?: unknown; body?: Blob } = {},
 ): Promise<AppUserView> {
   const kernel = kernelOf(client);
-  const view = await kernel.api.request(path, { ...init, schema: UserViewSchema });
+  const view = await kernel.api.request(path, { ...init, decode: decodeUserView });
   kernel.applyView(view);
   return view as AppUserView;
 }
@@ -60,7 +62,7 @@ export function fetchUser(client: PresenceCore, id: string): Promise<AppUserView
 export async function listUsers(client: PresenceCore, filters: UserFilters = {}): Promise<AppUserPage> {
   const kernel = kernelOf(client);
   const page = await kernel.api.request('/api/v1/users', {
-    schema: UserPageSchema,
+    decode: decodeUserPage,
     query: {
       online: filters.online?.toString(),
       tags: filters.tags?.join(','),
@@ -86,7 +88,7 @@ export async function listUsers(client: PresenceCore, filters: UserFilters = {})
 export async function getPresence(client: PresenceCore, { from }: { from?: Date | string } = {}): Promise<AppPresenceDelta> {
   const kernel = kernelOf(client);
   const delta = await kernel.api.request('/api/v1/users.presence', {
-    schema: PresenceDeltaSchema,
+    decode: decodePresenceDelta,
     query: { from: from instanceof Date ? from.toISOString() : from },
   });
   for (const view of delta.users) kernel.applyView(view, delta.seq);

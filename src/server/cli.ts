@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as v from 'valibot';
 import { explainMissingPeer, SERVER_PEERS } from './missing-peer.ts';
-import { RoomPermissionsSchema, type RoomPermissions } from './room-access.ts';
+import type { RoomPermissions } from './room-access.ts';
 
 const HELP = `presence-server: the presence-kit server (REST and WebSocket on one port)
 
@@ -32,8 +31,12 @@ const HELP = `presence-server: the presence-kit server (REST and WebSocket on on
                   go offline everywhere (default 5000; leases renew every fifth of it)
   --help`;
 
-/** `lobby=read,demo:*=write` → `{ lobby: 'read', 'demo:*': 'write' }`, checked as the REST route checks it. */
-function parseGuestRooms(text: string): RoomPermissions {
+/**
+ * `lobby=read,demo:*=write` → `{ lobby: 'read', 'demo:*': 'write' }`, checked as the REST route checks it
+ * (with the schema, loaded here so that `--help` needs none of the server's packages).
+ */
+async function parseGuestRooms(text: string): Promise<RoomPermissions> {
+  const [v, { RoomPermissionsSchema }] = await Promise.all([import('valibot'), import('./room-access.ts')]).catch(explainMissingPeer(SERVER_PEERS));
   const entries = text
     .split(',')
     .filter((part) => part.trim() !== '')
@@ -77,7 +80,7 @@ async function main(): Promise<void> {
 
   const leaseMs = Number(values['lease-ms']);
   if (!Number.isInteger(leaseMs) || leaseMs < 200 || leaseMs > 600_000) throw new Error(`--lease-ms: expected 200-600000, got ${values['lease-ms']}`);
-  const guestRooms = parseGuestRooms(values['guest-rooms']);
+  const guestRooms = await parseGuestRooms(values['guest-rooms']);
   const audience = values.audience;
   if (audience !== 'everyone' && audience !== 'shared-rooms') throw new Error(`--audience: expected everyone or shared-rooms, got ${audience}`);
   const redis = values.redis || process.env.PRESENCE_REDIS_URL || undefined;

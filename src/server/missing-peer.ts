@@ -18,7 +18,7 @@ export function explainMissingPeer(install: string): (error: unknown) => never {
 }
 
 /** What the presence server needs beside presence-kit. */
-export const SERVER_PEERS = 'the presence server needs its peer packages: npm i fastify @fastify/websocket @fastify/rate-limit @fastify/cors ws';
+export const SERVER_PEERS = 'the presence server needs its peer packages: npm i fastify @fastify/websocket @fastify/rate-limit @fastify/cors ws valibot';
 
 /** What `--redis` (the `redis` option) needs beside them. */
 export const REDIS_PEER = 'running as a node over Redis (--redis) needs its client: npm i @redis/client';

@@ -162,7 +162,8 @@ describe('connection state machine', () => {
     fake = await startFakeServer({ onAuth: () => 1011 });
     const c = makeClient();
     c.connect();
-    const expected = [1000, 2000, 4000, 8000, 8000];
+    // partysocket's backoff from this client's draw (random 1: 1.5 × minMs), doubling, capped at maxMs.
+    const expected = [1500, 3000, 6000, 8000, 8000];
     for (let attempt = 0; attempt < expected.length; attempt++) {
       await settle(() => fake!.connections[attempt]?.closedAt !== undefined, `failure ${attempt + 1}`);
       const delay = expected[attempt]!;

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { createPresenceStore } from '../../src/core/store.ts';
 import type { Presence } from '../../src/core/protocol/index.ts';
 import { makePresence, makeUserView } from '../../src/testing/index.ts';
-import { backoffDelay } from '../../src/core/backoff.ts';
+import { reconnectDelays } from '../../src/core/backoff.ts';
 
 const presence = (status: Presence['status']) => makePresence(status);
 const view = (id: string, status: Presence['status'] = 'online') => makeUserView(id, { presence: makePresence(status) });
@@ -86,12 +86,11 @@ describe('presence store', () => {
 });
 
 describe('backoff', () => {
-  test('full jitter: uniform below an exponential, capped ceiling', () => {
-    expect(backoffDelay(1, { minMs: 500, maxMs: 15_000, random: () => 0.999999 })).toBe(500);
-    expect(backoffDelay(4, { minMs: 500, maxMs: 15_000, random: () => 0.5 })).toBe(2000);
-    expect(backoffDelay(30, { minMs: 500, maxMs: 15_000, random: () => 0.999999 })).toBe(15_000);
-    const spread = Array.from({ length: 1000 }, () => backoffDelay(6));
-    expect(Math.min(...spread)).toBeLessThan(1500);
-    expect(Math.max(...spread)).toBeGreaterThan(13_500);
+  test("each client draws its own delays for partysocket: clients dropped together do not return together", () => {
+    expect(reconnectDelays({ minMs: 500, maxMs: 15_000, random: () => 0 })).toEqual({ minReconnectionDelay: 250, maxReconnectionDelay: 7_500, reconnectionDelayGrowFactor: 2 });
+    expect(reconnectDelays({ minMs: 500, maxMs: 15_000, random: () => 0.999999 })).toMatchObject({ minReconnectionDelay: expect.closeTo(750, 0), maxReconnectionDelay: expect.closeTo(15_000, 0) });
+    const firsts = Array.from({ length: 1000 }, () => reconnectDelays().minReconnectionDelay);
+    expect(Math.min(...firsts)).toBeLessThan(300);
+    expect(Math.max(...firsts)).toBeGreaterThan(700);
   });
 });

@@ -93,8 +93,10 @@ test('without the server’s peer packages, --help still answers and starting na
   const start = await runHidden('fastify,ws', []);
   expect(start.code).toBe(1);
   expect(start.stderr).toMatch(
-    /^presence-server: (fastify|ws) is not installed: .*npm i fastify @fastify\/websocket @fastify\/rate-limit @fastify\/cors ws\n$/,
+    /^presence-server: (fastify|ws) is not installed: .*npm i fastify @fastify\/websocket @fastify\/rate-limit @fastify\/cors ws valibot\n$/,
   );
+  const schemas = await runHidden('valibot', []);
+  expect(schemas.stderr).toMatch(/^presence-server: valibot is not installed: .*npm i .* ws valibot\n$/);
   const redis = await runHidden('@redis/client', ['--redis', 'redis://127.0.0.1:1']);
   expect(redis.code).toBe(1);
   expect(redis.stderr).toContain('@redis/client is not installed: running as a node over Redis (--redis) needs its client: npm i @redis/client');

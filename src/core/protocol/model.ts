@@ -13,28 +13,14 @@ import {
   displayText,
 } from './fields.ts';
 import { LIMITS } from './limits.ts';
+import { CALL_STATUSES, CHOSEN_STATUSES, STATUSES, USER_KINDS, type CallStatus, type ChosenStatus, type PresenceStatus, type UserKind } from './statuses.ts';
 import type { JsonValue } from './json.ts';
 
 export { isEmoji, isSafeImageUrl, isSafeUrl, normalizeUrl } from './checks.ts';
 export { UserIdSchema } from './fields.ts';
 
-/** Availability others can see. A user who chose 'invisible' is shown to everyone else as 'offline'. */
-export const PUBLIC_STATUSES = ['online', 'away', 'busy', 'offline'] as const;
-/** What a user can choose for themself. */
-export const CHOSEN_STATUSES = ['online', 'away', 'busy', 'invisible'] as const;
-/** Every status value on the wire: 'invisible' only ever reaches its owner. */
-export const STATUSES = ['online', 'away', 'busy', 'offline', 'invisible'] as const;
-export const CALL_STATUSES = ['available', 'in-call'] as const;
-export const USER_KINDS = ['person', 'bot'] as const;
-
-/** @example `const s: PresenceStatus = 'away';` */
-export type PresenceStatus = (typeof STATUSES)[number];
-/** @example `client.setStatus({ status: 'invisible' satisfies ChosenStatus });` */
-export type ChosenStatus = (typeof CHOSEN_STATUSES)[number];
-/** @example `const c: CallStatus = 'in-call';` */
-export type CallStatus = (typeof CALL_STATUSES)[number];
-/** @example `const k: UserKind = 'bot';` */
-export type UserKind = (typeof USER_KINDS)[number];
+export { CALL_STATUSES, CHOSEN_STATUSES, PUBLIC_STATUSES, STATUSES, USER_KINDS } from './statuses.ts';
+export type { CallStatus, ChosenStatus, PresenceStatus, UserKind } from './statuses.ts';
 
 /** A user's profile: changes rarely, fetched over REST and pushed as `user` events. */
 export const UserSchema = v.object({

@@ -2,25 +2,12 @@ import * as v from 'valibot';
 import { jsonSchema } from './fields.ts';
 import type { JsonValue } from './json.ts';
 import { LIMITS } from './limits.ts';
-import { parseFrame, RequestId, type ParseResult } from './parse.ts';
+import { ROOM_LIMITS } from './room-limits.ts';
+
+export { ROOM_LIMITS } from './room-limits.ts';
+import { RequestId } from './parse.ts';
 
 // Rooms have their own module: an app that never enters a room bundles none of these schemas.
-
-/**
- * Limits of rooms shared by both sides; the server's defaults (its `limits` option may lower or raise the
- * byte sizes up to {@link ROOM_LIMITS.jsonBytes}).
- *
- * @example
- * ```ts
- * if (roomId.length > ROOM_LIMITS.id) throw new Error('room id too long');
- * ```
- */
-export const ROOM_LIMITS = {
-  /** Characters of a room id. */
-  id: 128,
-  /** The most a room presence or a broadcast event may be, whatever the server is configured to allow. */
-  jsonBytes: 16 * 1024,
-} as const;
 
 /** No control characters, so a room id is safe to log and to show. */
 // eslint-disable-next-line no-control-regex
@@ -64,7 +51,7 @@ export const RoomMemberSchema = v.object({
 export type RoomMemberWire = v.InferOutput<typeof RoomMemberSchema>;
 
 /**
- * What the server sends about rooms. The client validates these only where rooms are used.
+ * What the server sends about rooms (the client reads them with decode/rooms.ts, only where rooms are used).
  */
 export const RoomServerMessageSchema = v.variant('type', [
   /**
@@ -90,21 +77,6 @@ export const RoomServerMessageSchema = v.variant('type', [
 
 /** A room frame from the server. @example `if (message.type === 'room-update') apply(message)` */
 export type RoomServerMessage = v.InferOutput<typeof RoomServerMessageSchema>;
-
-/**
- * Parses a frame as a room frame, or says it is none (`null`, so other parsers may take it).
- *
- * @example
- * ```ts
- * const parsed = parseRoomMessage(event.data);
- * if (parsed?.ok) room.apply(parsed.value);
- * ```
- */
-export function parseRoomMessage(raw: unknown): ParseResult<RoomServerMessage> | null {
-  // The server writes `type` first: a look at the start tells a room frame without parsing it.
-  if (typeof raw !== 'string' || !raw.startsWith('{"type":"room')) return null;
-  return parseFrame(RoomServerMessageSchema, raw);
-}
 
 /** Room frames a client sends (validated by the server, which also checks their sizes against its limits). */
 export const RoomClientMessageSchemas = [

@@ -1,0 +1,58 @@
+// Room frames as the client reads them (protocol/rooms.ts has the schemas they mirror): their own module,
+// so an app that never enters a room bundles none of it.
+import type { ParseResult } from '../protocol/parse.ts';
+import { ROOM_LIMITS } from '../protocol/room-limits.ts';
+import type { RoomMemberWire, RoomServerMessage } from '../protocol/rooms.ts';
+import { decodeFrame, exactly, json, list, nullable, oneOf, optional, refuse, shape, str, whole, type Decoder } from './decode.ts';
+
+type Of<K extends RoomServerMessage['type']> = Extract<RoomServerMessage, { type: K }>;
+
+const roomJson = json<RoomMemberWire['presence']>(ROOM_LIMITS.jsonBytes);
+
+const decodeMember = shape<RoomMemberWire>({
+  userId: str,
+  presence: nullable(roomJson),
+  connections: list(shape<RoomMemberWire['connections'][number]>({ id: str, presence: nullable(roomJson), enteredAt: str })),
+});
+
+const FRAMES: Record<string, Decoder<RoomServerMessage>> = Object.assign(Object.create(null) as object, {
+  room: shape<Of<'room'>>({
+    type: exactly('room'),
+    rid: optional(whole),
+    room: str,
+    access: oneOf(['read', 'write']),
+    self: str,
+    members: list(decodeMember),
+  }),
+  'room-update': shape<Of<'room-update'>>({ type: exactly('room-update'), room: str, members: list(decodeMember), left: list(str) }),
+  'room-event': shape<Of<'room-event'>>({ type: exactly('room-event'), room: str, userId: str, event: roomJson }),
+});
+
+/**
+ * Reads one room frame.
+ *
+ * @example
+ * ```ts
+ * const parsed = decodeValue(decodeRoomMessage, JSON.parse(text));
+ * ```
+ */
+export const decodeRoomMessage: Decoder<RoomServerMessage> = (value, path) => {
+  const type = (value as { type?: unknown } | null)?.type;
+  const decode = typeof type === 'string' ? FRAMES[type] : undefined;
+  return decode ? decode(value, path) : refuse(`${path}type`, 'is not a room frame type');
+};
+
+/**
+ * Reads a frame as a room frame, or says it is none (`null`, so other readers may take it).
+ *
+ * @example
+ * ```ts
+ * const parsed = readRoomMessage(event.data);
+ * if (parsed?.ok) room.apply(parsed.value);
+ * ```
+ */
+export function readRoomMessage(raw: unknown): ParseResult<RoomServerMessage> | null {
+  // The server writes `type` first: a look at the start tells a room frame without parsing it.
+  if (typeof raw !== 'string' || !raw.startsWith('{"type":"room')) return null;
+  return decodeFrame(decodeRoomMessage, raw);
+}
