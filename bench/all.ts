@@ -83,6 +83,8 @@ for (const section of sections) {
   }
 }
 lines.push('', `Run times: ${sections.map((section) => `${section.name} ${Math.round(section.seconds)} s`).join(', ')}.`, '');
+// Before/after records that one run cannot measure (earlier states of the package), kept by hand.
+lines.push(readFileSync(join(root, 'bench/size-history.md'), 'utf8'));
 writeFileSync(join(root, 'bench/results.md'), lines.join('\n'));
 console.log(`\nwrote bench/results.md (${sections.reduce((sum, section) => sum + section.figures.length, 0)} figures)`);
 if (unmet.length) console.log(`goals not met:\n  ${unmet.join('\n  ')}`);

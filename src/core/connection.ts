@@ -254,7 +254,10 @@ export class Connection {
     const socket = this.#socket;
     if (!socket) return;
     this.#setPhase('authenticating');
-    this.#authTimer = setTimeout(() => this.#fail(new PresenceError('timeout', 'the server did not answer auth in time')), this.#options.authTimeoutMs ?? 10_000);
+    this.#authTimer = setTimeout(
+      () => this.#fail(new PresenceError('timeout', 'the server did not answer auth in time')),
+      this.#options.authTimeoutMs ?? 10_000,
+    );
     this.#options.getToken(this.#tokenReason).then(
       (token) => {
         // The socket may have been replaced, stopped or reconnected while the token was fetched.

@@ -45,7 +45,8 @@ function object(fields: Record<string, Field>): Field {
 
 const list = (item: Field, maxLength = 3): Field => fc.array(item, { maxLength });
 const nullable = (good: Field): Field => fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: fc.constant(null) });
-const oneOf = (values: readonly string[]): Field => fc.oneof({ weight: 20, arbitrary: fc.constantFrom(...values) }, { weight: 1, arbitrary: fc.constantFrom('', 'Online', 'gone') });
+const oneOf = (values: readonly string[]): Field =>
+  fc.oneof({ weight: 20, arbitrary: fc.constantFrom(...values) }, { weight: 1, arbitrary: fc.constantFrom('', 'Online', 'gone') });
 
 const id: Field = fc.oneof(
   { weight: 20, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,12}$/) },
@@ -62,12 +63,31 @@ const url: Field = fc.oneof(
   { weight: 12, arbitrary: fc.webUrl({ withQueryParameters: true, withFragments: true }) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom('HTTPS://Example.COM/a/../b', 'http://x.test', 'javascript:alert(1)', 'https://u:p@x.test/', 'data:image/png;base64,AA==', '/relative', 'https://x.test/' + 'a'.repeat(2040), ''),
+    arbitrary: fc.constantFrom(
+      'HTTPS://Example.COM/a/../b',
+      'http://x.test',
+      'javascript:alert(1)',
+      'https://u:p@x.test/',
+      'data:image/png;base64,AA==',
+      '/relative',
+      'https://x.test/' + 'a'.repeat(2040),
+      '',
+    ),
   },
 );
 const timestamp: Field = fc.oneof(
   { weight: 20, arbitrary: fc.date({ noInvalidDate: true, min: new Date(0), max: new Date(4e12) }).map((date) => date.toISOString()) },
-  { weight: 1, arbitrary: fc.constantFrom('2026-12-05 10:00:00+0100', '2026-13-01T00:00:00Z', '2026-12-05T24:00:00Z', '2026-12-05T10:00:00.1234567890Z', '2026-12-05', 'yesterday') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '2026-12-05 10:00:00+0100',
+      '2026-13-01T00:00:00Z',
+      '2026-12-05T24:00:00Z',
+      '2026-12-05T10:00:00.1234567890Z',
+      '2026-12-05',
+      'yesterday',
+    ),
+  },
 );
 /** Application JSON near its limits: deep, large, and with keys that reach prototypes. */
 const appJson = (maxBytes: number): Field =>
@@ -108,10 +128,19 @@ const presence = object({
 });
 const userView = object({ ...user, presence: nullable(presence), blockedByMe: fc.boolean(), hasBlockedMe: fc.boolean() });
 const seq: Field = fc.oneof({ weight: 5, arbitrary: fc.nat() }, { weight: 1, arbitrary: fc.constantFrom(-1, 1.5, 2 ** 53) });
-const tag = (type: string): Field => fc.oneof({ weight: 9, arbitrary: fc.constant(type) }, { weight: 1, arbitrary: fc.constantFrom('room', 'Welcome', 'toString', '__proto__') });
+const tag = (type: string): Field =>
+  fc.oneof({ weight: 9, arbitrary: fc.constant(type) }, { weight: 1, arbitrary: fc.constantFrom('room', 'Welcome', 'toString', '__proto__') });
 
 const serverFrame = fc.oneof(
-  object({ type: tag('welcome'), protocol: fc.string(), sessionId: fc.string(), me: userView, seq, serverTime: fc.string(), heartbeatMs: fc.double({ noNaN: true }) }),
+  object({
+    type: tag('welcome'),
+    protocol: fc.string(),
+    sessionId: fc.string(),
+    me: userView,
+    seq,
+    serverTime: fc.string(),
+    heartbeatMs: fc.double({ noNaN: true }),
+  }),
   object({ type: tag('snapshot'), rid: seq, seq, full: fc.boolean(), users: list(userView), removed: list(fc.string()) }),
   object({ type: tag('presence'), seq, userId: fc.string(), presence: nullable(presence), user: object(user) }),
   object({ type: tag('self'), me: userView }),
@@ -123,7 +152,11 @@ const serverFrame = fc.oneof(
 );
 
 const roomJson = appJson(16 * 1024);
-const member = object({ userId: fc.string(), presence: nullable(roomJson), connections: list(object({ id: fc.string(), presence: nullable(roomJson), enteredAt: fc.string() })) });
+const member = object({
+  userId: fc.string(),
+  presence: nullable(roomJson),
+  connections: list(object({ id: fc.string(), presence: nullable(roomJson), enteredAt: fc.string() })),
+});
 const roomFrame = fc.oneof(
   object({ type: tag('room'), rid: seq, room: fc.string(), access: oneOf(['read', 'write']), self: fc.string(), members: list(member) }),
   object({ type: tag('room-update'), room: fc.string(), members: list(member), left: list(fc.string()) }),
@@ -137,7 +170,14 @@ const asReceived = (value: unknown): unknown => JSON.parse(JSON.stringify(value)
  * Checks the decoder against the schema on every sample, and that the samples exercise both answers:
  * a property where everything is refused (or accepted) would hold however wrong the decoder were.
  */
-function agree<T>(name: string, samples: Field, decode: Decoder<T>, schema: v.GenericSchema<unknown, unknown>, numRuns = 1500, types?: readonly string[]): void {
+function agree<T>(
+  name: string,
+  samples: Field,
+  decode: Decoder<T>,
+  schema: v.GenericSchema<unknown, unknown>,
+  numRuns = 1500,
+  types?: readonly string[],
+): void {
   test(`${name}: the decoder accepts what the schema accepts, with the same value, and refuses the rest`, () => {
     // Per frame type, so that no type is only ever seen refused.
     const seen = new Map<unknown, { samples: number; accepted: number }>();
@@ -170,13 +210,30 @@ function agree<T>(name: string, samples: Field, decode: Decoder<T>, schema: v.Ge
 }
 
 describe('decoders held to the schemas', () => {
-  agree('server frames', serverFrame, decodeServerMessage, ServerMessageSchema, 3000, ['welcome', 'snapshot', 'presence', 'self', 'user', 'user-removed', 'ack', 'error', 'pong']);
+  agree('server frames', serverFrame, decodeServerMessage, ServerMessageSchema, 3000, [
+    'welcome',
+    'snapshot',
+    'presence',
+    'self',
+    'user',
+    'user-removed',
+    'ack',
+    'error',
+    'pong',
+  ]);
   agree('room frames', roomFrame, decodeRoomMessage, RoomServerMessageSchema, 1500, ['room', 'room-update', 'room-event']);
   agree('a user view (REST)', userView, decodeUserView, UserViewSchema);
   agree('a page of users', object({ users: list(userView), nextCursor: nullable(fc.string()) }), decodeUserPage, UserPageSchema);
   agree(
     'a presence delta',
-    object({ users: list(userView, 2), removed: list(fc.string()), full: fc.boolean(), seq: fc.double({ noNaN: true }), serverTime: timestamp, success: fc.constantFrom(true, true, true, false) }),
+    object({
+      users: list(userView, 2),
+      removed: list(fc.string()),
+      full: fc.boolean(),
+      seq: fc.double({ noNaN: true }),
+      serverTime: timestamp,
+      success: fc.constantFrom(true, true, true, false),
+    }),
     decodePresenceDelta,
     PresenceDeltaSchema,
   );

@@ -86,9 +86,16 @@ describe('presence store', () => {
 });
 
 describe('backoff', () => {
-  test("each client draws its own delays for partysocket: clients dropped together do not return together", () => {
-    expect(reconnectDelays({ minMs: 500, maxMs: 15_000, random: () => 0 })).toEqual({ minReconnectionDelay: 250, maxReconnectionDelay: 7_500, reconnectionDelayGrowFactor: 2 });
-    expect(reconnectDelays({ minMs: 500, maxMs: 15_000, random: () => 0.999999 })).toMatchObject({ minReconnectionDelay: expect.closeTo(750, 0), maxReconnectionDelay: expect.closeTo(15_000, 0) });
+  test('each client draws its own delays for partysocket: clients dropped together do not return together', () => {
+    expect(reconnectDelays({ minMs: 500, maxMs: 15_000, random: () => 0 })).toEqual({
+      minReconnectionDelay: 250,
+      maxReconnectionDelay: 7_500,
+      reconnectionDelayGrowFactor: 2,
+    });
+    expect(reconnectDelays({ minMs: 500, maxMs: 15_000, random: () => 0.999999 })).toMatchObject({
+      minReconnectionDelay: expect.closeTo(750, 0),
+      maxReconnectionDelay: expect.closeTo(15_000, 0),
+    });
     const firsts = Array.from({ length: 1000 }, () => reconnectDelays().minReconnectionDelay);
     expect(Math.min(...firsts)).toBeLessThan(300);
     expect(Math.max(...firsts)).toBeGreaterThan(700);

@@ -41,7 +41,8 @@ export const num: Decoder<number> = (value, path) => (typeof value === 'number' 
 /** @example `bool(true, 'online') // true` */
 export const bool: Decoder<boolean> = (value, path) => (typeof value === 'boolean' ? value : refuse(path, 'must be a boolean'));
 /** A sequence number or request id: a whole number, 0 or more. @example `whole(3, 'seq') // 3` */
-export const whole: Decoder<number> = (value, path) => (Number.isInteger(value) && (value as number) >= 0 ? (value as number) : refuse(path, 'must be a whole number'));
+export const whole: Decoder<number> = (value, path) =>
+  Number.isInteger(value) && (value as number) >= 0 ? (value as number) : refuse(path, 'must be a whole number');
 
 /**
  * Exactly this value: a frame's `type`, a `success: true`.
@@ -137,7 +138,8 @@ const ISO_TIMESTAMP =
   /^\d{4}-(?:0[1-9]|1[0-2])-(?:[12]\d|0[1-9]|3[01])[T ](?:0\d|1\d|2[0-3])(?::[0-5]\d){2}(?:\.\d{1,9})?(?:Z| ?[+-](?:0\d|1\d|2[0-3])(?::?[0-5]\d)?)$/u;
 
 /** An ISO 8601 timestamp. @example `timestamp('2026-12-05T10:00:00.000Z', 'updatedAt')` */
-export const timestamp: Decoder<string> = (value, path) => (ISO_TIMESTAMP.test(str(value, path)) ? (value as string) : refuse(path, 'must be an ISO timestamp'));
+export const timestamp: Decoder<string> = (value, path) =>
+  ISO_TIMESTAMP.test(str(value, path)) ? (value as string) : refuse(path, 'must be an ISO timestamp');
 
 /**
  * Decodes a parsed value, as a result: the value, or why it was refused.
