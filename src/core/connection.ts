@@ -282,10 +282,9 @@ export class Connection {
       return;
     }
     const message = parsed.value;
-    if (message.type === 'pong') {
-      this.#heartbeat.pong();
-      return;
-    }
+    // Any frame shows the link is alive, not only a pong: a busy connection is never called dead.
+    this.#heartbeat.pong();
+    if (message.type === 'pong') return;
     if (message.type === 'welcome') {
       clearTimeout(this.#authTimer);
       this.#attempt = 0;
@@ -352,9 +351,25 @@ export class Connection {
     }
   }
 
-  /** The network came back: skip the backoff. It went, or the tab is visible again: probe the link. */
+  /**
+   * The network came back: skip the backoff. It went, or the tab is visible again: probe the link. The
+   * page is put away (closed, or kept in the back/forward cache): say goodbye by closing the socket, so
+   * the server starts the user's leave now rather than when its heartbeat gives up, and a page kept in
+   * the cache does not hold the user online; it connects again when shown.
+   */
   readonly #environmentListeners: Array<[string, () => void]> = [
     ['online', () => this.#wakeUp()],
+    [
+      'pagehide',
+      () => {
+        if (!this.#socket) return;
+        this.#clearTimers();
+        // 1000: a browser refuses to send 1001 (going away) itself.
+        this.#drop(CLOSE_CODES.normal, 'page hidden');
+        this.#setPhase('waiting');
+      },
+    ],
+    ['pageshow', () => this.#phase === 'waiting' && !this.#socket && this.#connect()],
     ['offline', () => this.checkNow()],
     [
       'visibilitychange',

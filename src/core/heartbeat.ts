@@ -10,7 +10,7 @@ export interface Heartbeat {
   start(): void;
   /** Pings now (after an 'offline' event, or when the tab becomes visible). */
   probe(): void;
-  /** The server answered. */
+  /** The server answered (any frame from it shows the link is alive). */
   pong(): void;
   stop(): void;
 }
@@ -31,7 +31,15 @@ export function createHeartbeat(options: HeartbeatOptions = {}, send: (frame: st
   const probe = () => {
     clearTimeout(deadline);
     send(JSON.stringify({ type: 'ping', t: ++counter }));
-    deadline = setTimeout(dead, options.timeoutMs ?? 5_000);
+    const sentAt = Date.now();
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    deadline = setTimeout(() => {
+      // A timer this late ran in a hidden (throttled) or frozen page, and the pong may be waiting in the
+      // queue behind it: ask again instead of calling a live link dead. The server's own pings, which the
+      // browser answers whatever the page's timers do, decide whether the link is gone.
+      if (Date.now() - sentAt > 2 * timeoutMs) probe();
+      else dead();
+    }, timeoutMs);
   };
   const stop = () => {
     clearInterval(interval);

@@ -221,6 +221,45 @@ describe('connection state machine', () => {
     expect(fake.connections).toHaveLength(2);
   });
 
+  test('a pong deadline that fires late (a hidden, throttled or frozen page) asks again instead of dropping a live link', async () => {
+    useFakeTimers();
+    const behaviour: FakeBehaviour = { answerPings: false };
+    fake = await startFakeServer(behaviour);
+    const c = makeClient({ heartbeat: { intervalMs: 30_000, timeoutMs: 5_000 } });
+    const statuses: string[] = [];
+    c.state.subscribe((state, previous) => state.status !== previous.status && statuses.push(state.status));
+    c.connect();
+    await settle(() => c.state.getState().status === 'connected', 'connected');
+    await vi.advanceTimersByTimeAsync(30_000);
+    await settle(() => fake!.connections[0]!.frames.some((frame) => frame.type === 'ping'), 'first ping');
+    // The page was frozen for a minute: the clock moved on, its timers did not, and the pong waits behind them.
+    vi.setSystemTime(Date.now() + 60_000);
+    behaviour.answerPings = true;
+    await vi.advanceTimersByTimeAsync(5_000);
+    await settle(() => fake!.connections[0]!.frames.filter((frame) => frame.type === 'ping').length === 2, 'asked again');
+    await idle(10_000);
+    expect(fake.connections).toHaveLength(1);
+    expect(statuses).toEqual(['connecting', 'connected']);
+  });
+
+  test('pagehide says goodbye (the socket closes, so the server starts the leave now); pageshow connects again', async () => {
+    useFakeTimers();
+    fake = await startFakeServer();
+    const environment = new EventTarget();
+    const c = makeClient({ environment });
+    c.connect();
+    await settle(() => c.state.getState().status === 'connected', 'connected');
+    environment.dispatchEvent(new Event('pagehide'));
+    await settle(() => fake!.connections[0]!.closedAt !== undefined, 'closed on pagehide');
+    expect(c.state.getState().status).toBe('reconnecting');
+    // A page in the back/forward cache stays away: no attempt while it is hidden.
+    await idle(60_000, 5_000);
+    expect(fake.connections).toHaveLength(1);
+    environment.dispatchEvent(new Event('pageshow'));
+    await settle(() => c.state.getState().status === 'connected', 'back when shown');
+    expect(fake.connections).toHaveLength(2);
+  });
+
   test("an 'offline' event or the tab becoming visible probes the link at once; a dead one is replaced", async () => {
     useFakeTimers();
     fake = await startFakeServer({ answerPings: false });
