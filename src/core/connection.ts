@@ -135,7 +135,7 @@ export class Connection {
     this.#heartbeat = createHeartbeat(
       options.heartbeat,
       (frame) => this.#socket?.send(frame),
-      () => this.#fail(new PresenceError('timeout', 'no pong from the server: the connection is dead')),
+      () => this.#fail(new PresenceError('timeout', 'no pong from the server: the connection is dead'), true),
     );
   }
 
@@ -383,11 +383,20 @@ export class Connection {
 
   // ---- transitions ---------------------------------------------------------------------------
 
-  /** Ends the current attempt and starts the next at once (partysocket's `reconnect`). */
-  #fail(error: PresenceError): void {
-    if (!this.#socket) return;
+  /**
+   * Ends the current attempt. A link that was up and died (no pong) is tried again at once (partysocket's
+   * `reconnect`). An attempt that failed before the welcome (no token, no answer to auth) counts as a
+   * failed attempt, so partysocket's backoff spaces the next: its public `reconnect` would start over at
+   * no delay, and a token getter that fails at once would make that a loop of handshakes. So the attempt's
+   * own WebSocket is closed, which partysocket handles as any other close.
+   */
+  #fail(error: PresenceError, linkDied = false): void {
+    const socket = this.#socket;
+    if (!socket) return;
     this.#failure = error;
-    this.#socket.reconnect(CLOSE_CODES.normal, error.code);
+    const attempt = (socket as unknown as { _ws?: { close(code?: number, reason?: string): void } })._ws;
+    if (linkDied || !attempt) socket.reconnect(CLOSE_CODES.normal, error.code);
+    else attempt.close(CLOSE_CODES.normal, error.code);
   }
 
   /** Stops for good, keeping the reason. */

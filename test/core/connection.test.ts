@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createPresenceClient, type PresenceClient, type PresenceClientOptions, type TokenReason } from '../../src/core/index.ts';
+import { createPresenceClient, PresenceError, type PresenceClient, type PresenceClientOptions, type TokenReason } from '../../src/core/index.ts';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../../src/core/protocol/index.ts';
 import { makeUserView } from '../../src/testing/index.ts';
 
@@ -240,6 +240,26 @@ describe('connection state machine', () => {
     await idle(10_000);
     expect(fake.connections).toHaveLength(1);
     expect(statuses).toEqual(['connecting', 'connected']);
+  });
+
+  test('a token getter that fails at once is asked again after the backoff, not in a loop of handshakes', async () => {
+    useFakeTimers();
+    fake = await startFakeServer();
+    let asked = 0;
+    const c = makeClient({
+      token: async () => {
+        asked++;
+        throw new PresenceError('network', 'the token endpoint is down');
+      },
+    });
+    c.connect();
+    await settle(() => asked === 1, 'first ask');
+    await idle(30_000);
+    // From this client's draw (random 1): 1.5 s, 3 s, 6 s, then 8 s apart: 6 attempts in 30 s.
+    expect(fake.connections.length).toBeGreaterThanOrEqual(5);
+    expect(fake.connections.length).toBeLessThanOrEqual(7);
+    expect(asked).toBe(fake.connections.length);
+    expect(c.state.getState()).toMatchObject({ status: 'reconnecting', error: { code: 'network', message: 'the token endpoint is down' } });
   });
 
   test('pagehide says goodbye (the socket closes, so the server starts the leave now); pageshow connects again', async () => {
