@@ -86,6 +86,15 @@ const RETRIED_CLOSES: Record<number, [ErrorCode, string]> = {
   [CLOSE_CODES.slowConsumer]: ['slow-consumer', 'the server cut the connection: frames were not read fast enough'],
 };
 
+/** What every WebSocket class accepts: an absolute ws(s) URL without a fragment. */
+function isWebSocketUrl(url: string): boolean {
+  try {
+    return /^wss?:$/.test(new URL(url).protocol) && !url.includes('#');
+  } catch {
+    return false;
+  }
+}
+
 /** How long an attempt may take to open before partysocket gives it up and tries again. */
 const OPEN_TIMEOUT_MS = 10_000;
 
@@ -170,9 +179,7 @@ export class Connection {
     const Socket = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
     if (!Socket) return this.#halt(new PresenceError('invalid-input', "no global WebSocket: pass the `WebSocket` option (`ws`'s class in Node)"));
     // A URL no WebSocket accepts will never work: say so instead of retrying forever.
-    if (!/^wss?:\/\/[^#]+$/.test(this.#options.wsUrl) || !URL.canParse?.(this.#options.wsUrl)) {
-      return this.#halt(new PresenceError('invalid-input', `cannot open a WebSocket to ${this.#options.wsUrl}`));
-    }
+    if (!isWebSocketUrl(this.#options.wsUrl)) return this.#halt(new PresenceError('invalid-input', `cannot open a WebSocket to ${this.#options.wsUrl}`));
     this.#connect();
   }
 
