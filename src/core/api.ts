@@ -11,7 +11,8 @@ export interface ApiOptions {
   baseUrl: string;
   fetch: typeof fetch;
   /** The current access token; `expired` asks for a fresh one after a 401 token-expired. */
-  getToken: (reason: 'connect' | 'expired') => Promise<string>;
+  /** `stale`: the token the server just called expired (no refresh when a newer one is already held). */
+  getToken: (reason: 'connect' | 'expired', stale?: string) => Promise<string>;
 }
 
 export interface RequestOptions<T> {
@@ -36,11 +37,11 @@ export interface RequestOptions<T> {
  * ```
  */
 export function createApi({ baseUrl, fetch: fetchImpl, getToken }: ApiOptions) {
-  async function send<T>(path: string, options: RequestOptions<T>, reason: 'connect' | 'expired'): Promise<T> {
+  async function send<T>(path: string, options: RequestOptions<T>, used: { token?: string }): Promise<T> {
     const url = new URL(path, baseUrl);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (!options.anonymous) headers.authorization = `Bearer ${await getToken(reason)}`;
+    if (!options.anonymous) headers.authorization = `Bearer ${(used.token = await getToken(used.token === undefined ? 'connect' : 'expired', used.token))}`;
     let body: BodyInit | undefined;
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -81,12 +82,13 @@ export function createApi({ baseUrl, fetch: fetchImpl, getToken }: ApiOptions) {
 
   return {
     async request<T>(path: string, options: RequestOptions<T>): Promise<T> {
+      // The second try names the token the server called expired, so a token another request (or tab)
+      // has refreshed since is used as it is rather than refreshed again.
+      const used: { token?: string } = {};
       try {
-        return await send(path, options, 'connect');
+        return await send(path, options, used);
       } catch (error) {
-        if (error instanceof PresenceError && error.code === 'token-expired' && !options.anonymous) {
-          return send(path, options, 'expired');
-        }
+        if (error instanceof PresenceError && error.code === 'token-expired' && !options.anonymous) return send(path, options, used);
         throw error;
       }
     },

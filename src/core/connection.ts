@@ -49,7 +49,8 @@ export interface EnvironmentEvents {
 
 export interface ConnectionOptions {
   wsUrl: string;
-  getToken: (reason: TokenReason) => Promise<string>;
+  /** `stale`: the token the server just called expired (no refresh when a newer one is already held). */
+  getToken: (reason: TokenReason, stale?: string) => Promise<string>;
   /** Whether asking for a token again can help after 4001 (false for a fixed token). */
   canRenewToken: boolean;
   WebSocket?: WebSocketLike;
@@ -122,6 +123,8 @@ export class Connection {
   #attemptStartedAt = 0;
   #everConnected = false;
   #tokenReason: TokenReason = 'connect';
+  /** The token sent with the last `auth`: the one a 4002 calls expired. */
+  #sentToken: string | undefined;
   #unauthorizedInARow = 0;
   /** Decided by partysocket's `shouldReconnectOnClose` from the close as it happened; read by the close listener. */
   #verdict: Verdict = 'retry';
@@ -265,11 +268,12 @@ export class Connection {
       () => this.#fail(new PresenceError('timeout', 'the server did not answer auth in time')),
       this.#options.authTimeoutMs ?? 10_000,
     );
-    this.#options.getToken(this.#tokenReason).then(
+    this.#options.getToken(this.#tokenReason, this.#tokenReason === 'expired' ? this.#sentToken : undefined).then(
       (token) => {
         // The socket may have been replaced, stopped or reconnected while the token was fetched.
         if (this.#socket !== socket || this.#phase !== 'authenticating') return;
         const presence = this.#options.authPresence?.();
+        this.#sentToken = token;
         socket.send(JSON.stringify({ type: 'auth', token, ...(presence ? { presence } : {}) } satisfies ClientMessageInput));
       },
       (cause: unknown) => {

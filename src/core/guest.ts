@@ -10,15 +10,22 @@ export type GuestOptions = true | { displayName?: string; remember?: boolean };
 export interface Guest {
   /** The remembered guest's tokens, or a new guest's (one request however many callers wait). */
   signIn(): Promise<SessionTokens>;
-  /** Keeps tokens after a refresh, so a reload resumes the same guest. */
-  keep(tokens: SessionTokens): void;
-  /** The tokens another tab of this browser rotated to since `current`, if any: adopt them rather than refresh. */
-  newer(current: SessionTokens): SessionTokens | null;
+  /**
+   * Exchanges `current` for new tokens, once for the whole browser: under a Web Lock the first tab to
+   * find its token expired refreshes and stores the result; the others, when their turn comes, find
+   * stored tokens newer than theirs and adopt them. A refused refresh (the server no longer knows the
+   * guest) signs in a new guest, also once, whom the other tabs adopt the same way.
+   */
+  refresh(current: SessionTokens, exchange: (refreshToken: string) => Promise<SessionTokens>, refused: (error: unknown) => boolean): Promise<SessionTokens>;
   /** Forgets the stored guest (logged out, or refused): the next sign-in is a new guest. */
   forget(): void;
 }
 
 type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
+/** The Web Locks API where the browser has it (every current one); tabs of one origin share its locks. */
+type Locks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
+const locks = (): Locks | undefined => (globalThis as { navigator?: { locks?: Locks } }).navigator?.locks;
 
 /** localStorage when there is one that works (not in Node, nor where the browser refuses storage). */
 function storage(): StorageLike | null {
@@ -67,7 +74,7 @@ export function createGuest(api: Api, url: string, options: GuestOptions): Guest
     }
   };
 
-  return {
+  const guest: Guest = {
     async signIn() {
       const kept = stored();
       if (kept) return kept;
@@ -80,11 +87,27 @@ export function createGuest(api: Api, url: string, options: GuestOptions): Guest
         pending = null;
       }
     },
-    keep: write,
-    newer(current) {
-      const kept = stored();
-      return kept && kept.userId === current.userId && kept.refreshToken !== current.refreshToken ? kept : null;
+    refresh(current, exchange, refused) {
+      const once = async (): Promise<SessionTokens> => {
+        // Another tab rotated the tokens, or signed in a new guest, while this one waited: theirs are live.
+        const kept = stored();
+        if (kept && kept.refreshToken !== current.refreshToken) return kept;
+        try {
+          const next = await exchange(current.refreshToken);
+          write(next);
+          return next;
+        } catch (error) {
+          if (!refused(error)) throw error;
+          // A remembered guest the server no longer knows (expired, removed): a new guest, not a dead end.
+          write(null);
+          return guest.signIn();
+        }
+      };
+      // Without storage nothing is shared, so there is nothing to wait for.
+      const shared = store ? locks() : undefined;
+      return shared ? shared.request(`${key}:refresh`, once) : once();
     },
     forget: () => write(null),
   };
+  return guest;
 }

@@ -265,7 +265,8 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
         return;
       case 'error': {
         const error = new PresenceError(message.code, message.message, message.retryAfterMs === undefined ? {} : { retryAfterMs: message.retryAfterMs });
-        if ((message.rid !== undefined && outbox.settle(message.rid, error)) || subscriptions.refused(message)) return;
+        // A refused room entry is the room's to tell (its status), not an error nobody handled.
+        if ((message.rid !== undefined && outbox.settle(message.rid, error)) || subscriptions.refused(message) || kernel.other?.(message)) return;
         report(error);
         return;
       }

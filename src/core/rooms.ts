@@ -3,6 +3,7 @@ import { kernelOf, once, viewOf, type ChangeListener, type FrameTap, type Kernel
 import type { PresenceCore } from './presence-core.ts';
 import { readRoomMessage } from './decode/rooms.ts';
 import { ROOM_LIMITS } from './protocol/room-limits.ts';
+import type { ServerMessage } from './protocol/messages.ts';
 import type { RoomAccess, RoomMemberWire, RoomServerMessage } from './protocol/rooms.ts';
 import type { AppUserView, RoomEvent, RoomPresence } from './register.ts';
 
@@ -210,6 +211,17 @@ export function enterRoom<P = RoomPresence, E = RoomEvent>(client: PresenceCore,
 function startRegistry(client: PresenceCore, kernel: Kernel): Map<string, RoomCore> {
   const rooms = new Map<string, RoomCore>();
   const take = (data: unknown): boolean => {
+    // An `error` answering a room's `room-enter`: the room is refused, and says so in its status.
+    const refusal = data as ServerMessage;
+    if (refusal?.type === 'error') {
+      const refused = [...rooms.values()].filter((room) => refusal.rid !== undefined && room.rid === refusal.rid);
+      for (const room of refused) {
+        room.status = 'refused';
+        room.error = new PresenceError(refusal.code, refusal.message);
+        notify(kernel, room);
+      }
+      return refused.length > 0;
+    }
     const parsed = readRoomMessage(data);
     if (!parsed) return false;
     if (!parsed.ok) kernel.report(new PresenceError('bad-message', `invalid room frame from the server: ${parsed.reason}`));
@@ -223,14 +235,6 @@ function startRegistry(client: PresenceCore, kernel: Kernel): Map<string, RoomCo
     if (direction !== 'in') return;
     // A new connection: enter every room again, with the presence as it is now.
     if (frame.type === 'welcome') for (const room of rooms.values()) sendEnter(kernel, room);
-    if (frame.type === 'error' && frame.rid !== undefined) {
-      for (const room of rooms.values()) {
-        if (room.rid !== frame.rid) continue;
-        room.status = 'refused';
-        room.error = new PresenceError(frame.code, frame.message);
-        notify(kernel, room);
-      }
-    }
   };
   // A member's profile or global presence changed: their member object follows.
   const onChange: ChangeListener = (id) => {

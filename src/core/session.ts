@@ -59,7 +59,8 @@ export interface SessionControl {
   readonly facade: PresenceSession;
   /** Whether asking for a token again can help after a refusal (false for a fixed token). */
   readonly canRenewToken: boolean;
-  getToken(reason: TokenReason): Promise<string>;
+  /** `stale`: the access token the server just called expired; a refresh happens only if it is still the current one. */
+  getToken(reason: TokenReason, stale?: string): Promise<string>;
   /** Ends the session once (later calls do nothing): logged out, revoked, or the user was deleted. */
   end(next: Exclude<SessionState, 'logged-in'>, error: PresenceError | null): void;
 }
@@ -106,33 +107,20 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
   const guest = () => (guestHeld ??= createGuest(api, options.url, options.guest!));
   const isGuest = !options.token && !options.session && options.guest !== undefined;
   let refusal: PresenceError | null = null;
+  const isRefusal = (error: unknown): boolean => error instanceof PresenceError && ['revoked', 'unauthorized', 'token-expired'].includes(error.code);
 
   function refreshTokens(): Promise<void> {
     refreshing ??= (async () => {
       try {
         const current = tokens;
         if (!current) throw new PresenceError('unauthorized', MISSING_TOKEN);
-        // Another tab of this browser rotated the guest's tokens already: theirs are the live ones.
-        const newer = isGuest ? guest().newer(current) : null;
-        tokens =
-          newer ??
-          (await api.request('/api/v1/auth/refresh', {
-            method: 'POST',
-            json: { refreshToken: current.refreshToken },
-            decode: decodeSessionTokens,
-            anonymous: true,
-          }));
-        if (isGuest) guest().keep(tokens);
+        const exchange = (refreshToken: string) =>
+          api.request('/api/v1/auth/refresh', { method: 'POST', json: { refreshToken }, decode: decodeSessionTokens, anonymous: true });
+        // A guest's tokens are the browser's: one refresh for all its tabs (see Guest.refresh).
+        tokens = isGuest ? await guest().refresh(current, exchange, isRefusal) : await exchange(current.refreshToken);
         emit({ type: 'token-refreshed' });
       } catch (error) {
-        const refused = error instanceof PresenceError && ['revoked', 'unauthorized', 'token-expired'].includes(error.code);
-        // A remembered guest the server no longer knows (expired, removed): a new guest, not a dead end.
-        if (refused && isGuest) {
-          guest().forget();
-          tokens = await guest().signIn();
-          return;
-        }
-        if (refused) end('logged-out', error);
+        if (isRefusal(error)) end('logged-out', error as PresenceError);
         throw error;
       } finally {
         refreshing = null;
@@ -141,7 +129,7 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
     return refreshing;
   }
 
-  async function getToken(reason: TokenReason): Promise<string> {
+  async function getToken(reason: TokenReason, stale?: string): Promise<string> {
     if (state.getState().session !== 'logged-in') throw new PresenceError('revoked', 'the session has ended');
     const { token } = options;
     if (typeof token === 'string') return token;
@@ -162,7 +150,8 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
       }
     }
     if (tokens) {
-      if (reason === 'expired') await refreshTokens();
+      // Already refreshed since the stale token was handed out (by another request, or another tab): use it.
+      if (reason === 'expired' && (stale === undefined || stale === tokens.accessToken)) await refreshTokens();
       return tokens!.accessToken;
     }
     throw new PresenceError('unauthorized', MISSING_TOKEN);

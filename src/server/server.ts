@@ -136,8 +136,11 @@ export interface PresenceServerControls {
   enterRoom(userId: string, roomId: string, presence?: JsonValue): void;
   /** Changes the room presence of that connection. */
   setRoomPresence(userId: string, roomId: string, presence: JsonValue): void;
-  /** Destroys the user's sockets with no close frame, as a network failure would. */
-  dropConnections(userId: string): void;
+  /**
+   * Destroys the user's sockets with no close frame, as a network failure would; or, given a close code,
+   * closes them with it (4002: as if their tokens had expired, which sends every one to refresh at once).
+   */
+  dropConnections(userId: string, closeCode?: number): void;
   /** Revokes every session of the user and closes their sockets with 4003. */
   revokeSessions(userId: string): void;
   /** Live connections (real and simulated) of the user. */
@@ -352,7 +355,8 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     disconnect: (userId) => hub.disconnectVirtual(userId),
     enterRoom: (userId, roomId, presence = {}) => hub.roomVirtual('room-enter', userId, roomId, presence),
     setRoomPresence: (userId, roomId, presence) => hub.roomVirtual('room-presence', userId, roomId, presence),
-    dropConnections: (userId) => hub.dropConnections(userId),
+    dropConnections: (userId, closeCode) =>
+      closeCode === undefined ? hub.dropConnections(userId) : hub.closeUser(userId, closeCode, 'closed by the server controls'),
     revokeSessions(userId) {
       sessions.revokeAllOf(userId);
       hub.closeUser(userId, 4003, 'revoked');

@@ -1,7 +1,7 @@
 // Signing in as a guest (what `npm run dev` allows): the client asks the server for a guest session itself.
 import { afterEach, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
-import { createPresenceClient, getCurrentUser, type PresenceClient } from '../../src/core/index.ts';
+import { createPresenceClient, fetchUser, getCurrentUser, type PresenceClient } from '../../src/core/index.ts';
 import { startTestServer, type TestServer } from '../../src/testing/index.ts';
 
 let server: TestServer | undefined;
@@ -101,4 +101,84 @@ test('guest: a remembered guest the server no longer knows (a restarted dev serv
   expect(JSON.parse(items.get(key)!).userId).toBe(visitor.session.userId);
   await visitor.session.logOut();
   await expect.poll(() => items.has(key)).toBe(false);
+});
+
+/** The Web Locks API as a browser has it (one holder per name, the rest in order), shared like `browserStorage`. */
+function webLocks(): void {
+  const queues = new Map<string, Promise<unknown>>();
+  const locks = {
+    request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+      const previous = queues.get(name) ?? Promise.resolve();
+      const run = previous.then(callback, callback);
+      queues.set(
+        name,
+        run.catch(() => {}),
+      );
+      return run;
+    },
+  };
+  Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true, writable: true });
+}
+const hadNavigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+afterEach(() => {
+  if (hadNavigator) Object.defineProperty(globalThis, 'navigator', hadNavigator);
+  else delete (globalThis as { navigator?: unknown }).navigator;
+});
+
+test('guest: three tabs find the access token expired at once; one refresh for the browser, and the session survives', async () => {
+  let clock = Date.now();
+  server = await startTestServer({ guests: true, now: () => clock });
+  browserStorage();
+  webLocks();
+  const first = await guestId(server.httpUrl, { displayName: 'Ada' });
+  // Past the access token's 15 minutes, as after a laptop's sleep: every tab's token is stale at once.
+  clock += 16 * 60_000;
+  let refreshes = 0;
+  const counting: typeof fetch = (input, init) => {
+    if (String(input).includes('/api/v1/auth/refresh')) refreshes++;
+    return fetch(input, init);
+  };
+  const tabs = [1, 2, 3].map(() =>
+    createPresenceClient({ url: server!.httpUrl, guest: { displayName: 'Ada' }, fetch: counting, WebSocket: WebSocket, environment: null, autoAway: false }),
+  );
+  try {
+    for (const tab of tabs) tab.connect();
+    await expect.poll(() => tabs.map((tab) => tab.state.getState().status)).toEqual(['connected', 'connected', 'connected']);
+    // Each tab exchanging the same refresh token would rotate it under the others, and the third use
+    // revokes the session (reuse detection): the tabs would end as new guests, or signed out.
+    expect(tabs.map((tab) => tab.session.userId)).toEqual([first, first, first]);
+    expect(refreshes).toBe(1);
+    expect(server.controls.connectionCount(first)).toBe(3);
+  } finally {
+    for (const tab of tabs) tab.disconnect();
+  }
+});
+
+test('a request refused for a token that another request has refreshed since is retried with the new token, not refreshed again', async () => {
+  let clock = Date.now();
+  server = await startTestServer({ users: ['ada', 'grace'], now: () => clock });
+  const session = server.mintTokens('ada');
+  clock += 16 * 60_000;
+  let refreshes = 0;
+  let adaAsked = 0;
+  let retried!: () => void;
+  const adaRetried = new Promise<void>((resolve) => (retried = resolve));
+  let held = false;
+  const slow: typeof fetch = async (input, init) => {
+    const url = String(input);
+    if (url.endsWith('/api/v1/auth/refresh')) refreshes++;
+    // Ada's second request goes out with the refreshed token: the refresh is over.
+    if (url.endsWith('/api/v1/users/ada') && ++adaAsked === 2) retried();
+    const response = await fetch(input, init);
+    // The first answer about grace (a 401 for the stale token) arrives only once the other request has refreshed.
+    if (url.endsWith('/api/v1/users/grace') && !held) {
+      held = true;
+      await adaRetried;
+    }
+    return response;
+  };
+  client = createPresenceClient({ url: server.httpUrl, session, fetch: slow, WebSocket: WebSocket, environment: null, autoAway: false });
+  const [ada, grace] = await Promise.all([fetchUser(client, 'ada'), fetchUser(client, 'grace')]);
+  expect([ada.id, grace.id]).toEqual(['ada', 'grace']);
+  expect(refreshes).toBe(1);
 });

@@ -134,6 +134,8 @@ test('events reach the others with the sender as a member; a refused room says w
   const secret = enterRoom(grace, 'secret');
   await until(secret, (room) => room.getStatus() === 'refused', 'refused');
   expect(secret.getError()?.code).toBe('forbidden');
+  // The room says it was refused; the client does not also raise it as an error nobody handled.
+  expect(errors).toEqual([]);
   expect(secret.getOthers()).toEqual([]);
   expect(() => enterRoom(grace, '')).toThrow(/room id/);
 });

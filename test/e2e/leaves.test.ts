@@ -2,32 +2,23 @@
 // see a user offline when their last page closes and when their browser is killed, and that a frozen page
 // (stricter than a hidden one, whose timers are only throttled) keeps its connection and its user online.
 import { chromium as playwright, type Browser } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createPresenceServer, type PresenceServer } from '../../src/server/index.ts';
 import { chromium } from '../../vite.config.ts';
+import { launchChromium, openPage, startApp } from './harness.ts';
 
 const HEARTBEAT_MS = 1_000;
 let presence: PresenceServer;
-let app: ViteDevServer;
+let app: Awaited<ReturnType<typeof startApp>>;
 let browser: Browser;
-let appUrl: string;
 
 beforeAll(async () => {
   // A short server heartbeat, so that "several heartbeats" is seconds.
   presence = await createPresenceServer({ port: 0, limits: { heartbeatMs: HEARTBEAT_MS } });
   presence.controls.createUser({ id: 'ada', username: 'ada', displayName: 'Ada Lovelace' });
   presence.controls.createUser({ id: 'grace', username: 'grace', displayName: 'Grace Hopper' });
-  app = await createServer({
-    root: 'test/e2e/app',
-    configFile: false,
-    logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0, strictPort: false },
-    define: { 'process.env.NODE_ENV': JSON.stringify('development') },
-  });
-  await app.listen();
-  appUrl = app.resolvedUrls!.local[0]!;
-  browser = await playwright.launch({ executablePath: chromium.executablePath, args: chromium.args });
+  app = await startApp();
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -36,15 +27,10 @@ afterAll(async () => {
   await presence?.close();
 });
 
+/** A new context (a browser profile of its own) with one page signed in as `userId`. */
 async function openAs(on: Browser, userId: string, watch: string) {
   const context = await on.newContext({ viewport: { width: 1280, height: 1600 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.addInitScript((config) => Object.assign(window, { __E2E__: config }), { url: presence.httpUrl, session: presence.mintTokens(userId), watch });
-  await page.goto(appUrl);
-  await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
-  return { page, context, errors };
+  return { context, ...(await openPage(context, app.url, presence.httpUrl, { session: presence.mintTokens(userId) }, watch)) };
 }
 
 /** Records every value an attribute of one element takes from now on (the page reports them as they happen). */

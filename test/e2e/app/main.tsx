@@ -7,7 +7,7 @@ import { PresenceDevtools } from '../../../src/devtools/index.ts';
 import { PresenceProvider, RoomProvider, useTyping } from '../../../src/react/index.ts';
 
 /** The test hands over the server and tokens before the page loads: never in the URL. */
-const config = (window as unknown as { __E2E__: { url: string; session: SessionTokens; watch: string } }).__E2E__;
+const config = (window as unknown as { __E2E__: { url: string; session?: SessionTokens; guest?: { displayName: string }; watch: string } }).__E2E__;
 
 function Composer() {
   const [text, setText] = useState('');
@@ -33,9 +33,9 @@ function Composer() {
 }
 
 createRoot(document.getElementById('root')!).render(
-  <PresenceProvider url={config.url} session={config.session} offlineGraceMs={300} autoAway={false}>
+  <PresenceProvider url={config.url} {...(config.guest ? { guest: config.guest } : { session: config.session })} offlineGraceMs={300} autoAway={false}>
     <main>
-      <h1>Signed in as {config.session.userId}</h1>
+      <h1>Signed in as {config.session?.userId ?? config.guest?.displayName}</h1>
       <ConnectionStatus showWhenConnected data-testid="connection" />
       <StatusPicker />
       <p>
