@@ -152,7 +152,12 @@ async function withVite(app: string, file: string): Promise<InstalledSize> {
 export async function measureInstalled(): Promise<Map<string, { esbuild: InstalledSize; vite: InstalledSize }>> {
   const dir = mkdtempSync(join(tmpdir(), 'presence-size-installed-'));
   try {
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      version: string;
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    const locked = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
     execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     const app = join(dir, 'app');
     mkdirSync(app);
@@ -167,6 +172,9 @@ export async function measureInstalled(): Promise<Map<string, { esbuild: Install
           'presence-kit': `file:${join(dir, `presence-kit-${manifest.version}.tgz`)}`,
           ...Object.fromEntries(PEERS.map((peer) => [peer, dev[peer]!])),
         },
+        // The package's own dependencies at the versions this repository locks (partysocket takes a range,
+        // as a published library's should): the gate then moves only when the lockfile does.
+        overrides: Object.fromEntries(Object.keys(manifest.dependencies).map((name) => [name, locked.packages[`node_modules/${name}`]!.version])),
       }),
     );
     execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund'], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });

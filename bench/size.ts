@@ -34,10 +34,15 @@ const INSTALLED_BUDGETS: Record<string, number> = { 'typical app import': 18_000
  * is 8.4 KB, a third of it warnings for missing globals). The ceilings are what the two left. Making guest
  * sign-in, auto-away and the status checks opt-in modules was measured (stubbed) at -1,155 B on the
  * minimal core: not enough for 10,000 with partysocket, so the budgets stay unmet (bench/results.md).
+ * Raised in the same session by +258 / +200 / +201 B for issue 22's first part and two fixes found on the
+ * way: the goodbye on `pagehide` and the reconnect on `pageshow`; a pong deadline that fires late asking
+ * again; one token refresh per browser (a Web Lock) and none for a token already replaced; an attempt
+ * that fails before the welcome going through partysocket's backoff (it looped without); a refused room
+ * entry not also reported as unhandled; the check of an app's own `wsUrl`.
  */
-const INSTALLED_REACHED: Record<string, number> = { 'typical app import': 21_207, 'provider + UserAvatar': 15_947, 'minimal core': 13_790 };
+const INSTALLED_REACHED: Record<string, number> = { 'typical app import': 21_465, 'provider + UserAvatar': 16_147, 'minimal core': 13_991 };
 /**
- * Until a budget is met, `--check` fails above what was reached (+1%), so no change widens the gap
+ * Until a budget is met, `--check` fails above what was reached, so no change widens the gap
  * unnoticed; a met budget is the gate itself. Reached on 2026-11-23 by the modular client (from 24,976 /
  * 16,310 / 14,166 B with the bundles defined as the issue does), then raised, each time in the change that
  * needed it: +0.1 KB for rows that skip the context in flat lists (3.7x -> 1.2x the keyed-store floor at
