@@ -2,36 +2,17 @@
 // see a user offline when their last page closes and when their browser is killed, and that a frozen page
 // (stricter than a hidden one, whose timers are only throttled) keeps its connection and its user online.
 import { chromium as playwright, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createPresenceServer, type PresenceServer } from '../../src/server/index.ts';
+import { expect, test } from 'vitest';
 import { chromium } from '../../vite.config.ts';
-import { launchChromium, openPage, startApp } from './harness.ts';
+import { e2eEnvironment, openAs as open } from './harness.ts';
 
 const HEARTBEAT_MS = 1_000;
-let presence: PresenceServer;
-let app: Awaited<ReturnType<typeof startApp>>;
-let browser: Browser;
-
-beforeAll(async () => {
-  // A short server heartbeat, so that "several heartbeats" is seconds.
-  presence = await createPresenceServer({ port: 0, limits: { heartbeatMs: HEARTBEAT_MS } });
-  presence.controls.createUser({ id: 'ada', username: 'ada', displayName: 'Ada Lovelace' });
-  presence.controls.createUser({ id: 'grace', username: 'grace', displayName: 'Grace Hopper' });
-  app = await startApp();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await presence?.close();
-});
-
-/** A new context (a browser profile of its own) with one page signed in as `userId`. */
-async function openAs(on: Browser, userId: string, watch: string) {
-  const context = await on.newContext({ viewport: { width: 1280, height: 1600 } });
-  return { context, ...(await openPage(context, app.url, presence.httpUrl, { session: presence.mintTokens(userId) }, watch)) };
-}
+// A short server heartbeat, so that "several heartbeats" is seconds.
+const e2e = e2eEnvironment({ limits: { heartbeatMs: HEARTBEAT_MS } }, [
+  ['ada', 'Ada Lovelace'],
+  ['grace', 'Grace Hopper'],
+]);
+const openAs = (on: Browser, userId: string, watch: string) => open(e2e, userId, watch, on);
 
 /** Records every value an attribute of one element takes from now on (the page reports them as they happen). */
 async function record(page: Awaited<ReturnType<typeof openAs>>['page'], testId: string, attribute: string): Promise<string[]> {
@@ -50,12 +31,12 @@ async function record(page: Awaited<ReturnType<typeof openAs>>['page'], testId: 
 }
 
 test('time until others see a closed last page and a killed browser as offline; a frozen page stays connected and online', async () => {
-  const grace = await openAs(browser, 'grace', 'ada');
+  const grace = await openAs(e2e.browser, 'grace', 'ada');
   const watched = grace.page.getByTestId('watched');
 
   // A clean close: the page's socket closes (pagehide says goodbye too), the server shows ada offline at
   // once, and grace's page after its offline grace (300 ms in this app; 5 s by default).
-  const ada = await openAs(browser, 'ada', 'grace');
+  const ada = await openAs(e2e.browser, 'ada', 'grace');
   await grace.page.locator('[data-testid="watched"][data-status="online"]').waitFor();
   let started = Date.now();
   await ada.context.close();
@@ -79,7 +60,7 @@ test('time until others see a closed last page and a killed browser as offline; 
 
   // A frozen page runs no timers and no script at all, for several of the server's heartbeats: the
   // browser answers the server's pings itself, so the connection stays and ada never looks offline.
-  const frozen = await openAs(browser, 'ada', 'grace');
+  const frozen = await openAs(e2e.browser, 'ada', 'grace');
   await grace.page.locator('[data-testid="watched"][data-status="online"]').waitFor();
   const statuses = await record(grace.page, 'watched', 'data-status');
   const states = await record(frozen.page, 'connection', 'data-state');
@@ -93,7 +74,7 @@ test('time until others see a closed last page and a killed browser as offline; 
   expect(statuses).toEqual([]);
   // Never reconnected: the page's connection state did not change while frozen or after.
   expect(states).toEqual([]);
-  expect(presence.controls.connectionCount('ada')).toBe(1);
+  expect(e2e.presence.controls.connectionCount('ada')).toBe(1);
   expect(frozen.errors).toEqual([]);
   expect(grace.errors).toEqual([]);
   await frozen.context.close();

@@ -1,48 +1,32 @@
 // Tabs of one browser (issue 22), in Chromium against the real server: several pages of one browser
 // context, as tabs of one browser are (one localStorage, one set of Web Locks).
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { CLOSE_CODES } from '../../src/core/index.ts';
-import { createPresenceServer, type PresenceServer } from '../../src/server/index.ts';
-import { launchChromium, openPage, startApp } from './harness.ts';
+import { e2eEnvironment, openPage } from './harness.ts';
 
 let clock = Date.now();
-let presence: PresenceServer;
-let app: Awaited<ReturnType<typeof startApp>>;
-let browser: Browser;
-
-beforeAll(async () => {
-  presence = await createPresenceServer({ port: 0, guests: true, now: () => clock });
-  app = await startApp();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await presence?.close();
-});
+const e2e = e2eEnvironment({ guests: true, now: () => clock });
 
 test('the refresh race: three tabs of a guest find the access token expired at once; one refresh for the browser, and the session survives', async () => {
-  const context = await browser.newContext();
+  const context = await e2e.browser.newContext();
   const refreshes: string[] = [];
   context.on('request', (request) => request.url().endsWith('/api/v1/auth/refresh') && refreshes.push(request.url()));
   const tabs: Array<Awaited<ReturnType<typeof openPage>>> = [];
   // One after another, so the second and third resume the guest the first signed in (as reloads do).
-  for (let i = 0; i < 3; i++) tabs.push(await openPage(context, app.url, presence.httpUrl, { guest: { displayName: 'Ada' } }, 'nobody'));
+  for (let i = 0; i < 3; i++) tabs.push(await openPage(context, e2e, { guest: { displayName: 'Ada' } }, 'nobody'));
   const stored = () =>
     tabs[0]!.page.evaluate(
       () => JSON.parse(Object.entries(localStorage).find(([key]) => key.startsWith('presence-kit:guest:'))![1]) as { userId: string; refreshToken: string },
     );
   const { userId, refreshToken } = await stored();
-  expect(presence.controls.connectionCount(userId)).toBe(3);
+  expect(e2e.presence.controls.connectionCount(userId)).toBe(3);
   expect(refreshes).toEqual([]);
 
   // Past the access token's 15 minutes (a laptop waking up), and every tab told so at the same moment.
   clock += 16 * 60_000;
-  presence.controls.dropConnections(userId, CLOSE_CODES.tokenExpired);
+  e2e.presence.controls.dropConnections(userId, CLOSE_CODES.tokenExpired);
   for (const { page } of tabs) await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
-  await expect.poll(() => presence.controls.connectionCount(userId)).toBe(3);
+  await expect.poll(() => e2e.presence.controls.connectionCount(userId)).toBe(3);
   // Each tab exchanging the same refresh token would rotate it under the others, and the third use
   // revokes the session (reuse detection): the tabs would end as new guests. One exchange, one guest.
   expect(refreshes).toHaveLength(1);

@@ -1,50 +1,12 @@
-import { chromium as playwright, type Browser } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createPresenceServer, type PresenceServer } from '../../src/server/index.ts';
-import { chromium } from '../../vite.config.ts';
+import { expect, test } from 'vitest';
+import { e2eEnvironment, openAs as open } from './harness.ts';
 
-let presence: PresenceServer;
-let app: ViteDevServer;
-let browser: Browser;
-let appUrl: string;
-
-beforeAll(async () => {
-  presence = await createPresenceServer({ port: 0, roomLeaveGraceMs: 3_000 });
-  presence.controls.createUser({ id: 'ada', username: 'ada', displayName: 'Ada Lovelace' });
-  presence.controls.createUser({ id: 'grace', username: 'grace', displayName: 'Grace Hopper' });
-  presence.controls.createUser({ id: 'linus', username: 'linus', displayName: 'Linus' });
-  app = await createServer({
-    root: 'test/e2e/app',
-    configFile: false,
-    logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0, strictPort: false },
-    // What an app's bundler does for a dependency: the kit here is source, so the dev server is told.
-    define: { 'process.env.NODE_ENV': JSON.stringify('development') },
-  });
-  await app.listen();
-  appUrl = app.resolvedUrls!.local[0]!;
-  browser = await playwright.launch({ executablePath: chromium.executablePath, args: chromium.args });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await presence?.close();
-});
-
-async function openAs(userId: string, watch: string) {
-  // Tall enough that the devtools panel, which floats over the bottom of the page, covers none of it.
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1600 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  const session = presence.mintTokens(userId);
-  await page.addInitScript((config) => Object.assign(window, { __E2E__: config }), { url: presence.httpUrl, session, watch });
-  await page.goto(appUrl);
-  await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
-  return { page, context, errors, session };
-}
+const e2e = e2eEnvironment({ roomLeaveGraceMs: 3_000 }, [
+  ['ada', 'Ada Lovelace'],
+  ['grace', 'Grace Hopper'],
+  ['linus', 'Linus'],
+]);
+const openAs = (userId: string, watch: string) => open(e2e, userId, watch);
 
 test('two browser pages as two users: a status set in one appears in the other; closing the page takes the user offline', async () => {
   const ada = await openAs('ada', 'grace');
@@ -71,10 +33,10 @@ test('two browser pages as two users: a status set in one appears in the other; 
   await grace.page.locator('[data-testid="watched"][data-status="offline"]').waitFor({ timeout: 10_000 });
   // Ada moves to Offline in the list (she used to vanish from it), and the counts are the server's.
   await expect.poll(sections).toEqual(['Online 1', 'Offline 2']);
-  const offlineOnServer = ['ada', 'grace', 'linus'].filter((id) => !presence.controls.presenceOf(id)?.online);
+  const offlineOnServer = ['ada', 'grace', 'linus'].filter((id) => !e2e.presence.controls.presenceOf(id)?.online);
   expect(offlineOnServer).toEqual(['ada', 'linus']);
   expect(await grace.page.locator('[data-testid="people"] .pk-online-list-name').allTextContents()).toEqual(['Grace Hopper (you)', 'Ada Lovelace', 'Linus']);
-  expect(presence.controls.presenceOf('ada')).toMatchObject({ online: false, statusMessage: 'Writing the compiler' });
+  expect(e2e.presence.controls.presenceOf('ada')).toMatchObject({ online: false, statusMessage: 'Writing the compiler' });
   expect(ada.errors).toEqual([]);
   expect(grace.errors).toEqual([]);
   // No token ever appeared in a URL the pages loaded.
