@@ -9,6 +9,8 @@ interface AutoAwayDeps {
   /** The current user's held status. */
   currentStatus: () => PresenceStatus | undefined;
   send: (status: 'away' | 'online') => Promise<void>;
+  /** The BroadcastChannel on which this browser's tabs tell each other of input. */
+  channel?: string;
   report: (error: PresenceError) => void;
 }
 
@@ -59,6 +61,7 @@ export function createAutoAway(deps: AutoAwayDeps): AutoAway {
           awayBecauseIdle = false;
           send('online');
         },
+        deps.channel,
       );
     },
     stop() {

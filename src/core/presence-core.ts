@@ -221,6 +221,8 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
     },
     send: (status) => outbox.send({ status }),
     report,
+    // Input in any tab of this browser counts, so a background tab does not set the user away.
+    channel: `presence-kit:activity:${baseUrl.href}`,
   });
 
   function handleMessage(message: ServerMessage): void {

@@ -328,6 +328,38 @@ describe('connection state machine', () => {
     expect(statuses()).toEqual(['away', 'online', 'away', 'busy']);
   });
 
+  test('automatic away across tabs: input in one tab keeps a background tab from setting the user away, and brings them back', async () => {
+    useFakeTimers();
+    fake = await startFakeServer();
+    const [background, front] = [new EventTarget(), new EventTarget()];
+    const options = { autoAway: { afterMs: 60_000 }, heartbeat: { intervalMs: 3_600_000 } } as const;
+    const other = createPresenceClient({ url: fake.url, token: 'token-2', WebSocket: WebSocket, environment: front, ...options });
+    const c = makeClient({ environment: background, ...options });
+    try {
+      c.connect();
+      other.connect();
+      await settle(() => c.state.getState().status === 'connected' && other.state.getState().status === 'connected', 'both connected');
+      const statuses = () =>
+        fake!.connections.flatMap((connection) =>
+          connection.frames.filter((frame) => frame.type === 'set-presence').map((frame) => (frame.patch as { status?: string }).status),
+        );
+      await vi.advanceTimersByTimeAsync(50_000);
+      // The user works in the front tab; the background tab hears of it.
+      front.dispatchEvent(new Event('keydown'));
+      await idle(2_000, 100);
+      await vi.advanceTimersByTimeAsync(20_000);
+      await idle(2_000, 100);
+      expect(statuses()).toEqual([]);
+      // No input anywhere for the whole period: away. Then input in the front tab: online again.
+      await vi.advanceTimersByTimeAsync(60_000);
+      await settle(() => statuses().includes('away'), 'away once idle everywhere');
+      front.dispatchEvent(new Event('pointerdown'));
+      await settle(() => statuses().at(-1) === 'online', 'online at input in any tab');
+    } finally {
+      other.disconnect();
+    }
+  });
+
   test('token expired (4002): asks for a fresh token and reconnects at once', async () => {
     useFakeTimers();
     fake = await startFakeServer({ onAuth: (token) => (token === 'stale' ? CLOSE_CODES.tokenExpired : 'welcome') });
