@@ -6,21 +6,25 @@ const ACTIVITY_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touc
 /**
  * Calls `onIdle` once no input arrived for `afterMs` (a hidden tab gets no input, so it goes idle too),
  * and `onActive` at the first input after that. Returns a function that removes every listener and timer.
- * Given a `channel` name, input in any tab of the browser counts (told over a BroadcastChannel, at most a
- * few times per period): a tab left in the background does not set the user away while they work in
- * another.
+ * Given the browser's `tabs` channel, input in any tab counts (told as a `0` message, at most ten times per
+ * period): a tab left in the background does not set the user away while they work in another.
  *
  * @example
  * ```ts
- * const stop = trackIdle(window, 300_000, () => setAway(), () => setOnline(), 'presence-kit:activity');
+ * const stop = trackIdle(window, 300_000, () => setAway(), () => setOnline(), new BroadcastChannel('activity'));
  * ```
  */
-export function trackIdle(environment: EnvironmentEvents, afterMs: number, onIdle: () => void, onActive: () => void, channel?: string): () => void {
+export function trackIdle(
+  environment: EnvironmentEvents,
+  afterMs: number,
+  onIdle: () => void,
+  onActive: () => void,
+  tabs?: BroadcastChannel | null,
+): () => void {
   let idle = false;
   let lastInput = Date.now();
   let told = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const tabs = channel && typeof BroadcastChannel === 'function' ? new BroadcastChannel(channel) : null;
 
   const arm = (delay: number) => {
     clearTimeout(timer);
@@ -38,18 +42,22 @@ export function trackIdle(environment: EnvironmentEvents, afterMs: number, onIdl
   }
   const active = (here: boolean) => {
     lastInput = Date.now();
-    // Told when this tab wakes up, and otherwise a tenth of the period apart: enough to keep others awake.
-    if (here && tabs && (idle || lastInput - told >= afterMs / 10)) {
+    const woke = idle;
+    if (woke) {
+      idle = false;
+      arm(afterMs);
+      onActive();
+    }
+    // Told when this tab wakes (after `onActive`, so what it tells the others comes first), and otherwise a
+    // tenth of the period apart: enough to keep the others awake.
+    if (here && tabs && (woke || lastInput - told >= afterMs / 10)) {
       told = lastInput;
       tabs.postMessage(0);
     }
-    if (!idle) return;
-    idle = false;
-    arm(afterMs);
-    onActive();
   };
   const onInput = () => active(true);
-  if (tabs) tabs.onmessage = () => active(false);
+  const onTab = (event: MessageEvent) => event.data === 0 && active(false);
+  tabs?.addEventListener('message', onTab);
   const onVisibility = () => {
     const hidden = (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState === 'hidden';
     if (!hidden) onInput();
@@ -60,7 +68,7 @@ export function trackIdle(environment: EnvironmentEvents, afterMs: number, onIdl
   arm(afterMs);
   return () => {
     clearTimeout(timer);
-    tabs?.close();
+    tabs?.removeEventListener('message', onTab);
     for (const type of ACTIVITY_EVENTS) environment.removeEventListener(type, onInput);
     environment.removeEventListener('visibilitychange', onVisibility);
   };

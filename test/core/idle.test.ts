@@ -1,4 +1,5 @@
 import { afterEach, expect, test, vi } from 'vitest';
+import { createAutoAway } from '../../src/core/auto-away.ts';
 import { trackIdle } from '../../src/core/idle.ts';
 
 afterEach(() => vi.useRealTimers());
@@ -42,4 +43,56 @@ test('goes idle after the quiet period, active again at the next input, and clea
   stop();
   expect(target.listeners).toBe(0);
   expect(vi.getTimerCount()).toBe(0);
+});
+
+test('automatic away across tabs: the tab left open brings the user back after the tab that set away closed', async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  // What the server holds and echoes to every tab: one status for the user.
+  let status: 'online' | 'away' = 'online';
+  const sent: string[] = [];
+  const tab = (environment: EventTarget) =>
+    createAutoAway({
+      environment,
+      afterMs: 60_000,
+      currentStatus: () => status,
+      send: async (next) => {
+        sent.push(next);
+        status = next;
+      },
+      report: (error) => {
+        throw error;
+      },
+      channel: 'presence-kit:activity:idle-test',
+    });
+  const [first, second] = [new EventTarget(), new EventTarget()];
+  const a = tab(first);
+  const b = tab(second);
+  a.start();
+  b.start();
+  // Messages between tabs travel through the event loop.
+  const deliver = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  try {
+    await vi.advanceTimersByTimeAsync(50_000);
+    second.dispatchEvent(new Event('keydown'));
+    await deliver();
+    await vi.advanceTimersByTimeAsync(2_000);
+    // Within a tenth of the period: not told to the other tab, so this one goes idle 2 s after it.
+    second.dispatchEvent(new Event('keydown'));
+    await vi.advanceTimersByTimeAsync(58_000);
+    await deliver();
+    expect(sent).toEqual(['away']);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await deliver();
+    // The second tab found the status away already (the first set it) and sent nothing of its own.
+    expect(sent).toEqual(['away']);
+    a.stop();
+    second.dispatchEvent(new Event('keydown'));
+    await deliver();
+    expect(sent).toEqual(['away', 'online']);
+  } finally {
+    a.stop();
+    b.stop();
+  }
 });
