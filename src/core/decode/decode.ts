@@ -2,7 +2,7 @@
 // schemas; the browser does not ship them. It reads frames and REST answers with these few hand-written
 // decoders instead, held to the schemas by a differential property test (test/core/decode.test.ts): every
 // value a schema accepts decodes to the same value here, anything else is refused, and nothing throws out.
-import { checkJson } from '../protocol/json.ts';
+import { checkJson, readJsonText } from '../protocol/json.ts';
 import { LIMITS } from '../protocol/limits.ts';
 import type { ParseResult } from '../protocol/parse.ts';
 
@@ -133,6 +133,25 @@ export function json<T>(maxBytes: number, objectOnly?: boolean): Decoder<T> {
   };
 }
 
+/**
+ * A frame whose `type` picks its decoder from `frames` (kept in a null-prototype table, so no `type` can
+ * reach `Object.prototype`); `unknown` says why any other is refused.
+ *
+ * @example
+ * ```ts
+ * const decodeFrame = byType({ ack: shape({ type: exactly('ack'), rid: num }) }, 'is not a known frame type');
+ * ```
+ */
+/* @__NO_SIDE_EFFECTS__ */
+export function byType<T>(frames: Record<string, Decoder<T>>, unknown: string): Decoder<T> {
+  const table: Record<string, Decoder<T> | undefined> = Object.assign(Object.create(null) as object, frames);
+  return (value, path) => {
+    const type = (value as { type?: unknown } | null)?.type;
+    const decode = typeof type === 'string' ? table[type] : undefined;
+    return decode ? decode(value, path) : refuse(`${path}type`, unknown);
+  };
+}
+
 // valibot's `isoTimestamp`, which the schemas use: the same text is accepted on both sides.
 const ISO_TIMESTAMP =
   /^\d{4}-(?:0[1-9]|1[0-2])-(?:[12]\d|0[1-9]|3[01])[T ](?:0\d|1\d|2[0-3])(?::[0-5]\d){2}(?:\.\d{1,9})?(?:Z| ?[+-](?:0\d|1\d|2[0-3])(?::?[0-5]\d)?)$/u;
@@ -170,12 +189,6 @@ export function decodeValue<T>(decode: Decoder<T>, value: unknown): ParseResult<
  * ```
  */
 export function decodeFrame<T>(decode: Decoder<T>, raw: unknown): ParseResult<T> {
-  if (typeof raw !== 'string') return { ok: false, reason: 'frames must be JSON text, not binary' };
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return { ok: false, reason: 'frame is not valid JSON' };
-  }
-  return decodeValue(decode, value);
+  const read = readJsonText(raw);
+  return read.ok ? decodeValue(decode, read.value) : read;
 }

@@ -2,50 +2,10 @@
 import { ERROR_CODES } from '../protocol/codes.ts';
 import type { ServerMessage } from '../protocol/messages.ts';
 import type { ParseResult } from '../protocol/parse.ts';
-import { bool, decodeFrame, exactly, list, nullable, num, oneOf, optional, refuse, shape, str, whole, type Decoder } from './decode.ts';
+import { bool, byType, decodeFrame, exactly, list, nullable, num, oneOf, optional, shape, str, whole, type Decoder } from './decode.ts';
 import { decodePresence, decodeUser, decodeUserView } from './model.ts';
 
 type Of<K extends ServerMessage['type']> = Extract<ServerMessage, { type: K }>;
-
-/** One decoder per frame type: a null-prototype table, so no `type` can reach `Object.prototype`. */
-const FRAMES: Record<string, Decoder<ServerMessage>> = Object.assign(Object.create(null) as object, {
-  welcome: shape<Of<'welcome'>>({
-    type: exactly('welcome'),
-    protocol: str,
-    sessionId: str,
-    me: decodeUserView,
-    seq: whole,
-    serverTime: str,
-    heartbeatMs: num,
-  }),
-  snapshot: shape<Of<'snapshot'>>({
-    type: exactly('snapshot'),
-    rid: optional(whole),
-    seq: whole,
-    full: bool,
-    users: list(decodeUserView),
-    removed: list(str),
-  }),
-  presence: shape<Of<'presence'>>({
-    type: exactly('presence'),
-    seq: whole,
-    userId: str,
-    presence: nullable(decodePresence),
-    user: optional(decodeUser),
-  }),
-  self: shape<Of<'self'>>({ type: exactly('self'), me: decodeUserView }),
-  user: shape<Of<'user'>>({ type: exactly('user'), seq: whole, user: decodeUserView }),
-  'user-removed': shape<Of<'user-removed'>>({ type: exactly('user-removed'), seq: whole, userId: str }),
-  ack: shape<Of<'ack'>>({ type: exactly('ack'), rid: num }),
-  error: shape<Of<'error'>>({
-    type: exactly('error'),
-    rid: optional(whole),
-    code: oneOf(ERROR_CODES),
-    message: str,
-    retryAfterMs: optional(num),
-  }),
-  pong: shape<Of<'pong'>>({ type: exactly('pong'), t: optional(num) }),
-});
 
 /**
  * Reads one server frame: its `type` picks the decoder.
@@ -55,11 +15,47 @@ const FRAMES: Record<string, Decoder<ServerMessage>> = Object.assign(Object.crea
  * const parsed = decodeValue(decodeServerMessage, JSON.parse(text));
  * ```
  */
-export const decodeServerMessage: Decoder<ServerMessage> = (value, path) => {
-  const type = (value as { type?: unknown } | null)?.type;
-  const decode = typeof type === 'string' ? FRAMES[type] : undefined;
-  return decode ? decode(value, path) : refuse(`${path}type`, 'is not a frame type this client knows');
-};
+export const decodeServerMessage: Decoder<ServerMessage> = byType<ServerMessage>(
+  {
+    welcome: shape<Of<'welcome'>>({
+      type: exactly('welcome'),
+      protocol: str,
+      sessionId: str,
+      me: decodeUserView,
+      seq: whole,
+      serverTime: str,
+      heartbeatMs: num,
+    }),
+    snapshot: shape<Of<'snapshot'>>({
+      type: exactly('snapshot'),
+      rid: optional(whole),
+      seq: whole,
+      full: bool,
+      users: list(decodeUserView),
+      removed: list(str),
+    }),
+    presence: shape<Of<'presence'>>({
+      type: exactly('presence'),
+      seq: whole,
+      userId: str,
+      presence: nullable(decodePresence),
+      user: optional(decodeUser),
+    }),
+    self: shape<Of<'self'>>({ type: exactly('self'), me: decodeUserView }),
+    user: shape<Of<'user'>>({ type: exactly('user'), seq: whole, user: decodeUserView }),
+    'user-removed': shape<Of<'user-removed'>>({ type: exactly('user-removed'), seq: whole, userId: str }),
+    ack: shape<Of<'ack'>>({ type: exactly('ack'), rid: num }),
+    error: shape<Of<'error'>>({
+      type: exactly('error'),
+      rid: optional(whole),
+      code: oneOf(ERROR_CODES),
+      message: str,
+      retryAfterMs: optional(num),
+    }),
+    pong: shape<Of<'pong'>>({ type: exactly('pong'), t: optional(num) }),
+  },
+  'is not a frame type this client knows',
+);
 
 /**
  * Reads one frame the client received: the frame, or why it was dropped.

@@ -3,7 +3,7 @@
 import type { ParseResult } from '../protocol/parse.ts';
 import { ROOM_LIMITS } from '../protocol/room-limits.ts';
 import type { RoomMemberWire, RoomServerMessage } from '../protocol/rooms.ts';
-import { decodeFrame, exactly, json, list, nullable, oneOf, optional, refuse, shape, str, whole, type Decoder } from './decode.ts';
+import { byType, decodeFrame, exactly, json, list, nullable, oneOf, optional, shape, str, whole, type Decoder } from './decode.ts';
 
 type Of<K extends RoomServerMessage['type']> = Extract<RoomServerMessage, { type: K }>;
 
@@ -15,19 +15,6 @@ const decodeMember = shape<RoomMemberWire>({
   connections: list(shape<RoomMemberWire['connections'][number]>({ id: str, presence: nullable(roomJson), enteredAt: str })),
 });
 
-const FRAMES: Record<string, Decoder<RoomServerMessage>> = Object.assign(Object.create(null) as object, {
-  room: shape<Of<'room'>>({
-    type: exactly('room'),
-    rid: optional(whole),
-    room: str,
-    access: oneOf(['read', 'write']),
-    self: str,
-    members: list(decodeMember),
-  }),
-  'room-update': shape<Of<'room-update'>>({ type: exactly('room-update'), room: str, members: list(decodeMember), left: list(str) }),
-  'room-event': shape<Of<'room-event'>>({ type: exactly('room-event'), room: str, userId: str, event: roomJson }),
-});
-
 /**
  * Reads one room frame.
  *
@@ -36,11 +23,21 @@ const FRAMES: Record<string, Decoder<RoomServerMessage>> = Object.assign(Object.
  * const parsed = decodeValue(decodeRoomMessage, JSON.parse(text));
  * ```
  */
-export const decodeRoomMessage: Decoder<RoomServerMessage> = (value, path) => {
-  const type = (value as { type?: unknown } | null)?.type;
-  const decode = typeof type === 'string' ? FRAMES[type] : undefined;
-  return decode ? decode(value, path) : refuse(`${path}type`, 'is not a room frame type');
-};
+export const decodeRoomMessage: Decoder<RoomServerMessage> = byType<RoomServerMessage>(
+  {
+    room: shape<Of<'room'>>({
+      type: exactly('room'),
+      rid: optional(whole),
+      room: str,
+      access: oneOf(['read', 'write']),
+      self: str,
+      members: list(decodeMember),
+    }),
+    'room-update': shape<Of<'room-update'>>({ type: exactly('room-update'), room: str, members: list(decodeMember), left: list(str) }),
+    'room-event': shape<Of<'room-event'>>({ type: exactly('room-event'), room: str, userId: str, event: roomJson }),
+  },
+  'is not a room frame type',
+);
 
 /**
  * Reads a frame as a room frame, or says it is none (`null`, so other readers may take it).

@@ -1,6 +1,24 @@
 /** Any JSON value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * A frame's text parsed as JSON, or why it is no JSON text: the first step of reading a frame, on both sides.
+ *
+ * @example
+ * ```ts
+ * const read = readJsonText(event.data);
+ * if (read.ok) handle(read.value);
+ * ```
+ */
+export function readJsonText(raw: unknown): { ok: true; value: unknown } | { ok: false; reason: string } {
+  if (typeof raw !== 'string') return { ok: false, reason: 'frames must be JSON text, not binary' };
+  try {
+    return { ok: true, value: JSON.parse(raw) };
+  } catch {
+    return { ok: false, reason: 'frame is not valid JSON' };
+  }
+}
+
 /** Keys that would reach an object's prototype if copied with assignment. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { readJsonText } from './json.ts';
 
 /** Request id: the server echoes it in the `ack` or `error` that answers the frame. */
 export const RequestId = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)));
@@ -17,13 +18,9 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: strin
  * at all (the server's stricter checks, kept out of the client bundle) before the schema runs.
  */
 export function parseFrame<T>(schema: v.GenericSchema<unknown, T>, raw: unknown, screen?: (json: unknown) => string | undefined): ParseResult<T> {
-  if (typeof raw !== 'string') return { ok: false, code: 'bad-message', reason: 'frames must be JSON text, not binary' };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { ok: false, code: 'bad-message', reason: 'frame is not valid JSON' };
-  }
+  const read = readJsonText(raw);
+  if (!read.ok) return { ...read, code: 'bad-message' };
+  const json = read.value;
   const refused = screen?.(json);
   if (refused) return { ok: false, code: 'bad-message', reason: refused };
   const parsed = parseWith(schema, json);
