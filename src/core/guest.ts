@@ -1,14 +1,12 @@
-import type { Api } from './api.ts';
-import { decodeValue, shape } from './decode/decode.ts';
-import { decodeSessionTokens } from './decode/model.ts';
 import type { SessionTokens } from './protocol/model.ts';
+import { guestStorage } from './guest-storage.ts';
 
 /** What `guest` asks for: a display name, and whether the browser keeps the guest (default true). */
 export type GuestOptions = true | { displayName?: string; remember?: boolean };
 
 /** A guest's sessions: the stored one when there is one, else a new guest; kept as tokens rotate. */
 export interface Guest {
-  /** The remembered guest's tokens, or a new guest's (one request however many callers wait). */
+  /** The remembered guest's tokens, or a new guest's (one for the browser however many tabs ask at once). */
   signIn(): Promise<SessionTokens>;
   /**
    * Exchanges `current` for new tokens, once for the whole browser: under a Web Lock the first tab to
@@ -18,96 +16,101 @@ export interface Guest {
    */
   refresh(current: SessionTokens, exchange: (refreshToken: string) => Promise<SessionTokens>, refused: (error: unknown) => boolean): Promise<SessionTokens>;
   /** Forgets the stored guest (logged out, or refused): the next sign-in is a new guest. */
-  forget(): void;
+  forget(): Promise<void>;
 }
 
-type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+/**
+ * What a guest needs from its client. Passed in rather than imported, so this module, loaded on demand,
+ * shares no code with the rest of the client: bundlers then split nothing out of the app's first chunk.
+ */
+export interface GuestServer {
+  /** The presence server's URL, part of the key the guest is kept under. */
+  url: string;
+  /** Asks the server for a new guest (`POST /api/v1/guest-sessions`). */
+  create(wanted: { displayName?: string }): Promise<SessionTokens>;
+  /** Kept tokens read back, checked: null when they are not session tokens. */
+  check(value: unknown): SessionTokens | null;
+}
 
 /** The Web Locks API where the browser has it (every current one); tabs of one origin share its locks. */
 type Locks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
 const locks = (): Locks | undefined => (globalThis as { navigator?: { locks?: Locks } }).navigator?.locks;
 
-/** localStorage when there is one that works (not in Node, nor where the browser refuses storage). */
-function storage(): StorageLike | null {
-  try {
-    const found = (globalThis as { localStorage?: StorageLike }).localStorage;
-    return found ?? null;
-  } catch {
-    // Reading `localStorage` itself throws where storage is blocked.
-    return null;
-  }
-}
-
 /**
  * Guest sessions for `createPresenceClient({ guest })`, loaded only by clients that use guests. The
- * browser keeps the guest's tokens in localStorage under `presence-kit:guest:<server url>:<display name>`,
+ * browser keeps the guest's tokens in IndexedDB (database `presence-kit`, store `guests`; localStorage
+ * where there is no IndexedDB) under `presence-kit:guest:<server url>:<display name>`,
  * so a reload or another tab resumes the same person instead of a new one each time (others saw a pile
  * of offline copies of every visitor); `remember: false` keeps nothing.
  *
  * @example
  * ```ts
- * const guest = createGuest(api, 'https://presence.example.com', { displayName: 'Ada' });
+ * const guest = createGuest({ url: 'https://presence.example.com', create, check }, { displayName: 'Ada' });
  * const tokens = await guest.signIn();
  * ```
  */
-export function createGuest(api: Api, url: string, options: GuestOptions): Guest {
+export function createGuest({ url, create: ask, check }: GuestServer, options: GuestOptions): Guest {
   // `remember` stays here; an unset display name drops out of the JSON.
   const wanted = options === true ? {} : { displayName: options.displayName };
-  const store = options !== true && options.remember === false ? null : storage();
+  const store = options !== true && options.remember === false ? null : guestStorage();
   const key = `presence-kit:guest:${url}:${wanted.displayName ?? ''}`;
-  let pending: Promise<{ tokens: SessionTokens }> | null = null;
+  let pending: Promise<SessionTokens> | null = null;
 
-  const stored = (): SessionTokens | null => {
+  const stored = async (): Promise<SessionTokens | null> => {
     try {
-      const parsed = decodeValue(decodeSessionTokens, JSON.parse(store?.getItem(key) ?? 'null'));
-      return parsed.ok ? parsed.value : null;
+      return check(JSON.parse((await store?.get(key)) ?? 'null'));
     } catch {
       return null;
     }
   };
-  const write = (tokens: SessionTokens | null): void => {
+  const write = async (tokens: SessionTokens | null): Promise<void> => {
     try {
-      if (tokens) store?.setItem(key, JSON.stringify(tokens));
-      else store?.removeItem(key);
+      await store?.set(key, tokens && JSON.stringify(tokens));
     } catch {
       // Full or refused: the guest lasts this page, as without storage.
     }
   };
 
-  const guest: Guest = {
-    async signIn() {
-      const kept = stored();
-      if (kept) return kept;
-      pending ??= api.request('/api/v1/guest-sessions', { method: 'POST', json: wanted, decode: shape({ tokens: decodeSessionTokens }), anonymous: true });
-      try {
-        const { tokens } = await pending;
-        write(tokens);
-        return tokens;
-      } finally {
-        pending = null;
-      }
-    },
-    refresh(current, exchange, refused) {
-      const once = async (): Promise<SessionTokens> => {
+  /** A new guest, kept (one request however many callers wait in this tab). */
+  const create = async (): Promise<SessionTokens> => {
+    pending ??= ask(wanted);
+    try {
+      const tokens = await pending;
+      await write(tokens);
+      return tokens;
+    } finally {
+      pending = null;
+    }
+  };
+  /**
+   * Tabs take turns changing the guest's tokens, so two never sign in or refresh at once. The value is
+   * written before the turn ends, so the next tab reads it (see guestStorage). Without storage nothing
+   * is shared, so there is nothing to wait for.
+   */
+  const inTurn = (act: () => Promise<SessionTokens>): Promise<SessionTokens> => {
+    const shared = store ? locks() : undefined;
+    return shared ? shared.request(key, act) : act();
+  };
+
+  return {
+    // Tabs opened at once are one guest: the first creates it, the others find it kept.
+    signIn: () => inTurn(async () => (await stored()) ?? create()),
+    refresh: (current, exchange, refused) =>
+      inTurn(async () => {
         // Another tab rotated the tokens, or signed in a new guest, while this one waited: theirs are live.
-        const kept = stored();
+        const kept = await stored();
         if (kept && kept.refreshToken !== current.refreshToken) return kept;
         try {
           const next = await exchange(current.refreshToken);
-          write(next);
+          await write(next);
           return next;
         } catch (error) {
           if (!refused(error)) throw error;
           // A remembered guest the server no longer knows (expired, removed): a new guest, not a dead end.
-          write(null);
-          return guest.signIn();
+          await write(null);
+          return create();
         }
-      };
-      // Without storage nothing is shared, so there is nothing to wait for.
-      const shared = store ? locks() : undefined;
-      return shared ? shared.request(`${key}:refresh`, once) : once();
-    },
+      }),
     forget: () => write(null),
   };
-  return guest;
 }

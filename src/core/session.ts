@@ -1,7 +1,7 @@
 import { createApi, type Api } from './api.ts';
 import type { TokenReason } from './connection.ts';
 import { PresenceError } from './errors.ts';
-import { createGuest, type Guest, type GuestOptions } from './guest.ts';
+import type { Guest, GuestOptions } from './guest.ts';
 import { decodeValue, exactly, shape } from './decode/decode.ts';
 import { decodeSessionTokens, decodeUserView } from './decode/model.ts';
 import type { JsonValue } from './protocol/json.ts';
@@ -37,7 +37,7 @@ export interface CredentialOptions {
   /**
    * Sign in as a guest (`POST /api/v1/guest-sessions`) when the server allows guests, as `npm run dev`
    * does: for development and for anonymous visitors. The browser keeps the guest (its session tokens,
-   * in localStorage) so a reload or another tab is the same person; `remember: false` keeps nothing.
+   * in IndexedDB) so a reload or another tab is the same person; `remember: false` keeps nothing.
    * Ignored when `token` or `session` is given.
    */
   guest?: GuestOptions;
@@ -103,8 +103,23 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
     emit(next === 'removed' ? { type: 'removed' } : { type: 'logged-out' });
   }
 
-  let guestHeld: Guest | null = null;
-  const guest = () => (guestHeld ??= createGuest(api, options.url, options.guest!));
+  // Loaded when first needed: an app that does not use guests does not download it.
+  let guestHeld: Promise<Guest> | null = null;
+  const guest = () =>
+    (guestHeld ??= import('./guest.ts').then(({ createGuest }) =>
+      createGuest(
+        {
+          url: options.url,
+          create: async (json) =>
+            (await api.request('/api/v1/guest-sessions', { method: 'POST', json, decode: shape({ tokens: decodeSessionTokens }), anonymous: true })).tokens,
+          check: (value) => {
+            const parsed = decodeValue(decodeSessionTokens, value);
+            return parsed.ok ? parsed.value : null;
+          },
+        },
+        options.guest!,
+      ),
+    ));
   const isGuest = !options.token && !options.session && options.guest !== undefined;
   let refusal: PresenceError | null = null;
   const isRefusal = (error: unknown): boolean => error instanceof PresenceError && ['revoked', 'unauthorized', 'token-expired'].includes(error.code);
@@ -117,7 +132,7 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
         const exchange = (refreshToken: string) =>
           api.request('/api/v1/auth/refresh', { method: 'POST', json: { refreshToken }, decode: decodeSessionTokens, anonymous: true });
         // A guest's tokens are the browser's: one refresh for all its tabs (see Guest.refresh).
-        tokens = isGuest ? await guest().refresh(current, exchange, isRefusal) : await exchange(current.refreshToken);
+        tokens = isGuest ? await (await guest()).refresh(current, exchange, isRefusal) : await exchange(current.refreshToken);
         emit({ type: 'token-refreshed' });
       } catch (error) {
         if (isRefusal(error)) end('logged-out', error as PresenceError);
@@ -141,7 +156,7 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
     if (refusal) throw refusal;
     if (!tokens && isGuest) {
       try {
-        tokens = await guest().signIn();
+        tokens = await (await guest()).signIn();
       } catch (error) {
         // Guests off, or this one refused: the answer will not change, so nobody asks again (each hook
         // and retry used to, until the rate limit hid the cause).
@@ -193,7 +208,7 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
         await api.request('/api/v1/auth/logout', { method: 'POST', decode: shape({ ok: exactly(true) }) });
       } finally {
         // Logged out means a new person next time.
-        if (isGuest) guest().forget();
+        if (isGuest) await (await guest()).forget();
         end('logged-out', null);
       }
     },

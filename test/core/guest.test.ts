@@ -154,6 +154,31 @@ test('guest: three tabs find the access token expired at once; one refresh for t
   }
 });
 
+test('guest: three tabs of a new guest opened at once are one guest (one sign-in for the browser), not three', async () => {
+  server = await startTestServer({ guests: true });
+  const items = browserStorage();
+  webLocks();
+  let signIns = 0;
+  const counting: typeof fetch = (input, init) => {
+    if (String(input).includes('/api/v1/guest-sessions')) signIns++;
+    return fetch(input, init);
+  };
+  const tabs = [1, 2, 3].map(() =>
+    createPresenceClient({ url: server!.httpUrl, guest: { displayName: 'Grace' }, fetch: counting, WebSocket: WebSocket, environment: null, autoAway: false }),
+  );
+  try {
+    for (const tab of tabs) tab.connect();
+    await expect.poll(() => tabs.map((tab) => tab.state.getState().status)).toEqual(['connected', 'connected', 'connected']);
+    expect(signIns).toBe(1);
+    const [id] = tabs.map((tab) => tab.session.userId);
+    expect(tabs.map((tab) => tab.session.userId)).toEqual([id, id, id]);
+    expect(JSON.parse(items.get(`presence-kit:guest:${server.httpUrl}:Grace`)!).userId).toBe(id);
+    expect(server.controls.connectionCount(id!)).toBe(3);
+  } finally {
+    for (const tab of tabs) tab.disconnect();
+  }
+});
+
 test('a request refused for a token that another request has refreshed since is retried with the new token, not refreshed again', async () => {
   let clock = Date.now();
   server = await startTestServer({ users: ['ada', 'grace'], now: () => clock });

@@ -1,10 +1,26 @@
 // Tabs of one browser (issue 22), in Chromium against the real server: several pages of one browser
-// context, as tabs of one browser are (one localStorage, one set of Web Locks).
+// context, as tabs of one browser are (one IndexedDB, one set of Web Locks).
+import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { CLOSE_CODES } from '../../src/core/index.ts';
 import { e2eEnvironment, openPage } from './harness.ts';
 
 let clock = Date.now();
+
+/** The guest the browser keeps (IndexedDB `presence-kit`, store `guests`), read as a page of the app would. */
+const storedGuest = (page: Page) =>
+  page.evaluate(async () => {
+    const done = <T>(request: IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const database = await done(indexedDB.open('presence-kit'));
+    const kept = await done(database.transaction('guests').objectStore('guests').getAll());
+    database.close();
+    return kept.map((value) => JSON.parse(value as string) as { userId: string; refreshToken: string });
+  });
+
 const e2e = e2eEnvironment({ guests: true, now: () => clock });
 
 test('the refresh race: three tabs of a guest find the access token expired at once; one refresh for the browser, and the session survives', async () => {
@@ -14,11 +30,8 @@ test('the refresh race: three tabs of a guest find the access token expired at o
   const tabs: Array<Awaited<ReturnType<typeof openPage>>> = [];
   // One after another, so the second and third resume the guest the first signed in (as reloads do).
   for (let i = 0; i < 3; i++) tabs.push(await openPage(context, e2e, { guest: { displayName: 'Ada' } }, 'nobody'));
-  const stored = () =>
-    tabs[0]!.page.evaluate(
-      () => JSON.parse(Object.entries(localStorage).find(([key]) => key.startsWith('presence-kit:guest:'))![1]) as { userId: string; refreshToken: string },
-    );
-  const { userId, refreshToken } = await stored();
+  const stored = () => storedGuest(tabs[0]!.page);
+  const [{ userId, refreshToken }] = (await stored()) as [{ userId: string; refreshToken: string }];
   expect(e2e.presence.controls.connectionCount(userId)).toBe(3);
   expect(refreshes).toEqual([]);
 
@@ -30,9 +43,9 @@ test('the refresh race: three tabs of a guest find the access token expired at o
   // Each tab exchanging the same refresh token would rotate it under the others, and the third use
   // revokes the session (reuse detection): the tabs would end as new guests. One exchange, one guest.
   expect(refreshes).toHaveLength(1);
-  const after = await stored();
-  expect(after.userId).toBe(userId);
-  expect(after.refreshToken).not.toBe(refreshToken);
+  const [after] = await stored();
+  expect(after!.userId).toBe(userId);
+  expect(after!.refreshToken).not.toBe(refreshToken);
   for (const { errors } of tabs) expect(errors).toEqual([]);
   await context.close();
 });
