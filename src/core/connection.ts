@@ -73,6 +73,8 @@ export interface ConnectionOptions {
   onNeverOpened?: () => void;
   /** Presence to send with `auth`, applied before the connection counts (a user arriving invisible). */
   authPresence?: () => PresencePatch | undefined;
+  /** Every text frame as it came, before it is read (the tab that holds a shared socket hands them on). */
+  onText?: (text: string) => void;
 }
 
 type Phase = 'idle' | 'waiting' | 'opening' | 'authenticating' | 'open' | 'stopped';
@@ -287,6 +289,7 @@ export class Connection {
   };
 
   readonly #handleMessage = (event: MessageEvent): void => {
+    if (typeof event.data === 'string') this.#options.onText?.(event.data);
     const parsed = readServerMessage(event.data);
     if (!parsed.ok) {
       this.#options.onProblem(new PresenceError('bad-message', `invalid frame from the server: ${parsed.reason}`), event.data);

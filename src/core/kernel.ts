@@ -2,6 +2,7 @@ import type { Api } from './api.ts';
 import type { PresenceError } from './errors.ts';
 import type { ClientMessageInput, PresencePatch, ServerMessage, UserView } from './protocol/index.ts';
 import type { PresenceStore, UserEntry } from './store.ts';
+import type { TabLinkInspection } from './tab-link.ts';
 
 /** One change of a user's entry, as the store applied it. */
 export interface EntryChange {
@@ -28,6 +29,8 @@ export interface KernelInspection {
   onlineList: number;
   /** Status changes not yet acknowledged, oldest first. */
   pending: Array<{ patch: PresencePatch; sent: boolean }>;
+  /** The socket shared by the browser's tabs: which tab leads and what it forwards (null: a socket of its own). */
+  link: TabLinkInspection | null;
 }
 
 /**

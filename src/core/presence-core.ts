@@ -1,11 +1,13 @@
 import { createAutoAway } from './auto-away.ts';
 import type { BackoffOptions } from './backoff.ts';
-import { Connection, type EnvironmentEvents, type WebSocketLike } from './connection.ts';
+import { Connection, type ConnectionOptions, type EnvironmentEvents, type WebSocketLike } from './connection.ts';
 import type { HeartbeatOptions } from './heartbeat.ts';
 import { PresenceError } from './errors.ts';
 import { attachKernel, once, viewOf, type ChangeListener, type EntryChange, type FrameTap, type Kernel, type Unsubscribe } from './kernel.ts';
 import { createOfflineGrace } from './offline-grace.ts';
 import type { ClientMessageInput, PresencePatch, ServerMessage, UserView } from './protocol/index.ts';
+import type { ErrorCode } from './protocol/codes.ts';
+import type { TabLink } from './tab-link.ts';
 import type { AppPresencePatch, AppUserView } from './register.ts';
 import { createSession, type CredentialOptions, type PresenceSession } from './session.ts';
 import { createStatusOutbox } from './status-outbox.ts';
@@ -35,6 +37,13 @@ export interface PresenceClientOptions extends CredentialOptions {
    * changed, never one you chose. `false` turns it off.
    */
   autoAway?: { afterMs: number } | false;
+  /**
+   * Tabs of one browser signed in as the same user to the same server share one WebSocket (default true):
+   * one tab holds it, chosen with a Web Lock, and the others reach it over a BroadcastChannel; each tab
+   * keeps its own state, subscriptions and rooms. `false` gives this client a socket of its own. Where
+   * Web Locks or BroadcastChannel are missing (Node, old browsers, jsdom) each client has its own anyway.
+   */
+  shareConnection?: boolean;
 }
 
 /**
@@ -87,6 +96,13 @@ function parseBaseUrl(url: string): URL {
     );
   }
   return parsed;
+}
+
+/** A browser page with Web Locks and BroadcastChannel: where tabs can share a socket. */
+function canShareSocket(): boolean {
+  const scope = globalThis as { document?: unknown; navigator?: { locks?: { request?: unknown } }; BroadcastChannel?: unknown };
+  // happy-dom has a `navigator.locks` that cannot lock.
+  return scope.document !== undefined && typeof scope.navigator?.locks?.request === 'function' && typeof scope.BroadcastChannel === 'function';
 }
 
 function defaultEnvironment(): EnvironmentEvents | null {
@@ -154,8 +170,16 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
   });
   const environment = options.environment === undefined ? defaultEnvironment() : options.environment;
   const wsUrl = options.wsUrl ?? toWsUrl(baseUrl);
+  const sharing = options.shareConnection !== false && canShareSocket();
   let diagnosing = false;
-  const connection = new Connection({
+  const authPresence = () => {
+    const id = me();
+    // Someone invisible (or about to be) says so with `auth`, so the server never shows them online.
+    return (outbox.pendingStatus() ?? (id === null ? undefined : store.peek(id)?.presence?.status)) === 'invisible'
+      ? { status: 'invisible' as const }
+      : undefined;
+  };
+  const connectionOptions: ConnectionOptions = {
     wsUrl,
     getToken: session.getToken,
     canRenewToken: session.canRenewToken,
@@ -184,12 +208,41 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
     // A frame the core does not know may be a room's (rooms load only with `enterRoom`).
     onProblem: (error, data) => kernel.other?.(data) || report(error),
     onRevoked: () => session.end(state.getState().session === 'removed' ? 'removed' : 'logged-out', new PresenceError('revoked', 'the session was revoked')),
-    // Someone invisible (or about to be) says so with `auth`, so the server never shows them online.
-    authPresence: () => {
-      const id = me();
-      return (outbox.pendingStatus() ?? (id === null ? undefined : store.peek(id)?.presence?.status)) === 'invisible' ? { status: 'invisible' } : undefined;
-    },
-  });
+    authPresence,
+  };
+  const connection = new Connection(connectionOptions);
+
+  // One socket for the browser's tabs (tab-link.ts, loaded only where it runs): the user is known first,
+  // since tabs share only with tabs of the same user.
+  let tabLink: Promise<TabLink | null> | null = null;
+  let linked: TabLink | null = null;
+  const shareSocket = (): Promise<TabLink | null> =>
+    (tabLink ??= (async () => {
+      await session.getToken('connect');
+      const userId = session.facade.userId ?? (await session.readMe()).id;
+      const { createTabLink } = await import('./tab-link.ts');
+      const link = createTabLink({
+        name: `presence-kit:socket:${wsUrl}:${userId}`,
+        environment,
+        // The real socket, in whichever tab leads: the first connection's options, its own socket class.
+        upstream: ({ onText, onStatus }) =>
+          new Connection({
+            ...connectionOptions,
+            WebSocket: options.WebSocket,
+            onText,
+            onStatus,
+            onMessage: () => {},
+            onProblem: () => {},
+            onNeverOpened: () => {},
+          }),
+        onHalt: ({ code, message }) => {
+          stopLive();
+          state.setState({ status: 'disconnected', error: new PresenceError(code as ErrorCode, message) });
+        },
+      });
+      connectionOptions.WebSocket = link.Socket;
+      return (linked = link);
+    })().catch(() => null));
   const taps = new Set<FrameTap>();
   const send = (message: ClientMessageInput): boolean => {
     for (const tap of taps) tap('out', message);
@@ -280,6 +333,7 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
     away.stop();
     grace.cancelAll();
     connection.stop();
+    void tabLink?.then((link) => link?.stop());
   }
 
   /** Stops on purpose: status changes still waiting for a connection fail with `closed`. */
@@ -295,9 +349,14 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
     // Deferred so React StrictMode's mount/unmount/mount keeps one socket instead of opening two.
     queueMicrotask(() => {
       reconcileScheduled = false;
-      if (connectRefs > 0 && state.getState().session === 'logged-in') {
-        connection.start();
-        away.start();
+      const wanted = () => connectRefs > 0 && state.getState().session === 'logged-in';
+      if (wanted()) {
+        void (sharing ? shareSocket() : Promise.resolve(null)).then((link) => {
+          if (!wanted()) return;
+          link?.start();
+          connection.start();
+          away.start();
+        });
       } else if (connectRefs === 0) stopConnection();
     });
   }
@@ -313,7 +372,7 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
     safely,
     taps,
     send,
-    inspect: () => ({ ...subscriptions.inspect(), pending: outbox.pending() }),
+    inspect: () => ({ ...subscriptions.inspect(), pending: outbox.pending(), link: linked?.inspect() ?? null }),
   };
   return attachKernel<PresenceCore>(
     {

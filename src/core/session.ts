@@ -63,6 +63,8 @@ export interface SessionControl {
   getToken(reason: TokenReason, stale?: string): Promise<string>;
   /** Ends the session once (later calls do nothing): logged out, revoked, or the user was deleted. */
   end(next: Exclude<SessionState, 'logged-in'>, error: PresenceError | null): void;
+  /** The current user, from the server (and into the store). */
+  readMe(): Promise<UserView>;
 }
 
 /** Refusals of a guest sign-in that asking again cannot change. */
@@ -217,5 +219,12 @@ export function createSession(options: CredentialOptions, deps: SessionDeps): Se
     removeAllListeners: () => listeners.clear(),
   };
 
-  return { api, facade, canRenewToken: typeof options.token === 'function' || options.session !== undefined || options.guest !== undefined, getToken, end };
+  return {
+    api,
+    facade,
+    canRenewToken: typeof options.token === 'function' || options.session !== undefined || options.guest !== undefined,
+    getToken,
+    end,
+    readMe,
+  };
 }

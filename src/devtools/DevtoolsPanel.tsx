@@ -101,6 +101,14 @@ function PanelBody({ id, recorder, onClose }: { id: string; recorder: Recorder; 
           <dl className="pkdt-facts">
             <dt>Server cursor</dt>
             <dd data-testid="pkdt-cursor">{inspection.cursor ?? 'none yet'}</dd>
+            <dt>Socket</dt>
+            <dd data-testid="pkdt-link" data-role={inspection.link?.role ?? 'own'}>
+              {!inspection.link
+                ? 'its own'
+                : inspection.link.role === 'leader'
+                  ? `this tab holds it for ${inspection.link.lanes} ${inspection.link.lanes === 1 ? 'lane' : 'lanes'} (tabs); ${inspection.link.forwarded} frames forwarded`
+                  : `shared: tab ${inspection.link.leader ?? '(changing)'} holds it; this tab is ${inspection.link.tab}`}
+            </dd>
             <dt>Catch-ups</dt>
             <dd data-testid="pkdt-catch-ups">
               {catchUps.asked} asked{catchUps.lastFrom === null ? '' : `, last from ${catchUps.lastFrom}`}; answered {catchUps.partial} since cursor,{' '}

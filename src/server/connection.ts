@@ -21,6 +21,8 @@ export interface Connection {
   refusedInARow: number;
   /** Rooms entered, with the access the session grants there; made at the first (most connections enter none). */
   rooms?: Map<string, RoomAccess>;
+  /** Per room, who is in it through this socket: '' for the socket itself, else each tab (lane) sharing it. */
+  lanes?: Map<string, Set<string>>;
   /** Room presence updates and broadcasts, made at the first. */
   roomUpdates?: TokenBucket;
   roomBroadcasts?: TokenBucket;

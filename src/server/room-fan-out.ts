@@ -65,6 +65,7 @@ export class RoomFanOut {
   /** A connection gone: it hears of no room any more. */
   remove(connection: Connection): void {
     for (const room of [...(connection.rooms?.keys() ?? [])]) this.unwatch(connection, room);
+    connection.lanes?.clear();
   }
 
   /** The room's members as `viewerId` may see them (null: an admin, whom no block concerns). */
@@ -95,7 +96,10 @@ export class RoomFanOut {
     const hidden = this.store.blockPartners(userId);
     const frame = JSON.stringify({ type: 'room-event', room, userId, event } satisfies RoomServerMessage);
     for (const connection of set) {
-      if (connection.userId === null || hidden.has(connection.userId) || this.keyOf(connection) === fromKey) continue;
+      // Not to the sending socket, whichever of its lanes sent it: the tab holding the socket hands the
+      // event to its other lanes itself.
+      const key = this.keyOf(connection);
+      if (connection.userId === null || hidden.has(connection.userId) || fromKey === key || fromKey.startsWith(`${key}#`)) continue;
       this.outbox.sendRaw(connection, frame);
     }
   }

@@ -40,6 +40,8 @@ export interface RoomStateHooks {
 }
 
 const keyOf = (node: string, connection: string) => `${node}/${connection}`;
+/** Where a lane's key (`node/connection#lane`) names its lane, or -1 for a socket's own key. */
+const laneMark = (key: string) => key.indexOf('#', key.indexOf('/') + 1);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
@@ -58,6 +60,8 @@ export class RoomState {
   private readonly rooms = new Map<string, Map<string, Occupant>>();
   /** Per connection key, the rooms it is in and as whom. */
   private readonly byConnection = new Map<string, Map<string, string>>();
+  /** Per socket's key, the keys of its lanes in rooms (`node/connection#lane`: tabs sharing the socket). */
+  private readonly lanes = new Map<string, Set<string>>();
   /** Per user, the rooms they occupy (to mark them when the user's visibility flips). */
   private readonly byUser = new Map<string, Set<string>>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -124,9 +128,7 @@ export class RoomState {
     occupant.connections.set(key, { presence, enteredAt: existing?.enteredAt ?? at, updated: ++this.updates });
     occupant.presence = presence;
     if (occupant.leavingSince !== null) this.stay(room, userId, occupant);
-    let rooms = this.byConnection.get(key);
-    if (!rooms) this.byConnection.set(key, (rooms = new Map()));
-    rooms.set(room, userId);
+    this.index(key, room, userId);
     this.hooks.changed(room, userId);
   }
 
@@ -147,17 +149,15 @@ export class RoomState {
     const userId = rooms?.get(room);
     if (userId === undefined) return;
     rooms!.delete(room);
-    if (rooms!.size === 0) this.byConnection.delete(key);
+    if (rooms!.size === 0) this.forget(key);
     this.removeConnection(at, room, userId, key);
   }
 
-  /** A connection closed: it leaves every room it was in. */
+  /** A connection closed: it leaves every room it was in, and so does each of its lanes. */
   dropConnection(at: number, node: string, connection: string): void {
     const key = keyOf(node, connection);
-    const rooms = this.byConnection.get(key);
-    if (!rooms) return;
-    this.byConnection.delete(key);
-    for (const [room, userId] of rooms) this.removeConnection(at, room, userId, key);
+    for (const lane of [...(this.lanes.get(key) ?? [])]) this.dropKey(at, lane);
+    this.dropKey(at, key);
   }
 
   /** A node is down: its connections leave every room, each member after the grace, as any leave. */
@@ -216,9 +216,7 @@ export class RoomState {
         mine.add(room);
         for (const [key, connection] of occupant.connections) {
           this.updates = Math.max(this.updates, connection.updated);
-          let rooms = this.byConnection.get(key);
-          if (!rooms) this.byConnection.set(key, (rooms = new Map()));
-          rooms.set(room, userId);
+          this.index(key, room, userId);
         }
         if (occupant.leavingSince !== null) this.schedule(room, userId, occupant.leavingSince);
       }
@@ -228,6 +226,36 @@ export class RoomState {
   close(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+  }
+
+  /** Notes that the connection `key` is in `room` as `userId` (and, for a lane, whose lane it is). */
+  private index(key: string, room: string, userId: string): void {
+    let rooms = this.byConnection.get(key);
+    if (!rooms) this.byConnection.set(key, (rooms = new Map()));
+    rooms.set(room, userId);
+    const hash = laneMark(key);
+    if (hash === -1) return;
+    const socket = key.slice(0, hash);
+    let lanes = this.lanes.get(socket);
+    if (!lanes) this.lanes.set(socket, (lanes = new Set()));
+    lanes.add(key);
+  }
+
+  /** The connection `key` is in no room any more. */
+  private forget(key: string): void {
+    this.byConnection.delete(key);
+    const hash = laneMark(key);
+    if (hash === -1) return;
+    const socket = key.slice(0, hash);
+    const lanes = this.lanes.get(socket);
+    lanes?.delete(key);
+    if (lanes?.size === 0) this.lanes.delete(socket);
+  }
+
+  private dropKey(at: number, key: string): void {
+    const rooms = this.byConnection.get(key);
+    this.forget(key);
+    for (const [room, userId] of rooms ?? []) this.removeConnection(at, room, userId, key);
   }
 
   private removeConnection(at: number, room: string, userId: string, key: string): void {

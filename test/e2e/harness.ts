@@ -53,11 +53,18 @@ export const launchChromium = (): Promise<Browser> => playwright.launch({ execut
 export type SignIn = { session: SessionTokens } | { guest: { displayName: string } };
 
 /** A page of the app in `context`, signed in, watching `watch`, connected. */
-export async function openPage(context: BrowserContext, e2e: E2E, signIn: SignIn, watch: string): Promise<{ page: Page; errors: string[] }> {
+export async function openPage(
+  context: BrowserContext,
+  e2e: E2E,
+  signIn: SignIn,
+  watch: string,
+  /** `share: false`: the page's client has a socket of its own; `room`: the room it enters (doc:e2e). */
+  extra: { share?: boolean; room?: string } = {},
+): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.addInitScript((config) => Object.assign(window, { __E2E__: config }), { url: e2e.presence.httpUrl, watch, ...signIn });
+  await page.addInitScript((config) => Object.assign(window, { __E2E__: config }), { url: e2e.presence.httpUrl, watch, ...signIn, ...extra });
   await page.goto(e2e.appUrl);
   await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
   return { page, errors };

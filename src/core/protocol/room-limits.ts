@@ -14,4 +14,6 @@ export const ROOM_LIMITS = {
   id: 128,
   /** The most a room presence or a broadcast event may be, whatever the server is configured to allow. */
   jsonBytes: 16 * 1024,
+  /** Tabs sharing one socket (lanes) that may be in one room through it. */
+  lanes: 16,
 } as const;

@@ -78,16 +78,22 @@ export const RoomServerMessageSchema = v.variant('type', [
 /** A room frame from the server. @example `if (message.type === 'room-update') apply(message)` */
 export type RoomServerMessage = v.InferOutput<typeof RoomServerMessageSchema>;
 
+/**
+ * Which tab sharing the socket a room frame is for (see docs/protocol.md, "One socket per browser"): each
+ * lane is in the room as a connection of its own. 1-16 letters, digits, `_` or `-`.
+ */
+const Lane = v.optional(v.pipe(v.string(), v.regex(/^[\w-]{1,16}$/, 'must be 1-16 letters, digits, _ or -')));
+
 /** Room frames a client sends (validated by the server, which also checks their sizes against its limits). */
 export const RoomClientMessageSchemas = [
   /** Enter a room (again: a second enter of the same room replaces the presence). Answered by `room` or `error`. */
-  v.object({ type: v.literal('room-enter'), rid: RequestId, room: RoomIdSchema, presence: v.optional(v.nullable(RoomJson)) }),
+  v.object({ type: v.literal('room-enter'), rid: RequestId, room: RoomIdSchema, presence: v.optional(v.nullable(RoomJson)), lane: Lane }),
   /** Leave a room; answered by `ack`. Closing the socket leaves every room. */
-  v.object({ type: v.literal('room-leave'), rid: RequestId, room: RoomIdSchema }),
+  v.object({ type: v.literal('room-leave'), rid: RequestId, room: RoomIdSchema, lane: Lane }),
   /** Replace this connection's room presence. Not acknowledged: it is a stream, throttled by the client. */
-  v.object({ type: v.literal('room-presence'), room: RoomIdSchema, presence: v.nullable(RoomJson) }),
-  /** An event for the room's other connections: not stored, not numbered. */
-  v.object({ type: v.literal('room-broadcast'), room: RoomIdSchema, event: RoomJson }),
+  v.object({ type: v.literal('room-presence'), room: RoomIdSchema, presence: v.nullable(RoomJson), lane: Lane }),
+  /** An event for the room's other connections (not the other lanes of this socket): not stored, not numbered. */
+  v.object({ type: v.literal('room-broadcast'), room: RoomIdSchema, event: RoomJson, lane: Lane }),
 ] as const;
 
 /** A room frame as a client sends it. @example `{ type: 'room-enter', rid: 1, room: 'doc:42', presence: { cursor: null } }` */
