@@ -83,6 +83,20 @@ test('three tabs, one WebSocket (counted at the server); each tab keeps its own 
   for (const userId of ['grace', 'linus', 'edsger']) e2e.presence.controls.disconnect(userId);
 });
 
+test('a follower tab that crashes (no pagehide, no goodbye) leaves no ghost: the leader hears its lock go and takes its lane out of the room', async () => {
+  const { context, tabs } = await tabsOf('linus', 3, () => ({ room: 'doc:crash' }));
+  const room = enterRoom(observer('barbara'), 'doc:crash');
+  await expect.poll(() => connectionsOf(room, 'linus')).toBe(3);
+  const roles = await Promise.all(tabs.map(({ page }) => link(page)));
+  const follower = tabs[roles.findIndex((role) => role!.role === 'follower')]!.page;
+  const cdp = await context.newCDPSession(follower);
+  // The answer never comes: the page is gone.
+  void cdp.send('Page.crash').catch(() => {});
+  await expect.poll(() => connectionsOf(room, 'linus')).toBe(2);
+  expect(e2e.presence.controls.connectionCount('linus')).toBe(1);
+  await context.close();
+});
+
 test('the leader tab closes: another tab takes over the socket; someone watching in another browser sees no offline blip and no room leave; a status set meanwhile arrives', async () => {
   const { context, tabs } = await tabsOf('ada', 3);
   // Someone in the room, in Node: ada's connections there (one per tab; none while a leave is held back).
