@@ -170,7 +170,7 @@ export function createTabLink(options: TabLinkOptions): TabLink {
         leader = message.leader;
         return sockets.get(message.sid)!.opened(message.leader);
       case 'down':
-        for (const sid of message.to) sockets.get(sid)?.receive(message.text);
+        if (Array.isArray(message.to)) for (const sid of message.to) sockets.get(sid)?.receive(message.text);
         return;
       case 'closed':
         return sockets.get(message.sid)?.ended(message.code, message.reason);
@@ -221,8 +221,10 @@ export function createTabLink(options: TabLinkOptions): TabLink {
 
     send(text: string): void {
       if (this.readyState !== 1) return;
-      if (this.#at === tab) hub?.fromLane(this.sid, text);
-      else post({ k: 'up', sid: this.sid, text });
+      if (this.#at === tab) return hub?.fromLane(this.sid, text);
+      // The hub answers `auth` with the leader's welcome and reads nothing else of it: the token stays in
+      // this tab, off the channel every page of the origin can listen to.
+      post({ k: 'up', sid: this.sid, text: text.startsWith('{"type":"auth"') ? '{"type":"auth"}' : text });
     }
 
     close(code = 1000, reason = ''): void {
@@ -263,6 +265,8 @@ export function createTabLink(options: TabLinkOptions): TabLink {
   function leave(): void {
     taking?.abort();
     taking = null;
+    // Lanes opened meanwhile wait until the tab takes part again.
+    alive = new Promise(() => {});
     if (leader === tab) leader = null;
   }
   // Put away (closed, or kept in the back/forward cache), the page lets go, so another tab leads at

@@ -58,6 +58,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         environment: null,
         offlineGraceMs: 0,
         autoAway: false,
+        shareConnection: false,
         ...clientOptions,
       });
       clients.push(client);

@@ -259,6 +259,8 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     offlineGraceMs: 0,
     autoAway: false,
     backoff: { minMs: 200, maxMs: 1000 },
+    // A mock is a world of its own: it never shares a socket with another page's client.
+    shareConnection: false,
     ...options.client,
   });
 

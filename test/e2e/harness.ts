@@ -58,8 +58,8 @@ export async function openPage(
   e2e: E2E,
   signIn: SignIn,
   watch: string,
-  /** `share: false`: the page's client has a socket of its own; `room`: the room it enters (doc:e2e). */
-  extra: { share?: boolean; room?: string } = {},
+  /** `share: false`: the page's client has a socket of its own; `room`: the room it enters (doc:e2e); `autoAwayMs`: automatic away on. */
+  extra: { share?: boolean; room?: string; autoAwayMs?: number } = {},
 ): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors: string[] = [];

@@ -13,12 +13,17 @@ const e2e = e2eEnvironment({ roomLeaveGraceMs: 3_000 }, [
   ['linus', 'Linus'],
   ['edsger', 'Edsger Dijkstra'],
   ['barbara', 'Barbara Liskov'],
+  ['margaret', 'Margaret Hamilton'],
 ]);
 
 const link = (page: Page) => page.evaluate(() => (window as unknown as { __link__: () => TabLinkInspection | null }).__link__());
 
 /** `count` tabs of one browser signed in as `userId`, opened one after another as a user does. */
-async function tabsOf(userId: string, count: number, extra: (index: number) => { share?: boolean; room?: string; watch?: string } = () => ({})) {
+async function tabsOf(
+  userId: string,
+  count: number,
+  extra: (index: number) => { share?: boolean; room?: string; watch?: string; autoAwayMs?: number } = () => ({}),
+) {
   const context = await e2e.browser.newContext({ viewport: { width: 1280, height: 1600 } });
   const session = e2e.presence.mintTokens(userId);
   const tabs: Array<{ page: Page; errors: string[] }> = [];
@@ -169,8 +174,21 @@ test('the leader tab closes: another tab takes over the socket; someone watching
   await watcher.context.close();
 });
 
-test('a status set in one tab shows in the others; the one socket is the leaderâ€™s, and devtools say which tab holds it', async () => {
-  const { context, tabs } = await tabsOf('linus', 2);
+test('a status set in one tab shows in the others; no token crosses the channel; devtools say which tab holds the socket', async () => {
+  const context = await e2e.browser.newContext({ viewport: { width: 1280, height: 1600 } });
+  const session = e2e.presence.mintTokens('linus');
+  const tabs = [await openPage(context, e2e, { session }, 'grace')];
+  // Everything the tabs say to each other, heard as any page of the origin could.
+  await tabs[0]!.page.evaluate((name) => {
+    const heard: string[] = [];
+    new BroadcastChannel(name).onmessage = ({ data }) => heard.push(JSON.stringify(data));
+    Object.assign(window, { __heard__: heard });
+  }, `presence-kit:socket:${e2e.presence.wsUrl}:linus`);
+  tabs.push(await openPage(context, e2e, { session }, 'grace'));
+  const heard = await tabs[0]!.page.evaluate(() => (window as unknown as { __heard__: string[] }).__heard__);
+  // The second tab's auth went to the leader, without its token.
+  expect(heard.some((message) => message.includes('\\"type\\":\\"auth\\"'))).toBe(true);
+  expect(heard.join('\n')).not.toContain(session.accessToken);
   await tabs[0]!.page.getByRole('radio', { name: /Away/ }).check();
   await tabs[0]!.page.getByRole('button', { name: 'Save' }).click();
   await expect.poll(() => tabs[1]!.page.getByRole('radio', { name: /Away/ }).isChecked()).toBe(true);
@@ -181,6 +199,25 @@ test('a status set in one tab shows in the others; the one socket is the leaderâ
   const said = await Promise.all(tabs.map(({ page }) => page.getByTestId('pkdt-link').textContent()));
   expect(said[0]).toMatch(/^this tab holds it for 2 lanes \(tabs\); \d+ frames forwarded$/);
   expect(said[1]).toMatch(/^shared: tab \w+ holds it; this tab is \w+$/);
+  await context.close();
+});
+
+test('automatic away across tabs: input in either tab keeps the user online; idle in both, away; input in the other brings them back', async () => {
+  const { context, tabs } = await tabsOf('margaret', 2, () => ({ autoAwayMs: 1_500, watch: 'ada' }));
+  const status = () => e2e.presence.controls.presenceOf('margaret').status;
+  // Input in the second tab only, for twice the idle time: the first tab's silence does not set away.
+  const until = Date.now() + 3_000;
+  for (let x = 0; Date.now() < until; x = (x + 7) % 300) {
+    await tabs[1]!.page.mouse.move(100 + x, 100);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(status()).toBe('online');
+  // Idle in both: away.
+  await expect.poll(status, { timeout: 5_000 }).toBe('away');
+  // Input in the first tab (not the one that was used) brings the user back.
+  await tabs[0]!.page.mouse.move(50, 50);
+  await tabs[0]!.page.mouse.move(60, 60);
+  await expect.poll(status, { timeout: 5_000 }).toBe('online');
   await context.close();
 });
 

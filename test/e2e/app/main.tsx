@@ -17,7 +17,7 @@ function ExposeLink() {
 /** The test hands over the server and tokens before the page loads: never in the URL. */
 const config = (
   window as unknown as {
-    __E2E__: { url: string; session?: SessionTokens; guest?: { displayName: string }; watch: string; share?: boolean; room?: string };
+    __E2E__: { url: string; session?: SessionTokens; guest?: { displayName: string }; watch: string; share?: boolean; room?: string; autoAwayMs?: number };
   }
 ).__E2E__;
 
@@ -49,7 +49,7 @@ createRoot(document.getElementById('root')!).render(
     url={config.url}
     {...(config.guest ? { guest: config.guest } : { session: config.session })}
     offlineGraceMs={300}
-    autoAway={false}
+    autoAway={config.autoAwayMs ? { afterMs: config.autoAwayMs } : false}
     shareConnection={config.share ?? true}
   >
     <main>
