@@ -125,6 +125,29 @@ afterEach(() => {
   else delete (globalThis as { navigator?: unknown }).navigator;
 });
 
+/**
+ * Three tabs of one browser as a guest of that name, connected at once; `counts` counts the requests to
+ * paths that include it. Each is disconnected after the test.
+ */
+async function threeTabs(displayName: string, counts: string) {
+  const counted = { requests: 0 };
+  const counting: typeof fetch = (input, init) => {
+    if (String(input).includes(counts)) counted.requests++;
+    return fetch(input, init);
+  };
+  const tabs = [1, 2, 3].map(() =>
+    createPresenceClient({ url: server!.httpUrl, guest: { displayName }, fetch: counting, WebSocket: WebSocket, environment: null, autoAway: false }),
+  );
+  opened.push(...tabs);
+  for (const tab of tabs) tab.connect();
+  await expect.poll(() => tabs.map((tab) => tab.state.getState().status)).toEqual(['connected', 'connected', 'connected']);
+  return { tabs, counted };
+}
+const opened: PresenceClient[] = [];
+afterEach(() => {
+  for (const tab of opened.splice(0)) tab.disconnect();
+});
+
 test('guest: three tabs find the access token expired at once; one refresh for the browser, and the session survives', async () => {
   let clock = Date.now();
   server = await startTestServer({ guests: true, now: () => clock });
@@ -133,50 +156,24 @@ test('guest: three tabs find the access token expired at once; one refresh for t
   const first = await guestId(server.httpUrl, { displayName: 'Ada' });
   // Past the access token's 15 minutes, as after a laptop's sleep: every tab's token is stale at once.
   clock += 16 * 60_000;
-  let refreshes = 0;
-  const counting: typeof fetch = (input, init) => {
-    if (String(input).includes('/api/v1/auth/refresh')) refreshes++;
-    return fetch(input, init);
-  };
-  const tabs = [1, 2, 3].map(() =>
-    createPresenceClient({ url: server!.httpUrl, guest: { displayName: 'Ada' }, fetch: counting, WebSocket: WebSocket, environment: null, autoAway: false }),
-  );
-  try {
-    for (const tab of tabs) tab.connect();
-    await expect.poll(() => tabs.map((tab) => tab.state.getState().status)).toEqual(['connected', 'connected', 'connected']);
-    // Each tab exchanging the same refresh token would rotate it under the others, and the third use
-    // revokes the session (reuse detection): the tabs would end as new guests, or signed out.
-    expect(tabs.map((tab) => tab.session.userId)).toEqual([first, first, first]);
-    expect(refreshes).toBe(1);
-    expect(server.controls.connectionCount(first)).toBe(3);
-  } finally {
-    for (const tab of tabs) tab.disconnect();
-  }
+  const { tabs, counted } = await threeTabs('Ada', '/api/v1/auth/refresh');
+  // Each tab exchanging the same refresh token would rotate it under the others, and the third use
+  // revokes the session (reuse detection): the tabs would end as new guests, or signed out.
+  expect(tabs.map((tab) => tab.session.userId)).toEqual([first, first, first]);
+  expect(counted.requests).toBe(1);
+  expect(server.controls.connectionCount(first)).toBe(3);
 });
 
 test('guest: three tabs of a new guest opened at once are one guest (one sign-in for the browser), not three', async () => {
   server = await startTestServer({ guests: true });
   const items = browserStorage();
   webLocks();
-  let signIns = 0;
-  const counting: typeof fetch = (input, init) => {
-    if (String(input).includes('/api/v1/guest-sessions')) signIns++;
-    return fetch(input, init);
-  };
-  const tabs = [1, 2, 3].map(() =>
-    createPresenceClient({ url: server!.httpUrl, guest: { displayName: 'Grace' }, fetch: counting, WebSocket: WebSocket, environment: null, autoAway: false }),
-  );
-  try {
-    for (const tab of tabs) tab.connect();
-    await expect.poll(() => tabs.map((tab) => tab.state.getState().status)).toEqual(['connected', 'connected', 'connected']);
-    expect(signIns).toBe(1);
-    const [id] = tabs.map((tab) => tab.session.userId);
-    expect(tabs.map((tab) => tab.session.userId)).toEqual([id, id, id]);
-    expect(JSON.parse(items.get(`presence-kit:guest:${server.httpUrl}:Grace`)!).userId).toBe(id);
-    expect(server.controls.connectionCount(id!)).toBe(3);
-  } finally {
-    for (const tab of tabs) tab.disconnect();
-  }
+  const { tabs, counted } = await threeTabs('Grace', '/api/v1/guest-sessions');
+  expect(counted.requests).toBe(1);
+  const [id] = tabs.map((tab) => tab.session.userId);
+  expect(tabs.map((tab) => tab.session.userId)).toEqual([id, id, id]);
+  expect(JSON.parse(items.get(`presence-kit:guest:${server.httpUrl}:Grace`)!).userId).toBe(id);
+  expect(server.controls.connectionCount(id!)).toBe(3);
 });
 
 test('a request refused for a token that another request has refreshed since is retried with the new token, not refreshed again', async () => {

@@ -5,6 +5,7 @@ import { expect, test } from 'vitest';
 import { TabHub, type LanePort, type Upstream } from '../../src/core/tab-hub.ts';
 
 type Frame = Record<string, unknown>;
+type Lane = ReturnType<ReturnType<typeof setup>['lane']>;
 
 function setup() {
   const sent: Frame[] = [];
@@ -28,7 +29,14 @@ function setup() {
   const me = { id: 'ada', presence: { online: true, status: 'online', statusMessage: 'hi', statusEmoji: null, statusExpiresAt: null } };
   const welcome = () =>
     hub.fromUpstream(JSON.stringify({ type: 'welcome', protocol: 'presence.v1', sessionId: 's', me, seq: 5, serverTime: 'now', heartbeatMs: 1 }));
-  return { hub, upstream, sent, lane, welcome, me };
+  /** Lanes that sent auth and have the welcome. */
+  const admitted = (...ids: string[]) => {
+    const lanes = ids.map((id) => lane(id));
+    for (const each of lanes) each.auth();
+    welcome();
+    return lanes;
+  };
+  return { hub, upstream, sent, lane, welcome, admitted, me };
 }
 
 test('auth waits for the leader’s welcome; pings are answered here; nothing before auth goes on', () => {
@@ -48,12 +56,8 @@ test('auth waits for the leader’s welcome; pings are answered here; nothing be
 });
 
 test('each lane’s request ids are its own: the server gets distinct ones, and each answer goes back to the lane that asked', () => {
-  const { lane, welcome, sent, hub } = setup();
-  const a = lane('a');
-  const b = lane('b');
-  a.auth();
-  b.auth();
-  welcome();
+  const { admitted, sent, hub } = setup();
+  const [a, b] = admitted('a', 'b') as [Lane, Lane];
   a.send({ type: 'catch-up', rid: 1, users: ['grace'] });
   b.send({ type: 'catch-up', rid: 1, users: ['linus'] });
   const [ra, rb] = sent.map((frame) => frame.rid as number);
@@ -71,12 +75,8 @@ test('each lane’s request ids are its own: the server gets distinct ones, and 
 });
 
 test('the server watches the union: a user or the online list stays watched while any lane watches it; a closed lane lets go of its own', () => {
-  const { lane, welcome, sent, hub } = setup();
-  const a = lane('a');
-  const b = lane('b');
-  a.auth();
-  b.auth();
-  welcome();
+  const { admitted, sent, hub } = setup();
+  const [a, b] = admitted('a', 'b') as [Lane, Lane];
   a.send({ type: 'subscribe', rid: 1, users: ['grace', 'linus'], online: true });
   b.send({ type: 'subscribe', rid: 1, users: ['grace'], online: true });
   sent.length = 0;
@@ -101,10 +101,8 @@ test('the server watches the union: a user or the online list stays watched whil
 });
 
 test('a broadcast from one lane reaches the other lanes in that room here (the server leaves out the whole socket)', () => {
-  const { lane, welcome, sent } = setup();
-  const [a, b, c] = ['a', 'b', 'c'].map((id) => lane(id));
-  for (const each of [a!, b!, c!]) each.auth();
-  welcome();
+  const { admitted, sent } = setup();
+  const [a, b, c] = admitted('a', 'b', 'c');
   a!.send({ type: 'room-enter', rid: 1, room: 'doc:1' });
   b!.send({ type: 'room-enter', rid: 1, room: 'doc:1' });
   c!.send({ type: 'room-enter', rid: 1, room: 'doc:2' });
@@ -116,12 +114,8 @@ test('a broadcast from one lane reaches the other lanes in that room here (the s
 });
 
 test('a status change shows in every tab before the server answers; refused, every tab goes back to what the server holds', () => {
-  const { lane, welcome, sent, hub, me } = setup();
-  const a = lane('a');
-  const b = lane('b');
-  a.auth();
-  b.auth();
-  welcome();
+  const { lane, admitted, sent, hub, me } = setup();
+  const [a, b] = admitted('a', 'b') as [Lane, Lane];
   a.send({ type: 'set-presence', rid: 3, patch: { status: 'busy', statusMessage: '' } });
   for (const each of [a, b])
     expect(each.got.at(-1)).toEqual({ type: 'self', me: { ...me, presence: { ...me.presence, status: 'busy', statusMessage: null } } });
