@@ -18,6 +18,10 @@ export class Audience {
   private readonly own = new Map<string, Set<Connection>>();
   private readonly watchers = new Map<string, Set<Connection>>();
   private readonly onlineWatchers = new Set<Connection>();
+  /** Per user, the connections whose window on the online list holds them. */
+  private readonly windowWatchers = new Map<string, Set<Connection>>();
+  /** Whether online-list watchers hear of every change (false while the list is large). */
+  private announcing = true;
 
   add(connection: Connection): void {
     this.all.add(connection);
@@ -59,10 +63,37 @@ export class Audience {
     else this.onlineWatchers.delete(connection);
   }
 
+  /** Online-list watchers hear of every change (true), or only of those they watch by name or in a window. */
+  announceOnline(on: boolean): void {
+    this.announcing = on;
+  }
+
+  /** The connections that watch the online list. */
+  onlineList(): ReadonlySet<Connection> {
+    return this.onlineWatchers;
+  }
+
+  /** The users in a connection's window on the online list (replacing those before). */
+  watchWindow(connection: Connection, userIds: readonly string[]): void {
+    const next = new Set(userIds);
+    for (const id of connection.window?.ids ?? []) {
+      if (next.has(id)) continue;
+      const set = this.windowWatchers.get(id);
+      set?.delete(connection);
+      if (set?.size === 0) this.windowWatchers.delete(id);
+    }
+    for (const id of next) {
+      let set = this.windowWatchers.get(id);
+      if (!set) this.windowWatchers.set(id, (set = new Set()));
+      set.add(connection);
+    }
+  }
+
   /** A connection gone: it hears of nobody any more. */
   remove(connection: Connection): void {
     this.all.delete(connection);
     this.onlineWatchers.delete(connection);
+    this.watchWindow(connection, []);
     for (const id of connection.users) {
       const set = this.watchers.get(id);
       set?.delete(connection);
@@ -77,12 +108,16 @@ export class Audience {
   /** A user deleted: nobody watches them by name any more. */
   forgetUser(userId: string): void {
     this.watchers.delete(userId);
+    this.windowWatchers.delete(userId);
   }
 
-  /** Everyone who watches the user, explicitly or through the online list, plus the user's own connections. */
+  /**
+   * Everyone who watches the user, explicitly, in a window or through the online list (while it announces
+   * every change), plus the user's own connections.
+   */
   *of(userId: string): Iterable<Connection> {
     const seen = new Set<Connection>();
-    for (const group of [this.own.get(userId), this.watchers.get(userId), this.onlineWatchers]) {
+    for (const group of [this.own.get(userId), this.watchers.get(userId), this.windowWatchers.get(userId), this.announcing ? this.onlineWatchers : undefined]) {
       for (const connection of group ?? []) {
         if (connection.userId === null || seen.has(connection)) continue;
         seen.add(connection);

@@ -4,6 +4,7 @@ import type { CatchUp } from './catch-up.ts';
 import type { Connection } from './connection.ts';
 import type { HubLimits } from './hub-options.ts';
 import type { Outbox } from './outbox.ts';
+import type { OnlineListFanOut } from './online-list-fan-out.ts';
 import type { LogCommand, PresenceLog } from './presence-log.ts';
 import { KeyedBuckets, TokenBucket } from './rate-limit.ts';
 
@@ -30,6 +31,8 @@ export class ClientFrames {
       presenceLog: PresenceLog;
       limits: HubLimits;
       now: () => number;
+      /** The online list's counts and windows. */
+      onlineList: OnlineListFanOut;
       /** Room frames go there (see `RoomFrames`). */
       rooms: { handle(connection: Connection, userId: string, message: RoomClientMessage): void };
     },
@@ -55,17 +58,24 @@ export class ClientFrames {
           return;
         }
         const wantsOnline = message.online === true && !connection.online;
+        // A large list is not listed: its watcher is told so (and the counts) first, and gets the rest.
+        const { onlineList } = this.deps;
+        const listed = !onlineList.isLarge;
         // With a cursor the answer covers the whole scope; without, only what this frame adds. The
         // answer is built (and charged) first: a refused subscribe subscribes to nothing, so its retry
         // is answered in full.
         const scope =
           message.from !== undefined
-            ? { online: connection.online || wantsOnline, users: fresh.length === 0 ? connection.users : new Set([...connection.users, ...fresh]) }
-            : { online: wantsOnline, users: new Set(fresh) };
+            ? {
+                online: listed && (connection.online || wantsOnline),
+                users: fresh.length === 0 ? connection.users : new Set([...connection.users, ...fresh]),
+              }
+            : { online: listed && wantsOnline, users: new Set(fresh) };
         const answer = catchUp.snapshotFrame(userId, message.from === undefined ? {} : { seq: message.from }, scope, message.rid);
         if (!('retryAfterMs' in answer)) {
           audience.watch(connection, fresh);
           if (wantsOnline) audience.watchOnline(connection, true);
+          if (message.online === true && !listed) onlineList.sendCount(connection);
         }
         this.answerSnapshot(connection, message.rid, answer);
         break;
@@ -81,7 +91,7 @@ export class ClientFrames {
           : catchUp.snapshotFrame(
               userId,
               message.from === undefined ? {} : { seq: message.from },
-              { online: connection.online, users: connection.users },
+              { online: connection.online && !this.deps.onlineList.isLarge, users: connection.users },
               message.rid,
             );
         this.answerSnapshot(connection, message.rid, answer);
@@ -111,6 +121,14 @@ export class ClientFrames {
         );
         break;
       }
+      case 'online-window':
+        this.deps.onlineList.setWindow(
+          connection,
+          userId,
+          { from: message.from, count: message.count, query: (message.query ?? '').trim().toLowerCase() },
+          message.rid,
+        );
+        break;
       case 'room-enter':
       case 'room-leave':
       case 'room-presence':

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { RoomAccess } from '../core/protocol/index.ts';
 import type { HubLimits } from './hub-options.ts';
+import type { OnlineWindow } from './online-list-fan-out.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 /** One socket as the hub knows it: who it is once authenticated, what it watches, its budgets. */
@@ -13,6 +14,10 @@ export interface Connection {
   /** Users watched by name ({@link NO_USERS}, shared, until the first: most connections watch none). */
   users: Set<string>;
   online: boolean;
+  /** Its window on the online list (see `OnlineListFanOut`), if it asked for one. */
+  window?: OnlineWindow;
+  /** The counts it was last sent in an `online-count` frame, as JSON. */
+  sentCounts?: string;
   alive: boolean;
   closing: boolean;
   frames: TokenBucket;

@@ -93,4 +93,11 @@ export interface HubOptions {
   roomLeaveGraceMs?: number;
   /** Room changes are gathered for this long and sent as one frame per room and watcher (default 50 ms). */
   roomTickMs?: number;
+  /**
+   * Above this many people online, online-list watchers get counts (at most once a second) and the changes
+   * of the users they watch by name or in a window, not every change (default 100; docs/protocol.md).
+   */
+  announceMax?: number;
+  /** Windows on the online list whose rows changed are re-sent at most this often (default 100 ms). */
+  onlineTickMs?: number;
 }

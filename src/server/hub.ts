@@ -8,6 +8,7 @@ import { ChangeLog } from './change-log.ts';
 import { ClientFrames } from './client-frames.ts';
 import { FanOut } from './fan-out.ts';
 import type { HubOptions } from './hub-options.ts';
+import { OnlineListFanOut } from './online-list-fan-out.ts';
 import { Outbox } from './outbox.ts';
 import { RoomFanOut } from './room-fan-out.ts';
 import { RoomFrames } from './room-frames.ts';
@@ -55,6 +56,7 @@ export class PresenceHub {
   private readonly sessions: SocketSessions;
   private readonly rooms: RoomState;
   private readonly roomFanOut: RoomFanOut;
+  private readonly onlineList: OnlineListFanOut;
 
   constructor(options: HubOptions) {
     this.nodeName = options.node ?? newNodeName();
@@ -94,6 +96,7 @@ export class PresenceHub {
       changes: this.changes,
       fanOut,
       rooms: this.rooms,
+      onlineList: { changed: () => this.onlineList.changed(), viewsChanged: () => this.onlineList.viewsChanged() },
       now: options.now,
       log: options.log,
       hooks: {
@@ -108,6 +111,12 @@ export class PresenceHub {
         relationChanged: (a, b) => this.roomFanOut.relationChanged(a, b),
       },
     });
+    this.onlineList = new OnlineListFanOut(this.state.order, this.audience, this.outbox, this.views, options.store, {
+      announceMax: options.announceMax ?? 100,
+      tickMs: options.onlineTickMs ?? 100,
+      countIntervalMs: 1000,
+      now: options.now,
+    });
     this.catchUp = new CatchUp(options.store, this.changes, this.state.publiclyOnline, this.views, limits, options.now);
     const frames = new ClientFrames({
       audience: this.audience,
@@ -116,6 +125,7 @@ export class PresenceHub {
       presenceLog: this.presenceLog,
       limits,
       now: options.now,
+      onlineList: this.onlineList,
       rooms: new RoomFrames({
         fanOut: this.roomFanOut,
         outbox: this.outbox,
@@ -133,6 +143,7 @@ export class PresenceHub {
       node: () => this.nodeName,
       audience: this.audience,
       roomFanOut: this.roomFanOut,
+      onlineList: this.onlineList,
       outbox: this.outbox,
       frames,
       views: this.views,
@@ -280,6 +291,7 @@ export class PresenceHub {
     this.sessions.stopHeartbeats();
     this.state.close();
     this.roomFanOut.close();
+    this.onlineList.close();
     for (const connection of this.audience.all) this.outbox.close(connection, CLOSE_CODES.goingAway, 'server shutting down');
   }
 
@@ -293,6 +305,7 @@ export class PresenceHub {
     this.sessions.stopHeartbeats();
     this.state.close();
     this.roomFanOut.close();
+    this.onlineList.close();
     this.presenceLog.close();
     for (const connection of this.audience.all) connection.ws.terminate();
   }

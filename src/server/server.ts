@@ -101,6 +101,14 @@ export interface PresenceServerOptions {
   /** Room changes are gathered for this long and sent as one frame per room and watcher (default 50 ms). */
   roomTickMs?: number;
   /**
+   * Above this many people online, the online list is "large": its watchers get exact counts (at most once
+   * a second) and the changes of the users they watch by name or in a window (the rows they show), not
+   * every change of everyone (default 100; back under nine tenths of it, every change again).
+   */
+  announceMax?: number;
+  /** Windows on the online list whose rows changed are re-sent at most this often (default 100 ms). */
+  onlineTickMs?: number;
+  /**
    * Whose global presence a user sees: `'everyone'` (the default; blocks aside) or `'shared-rooms'`: only
    * users sharing at least one persistent room membership with them (`PUT /api/v1/rooms/{id}/members/{userId}`),
    * on every path (live events, snapshots, deltas, REST). See docs/rooms.md.
@@ -267,6 +275,8 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     node,
     ...(options.roomLeaveGraceMs === undefined ? {} : { roomLeaveGraceMs: options.roomLeaveGraceMs }),
     ...(options.roomTickMs === undefined ? {} : { roomTickMs: options.roomTickMs }),
+    ...(options.announceMax === undefined ? {} : { announceMax: options.announceMax }),
+    ...(options.onlineTickMs === undefined ? {} : { onlineTickMs: options.onlineTickMs }),
     ...(redisLog ? { presenceLog: redisLog, sharedLog: true } : {}),
   });
   // A node serves only once it holds everything the others know.

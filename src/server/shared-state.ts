@@ -5,6 +5,7 @@ import { ConnectionRegistry } from './connection-registry.ts';
 import type { FanOut } from './fan-out.ts';
 import type { LogCommand, LogEntry } from './presence-log.ts';
 import { applyPatch, expireStatus, isNewer, newPresenceRecord, ownPresence, pendingExpiries, republish, type PresenceRecord } from './presence-state.ts';
+import { OnlineOrder } from './online-order.ts';
 import type { RoomState, SharedRoomState } from './room-state.ts';
 import { inSlices } from './slices.ts';
 import { StatusExpiry } from './status-expiry.ts';
@@ -48,6 +49,8 @@ export interface SharedStateHooks {
  */
 export class SharedState {
   readonly registry = new ConnectionRegistry();
+  /** Everyone publicly online in the list's order (see {@link OnlineOrder}). */
+  readonly order: OnlineOrder;
   readonly publiclyOnline = new Set<string>();
   private readonly records = new Map<string, PresenceRecord>();
   private readonly expiry: StatusExpiry;
@@ -60,11 +63,17 @@ export class SharedState {
       changes: ChangeLog;
       fanOut: FanOut;
       rooms: RoomState;
+      /** Told when the online list's order changed, and when what viewers may see of it did. */
+      onlineList: { changed(): void; viewsChanged(): void };
       hooks: SharedStateHooks;
       now: () => number;
       log: (line: string) => void;
     },
   ) {
+    this.order = new OnlineOrder(
+      (id) => options.store.getUser(id),
+      (id) => this.records.get(id)?.published,
+    );
     this.expiry = new StatusExpiry(options.now, (userId, expiresAt) => options.hooks.fire({ type: 'expire-status', userId, expiresAt }));
   }
 
@@ -129,7 +138,9 @@ export class SharedState {
       this.records.set(id, restored);
       this.expiry.track(id, pendingExpiries(restored));
       if (record.published.online) this.publiclyOnline.add(id);
+      this.order.place(id);
     });
+    this.options.onlineList.changed();
     this.registry.restore(state.connections);
     this.options.rooms.restore(state.rooms);
     this.options.changes.advanceTo(state.seq);
@@ -235,6 +246,7 @@ export class SharedState {
       return;
     }
     if (record) delete record.frozenProfile;
+    this.placeInOrder(user.id);
     this.options.fanOut.user(user, this.options.changes.record(user.id));
   }
 
@@ -248,6 +260,8 @@ export class SharedState {
     this.records.delete(userId);
     this.expiry.track(userId, []);
     this.publiclyOnline.delete(userId);
+    this.order.forget(userId);
+    this.options.onlineList.changed();
     this.registry.forgetUser(userId);
   }
 
@@ -264,6 +278,7 @@ export class SharedState {
     const seqB = changes.record(b, { onlyFor: a });
     fanOut.relation(b, userA, seqA);
     fanOut.relation(a, userB, seqB);
+    this.options.onlineList.viewsChanged();
     if (blocks) this.options.hooks.relationChanged(a, b);
   }
 
@@ -280,6 +295,12 @@ export class SharedState {
     const others = shared ? [...store.roomMembers(room)].filter((id) => id !== userId && (!member || !sharesRoom(store, id, userId))) : [];
     store.setRoomMember(room, userId, member);
     for (const other of others) if (sharesRoom(store, other, userId) === member) this.relationChanged(userId, other, false);
+  }
+
+  private placeInOrder(userId: string): void {
+    const version = this.order.version;
+    this.order.place(userId);
+    if (this.order.version !== version) this.options.onlineList.changed();
   }
 
   private addConnectionCount(userId: string, delta: number, ownerChanged = false): void {
@@ -305,6 +326,8 @@ export class SharedState {
   private broadcastPublished(userId: string, record: PresenceRecord, wasOnline: boolean): void {
     if (record.published.online) this.publiclyOnline.add(userId);
     else this.publiclyOnline.delete(userId);
+    // Before the change goes out: a list that just crossed its threshold tells its watchers first.
+    this.placeInOrder(userId);
     const seq = this.options.changes.record(userId);
     // Someone coming online shows any edit they made while invisible.
     const cameOnline = record.published.online && !wasOnline;

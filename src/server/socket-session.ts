@@ -10,6 +10,7 @@ import type { ConnectionRegistry } from './connection-registry.ts';
 import type { HubOptions } from './hub-options.ts';
 import type { Outbox } from './outbox.ts';
 import type { PresenceLog } from './presence-log.ts';
+import type { OnlineListFanOut } from './online-list-fan-out.ts';
 import type { RoomFanOut } from './room-fan-out.ts';
 import type { applyPatch } from './presence-state.ts';
 import type { KeyedBuckets } from './rate-limit.ts';
@@ -45,6 +46,7 @@ export class SocketSessions {
       node: () => string;
       audience: Audience;
       roomFanOut: RoomFanOut;
+      onlineList: OnlineListFanOut;
       outbox: Outbox;
       frames: ClientFrames;
       views: Views;
@@ -214,6 +216,7 @@ export class SocketSessions {
   private forget(connection: Connection): void {
     clearTimeout(connection.authTimer);
     this.deps.outbox.drop(connection);
+    this.deps.onlineList.endWindow(connection);
     this.deps.audience.remove(connection);
     this.deps.roomFanOut.remove(connection);
     const { userId } = connection;

@@ -4,6 +4,7 @@ import { hasForbiddenKey, nestsDeeperThan } from './json.ts';
 import { LIMITS } from './limits.ts';
 import { RequestId, Seq, parseWith } from './parse.ts';
 import { PresencePatchSchema } from './model.ts';
+import { OnlineListClientMessageSchemas } from './online-list.ts';
 import { RoomClientMessageSchemas } from './rooms.ts';
 
 // Frames a client sends: validated by the server only, so a client bundle never carries this schema.
@@ -72,6 +73,7 @@ export const ClientMessageSchema = v.variant('type', [
   /** Application-level heartbeat; answered by `pong` with the same `t`. */
   v.object({ type: v.literal('ping'), t: v.optional(v.number()) }),
   ...RoomClientMessageSchemas,
+  ...OnlineListClientMessageSchemas,
 ]);
 
 const CLIENT_TYPES: ReadonlySet<string> = new Set(ClientMessageSchema.options.map((option) => option.entries.type.literal));

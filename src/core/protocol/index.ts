@@ -5,6 +5,7 @@ export * from './json.ts';
 export * from './limits.ts';
 export * from './messages.ts';
 export * from './model.ts';
+export * from './online-list.ts';
 export * from './rooms.ts';
 export * from './update-me.ts';
 export * from './user-pages.ts';

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { ERROR_CODES } from './codes.ts';
 import { PresenceSchema, UserSchema, UserViewSchema } from './model.ts';
+import { OnlineListServerMessageSchemas } from './online-list.ts';
 import { RequestId, Seq, parseFrame, type ParseResult } from './parse.ts';
 
 /** Frames the server sends. */
@@ -58,6 +59,7 @@ export const ServerMessageSchema = v.variant('type', [
     retryAfterMs: v.optional(v.number()),
   }),
   v.object({ type: v.literal('pong'), t: v.optional(v.number()) }),
+  ...OnlineListServerMessageSchemas,
 ]);
 
 /** A frame from server to client. @example `if (message.type === 'presence') apply(message)` */

@@ -1,0 +1,272 @@
+import type { OnlineCounts } from '../core/protocol/index.ts';
+import type { Audience } from './audience.ts';
+import type { Connection } from './connection.ts';
+import { SECTIONS, type OnlineOrder } from './online-order.ts';
+import type { Outbox } from './outbox.ts';
+import type { PresenceStore } from './store.ts';
+import type { Views } from './views.ts';
+import { audienceRule } from './visibility.ts';
+
+/** A connection's window on the online list, and what it was last sent. */
+export interface OnlineWindow {
+  from: number;
+  count: number;
+  /** Lower case; '' for none. */
+  query: string;
+  ids: readonly string[];
+  /** The counts last sent, as JSON. */
+  counts: string;
+  countsSentAt: number;
+  /** Counts changed and were held back by the once-a-second limit. */
+  pending: boolean;
+}
+
+/** Timing and threshold of {@link OnlineListFanOut}. */
+export interface OnlineListOptions {
+  /** Above this many people online, online-list watchers get counts instead of every change. */
+  announceMax: number;
+  /** Windows changed within this long reach their watchers in one frame. */
+  tickMs: number;
+  /** Counts reach a watcher at most this often. */
+  countIntervalMs: number;
+  now: () => number;
+}
+
+/**
+ * The online list at scale, on one node. Up to `announceMax` people online, a watcher hears of every change
+ * as before. Above it (and until the list is back under nine tenths of it, so a list at the threshold does
+ * not flap) the list is `large`: its watchers hear the counts, at most once a second, and only the changes
+ * of users they watch by name or in their window. Windows (rows of the list in its stable order) are
+ * re-sent at most once a tick when their rows change, with the counts; frames that several watchers share
+ * are built once. Nobody hidden from a viewer (a block, the audience rule) is counted or listed for them.
+ *
+ * @example
+ * ```ts
+ * const online = new OnlineListFanOut(order, audience, outbox, views, store, { announceMax: 100, tickMs: 100, countIntervalMs: 1000, now: Date.now });
+ * online.changed(); // after the order changed: switches mode when the size crossed the threshold
+ * online.setWindow(connection, 'ada', { from: 0, count: 60, query: '' }, 3);
+ * ```
+ */
+export class OnlineListFanOut {
+  private large = false;
+  /** Counts held back for some window by the once-a-second limit. */
+  private pendingCounts = false;
+  /** Every window must be checked at the next tick (what viewers may see changed). */
+  private forceAll = false;
+  private readonly windows = new Set<Connection>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private countsDirty = false;
+  private lastCountsAt = 0;
+
+  constructor(
+    private readonly order: OnlineOrder,
+    private readonly audience: Audience,
+    private readonly outbox: Outbox,
+    private readonly views: Views,
+    private readonly store: PresenceStore,
+    private readonly options: OnlineListOptions,
+  ) {
+    this.timer = setInterval(() => this.tick(), options.tickMs);
+    this.timer.unref?.();
+  }
+
+  /** Whether the list is past its threshold (its watchers get counts, not every change). */
+  get isLarge(): boolean {
+    return this.large;
+  }
+
+  /**
+   * The order changed (someone came, went or changed section). Crossing the threshold switches the mode at
+   * once, before the change that crossed it goes out: every online-list watcher is told first.
+   */
+  changed(): void {
+    this.countsDirty = true;
+    const { announceMax } = this.options;
+    const large = this.large ? this.order.size > announceMax - Math.max(1, Math.floor(announceMax / 10)) : this.order.size > announceMax;
+    if (large === this.large) return;
+    this.large = large;
+    this.audience.announceOnline(!large);
+    for (const connection of this.audience.onlineList()) this.sendCount(connection);
+  }
+
+  /** A block, unblock or shared room changed what some viewers may see: counts and windows are checked again. */
+  viewsChanged(): void {
+    this.countsDirty = true;
+    this.order.version++;
+    this.order.takeTouched();
+    this.forceAll = true;
+  }
+
+  /** The counts `viewerId` may see, of the rows matching `query` (lower case; '' for all). */
+  countsFor(viewerId: string, query = ''): OnlineCounts {
+    const seen = this.visibleTo(viewerId);
+    if (query === '' && seen.ids === undefined) {
+      const counts = this.order.counts();
+      for (const id of seen.hidden ?? []) {
+        const section = this.order.sectionOf(id);
+        if (section) counts[section]--;
+      }
+      return counts;
+    }
+    const counts: OnlineCounts = { online: 0, away: 0, busy: 0 };
+    for (const id of this.candidates(seen)) {
+      const section = this.order.sectionOf(id);
+      if (section && (query === '' || this.order.matches(id, query))) counts[section]++;
+    }
+    return counts;
+  }
+
+  /** Tells a connection the counts and the mode (an online-list watcher; see `online-count`). */
+  sendCount(connection: Connection, counts = JSON.stringify(this.countsFor(connection.userId!))): void {
+    connection.sentCounts = counts;
+    this.outbox.sendRaw(connection, `{"type":"online-count","counts":${counts},"large":${this.large}}`);
+  }
+
+  /**
+   * Sets (or, with `count` 0, ends) a connection's window, answered at once with its rows (`rid`).
+   * The users in it are watched as if by name until they leave it.
+   */
+  setWindow(connection: Connection, viewerId: string, window: { from: number; count: number; query: string }, rid: number | undefined): void {
+    const previous = connection.window;
+    if (window.count === 0) {
+      this.endWindow(connection);
+      if (rid !== undefined) this.outbox.send(connection, { type: 'online-rows', rid, from: window.from, ids: [], users: [], counts: this.countsFor(viewerId) });
+      return;
+    }
+    const next: OnlineWindow = { ...window, ids: previous?.ids ?? [], counts: '', countsSentAt: 0, pending: false };
+    connection.window = next;
+    this.windows.add(connection);
+    this.sendRows(connection, viewerId, this.rowsFor(viewerId, next), this.countsFor(viewerId, next.query), rid);
+  }
+
+  /** A connection gone, or its window ended. */
+  endWindow(connection: Connection): void {
+    if (!connection.window) return;
+    this.audience.watchWindow(connection, []);
+    connection.window = undefined;
+    this.windows.delete(connection);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private tick(): void {
+    const touched = this.order.takeTouched();
+    const force = this.forceAll;
+    this.forceAll = false;
+    const now = this.options.now();
+    const countsDue = this.countsDirty && now - this.lastCountsAt >= this.options.countIntervalMs;
+    if (touched === Infinity && !force && !countsDue && !this.pendingCounts) return;
+    this.pendingCounts = false;
+    if (countsDue) {
+      this.countsDirty = false;
+      this.lastCountsAt = now;
+      if (this.large) for (const connection of this.audience.onlineList()) if (!connection.window) this.countIfChanged(connection);
+    }
+    const shared = new Map<string, readonly string[]>();
+    const globalCounts = JSON.stringify(this.order.counts());
+    for (const connection of this.windows) {
+      const window = connection.window!;
+      const viewerId = connection.userId!;
+      const seen = this.visibleTo(viewerId);
+      const plain = window.query === '' && seen.hidden === undefined && seen.ids === undefined;
+      const rowsMayDiffer = force || (touched !== Infinity && (!plain || touched < window.from + window.count));
+      const countsKey = plain ? globalCounts : null;
+      const countsMayDiffer = countsKey === null ? touched !== Infinity || force || window.pending : countsKey !== window.counts;
+      if (!rowsMayDiffer && !countsMayDiffer) continue;
+      let ids = window.ids;
+      if (rowsMayDiffer) {
+        const key = `${window.from}:${window.count}`;
+        ids = plain ? (shared.get(key) ?? shared.set(key, this.rowsFor(viewerId, window)).get(key)!) : this.rowsFor(viewerId, window);
+      }
+      const idsChanged = ids.length !== window.ids.length || ids.some((id, index) => window.ids[index] !== id);
+      const counts = countsKey === null ? this.countsFor(viewerId, window.query) : this.order.counts();
+      const countsText = countsKey ?? JSON.stringify(counts);
+      const countsChanged = countsText !== window.counts;
+      if (idsChanged || (countsChanged && now - window.countsSentAt >= this.options.countIntervalMs)) this.sendRows(connection, viewerId, ids, counts);
+      // Counts held back by the once-a-second limit go at a later tick.
+      else if (countsChanged) this.pendingCounts = window.pending = true;
+    }
+  }
+
+  private countIfChanged(connection: Connection): void {
+    const counts = JSON.stringify(this.countsFor(connection.userId!));
+    if (counts !== connection.sentCounts) this.sendCount(connection, counts);
+  }
+
+  private sendRows(connection: Connection, viewerId: string, ids: readonly string[], counts: OnlineCounts, rid?: number): void {
+    const window = connection.window!;
+    const before = new Set(window.ids);
+    const users: string[] = [];
+    for (const id of ids) {
+      const user = before.has(id) ? undefined : this.store.getUser(id);
+      if (user) users.push(this.views.viewJson(user, viewerId));
+    }
+    const countsText = JSON.stringify(counts);
+    // What JSON.stringify({ type: 'online-rows', rid, from, ids, users, counts }) writes, with each view serialized once (see Views.viewJson).
+    const frame = `{"type":"online-rows",${rid === undefined ? '' : `"rid":${rid},`}"from":${window.from},"ids":${JSON.stringify(ids)},"users":[${users.join(',')}],"counts":${countsText}}`;
+    this.audience.watchWindow(connection, ids);
+    window.ids = ids;
+    window.counts = countsText;
+    window.countsSentAt = this.options.now();
+    window.pending = false;
+    this.outbox.sendRaw(connection, frame);
+  }
+
+  /** The rows of a window as `viewerId` sees the list. */
+  private rowsFor(viewerId: string, window: { from: number; count: number; query: string }): string[] {
+    const seen = this.visibleTo(viewerId);
+    const end = window.from + window.count;
+    const rows: string[] = [];
+    if (seen.hidden === undefined && seen.ids === undefined && window.query === '') {
+      let offset = 0;
+      for (const section of SECTIONS) {
+        const list = this.order.section(section);
+        if (offset + list.length > window.from && offset < end) rows.push(...list.slice(Math.max(0, window.from - offset), end - offset));
+        offset += list.length;
+        if (offset >= end) break;
+      }
+      return rows;
+    }
+    let index = 0;
+    for (const id of this.candidates(seen)) {
+      if (window.query !== '' && !this.order.matches(id, window.query)) continue;
+      if (index >= window.from) rows.push(id);
+      if (++index >= end) break;
+    }
+    return rows;
+  }
+
+  /** The online users a viewer may see, in the list's order. */
+  private *candidates(seen: Seen): Iterable<string> {
+    if (seen.ids !== undefined) {
+      yield* [...seen.ids].sort((a, b) => this.order.compare(a, b));
+      return;
+    }
+    for (const section of SECTIONS) for (const id of this.order.section(section)) if (!seen.hidden?.has(id)) yield id;
+  }
+
+  /**
+   * What `viewerId` may see of the list: everyone (`{}`, the common case, served from the shared order), all
+   * but the users a block hides (`hidden`), or, under the `shared-rooms` audience, only `ids` (online users
+   * sharing a room with them: a few, found from their rooms rather than from everyone online).
+   */
+  private visibleTo(viewerId: string): Seen {
+    const { store } = this;
+    const partners = store.blockPartners(viewerId);
+    if (audienceRule(store) === 'everyone') return partners.size === 0 ? {} : { hidden: partners };
+    const ids = new Set<string>();
+    if (this.order.sectionOf(viewerId)) ids.add(viewerId);
+    for (const room of store.membershipsOf(viewerId)) {
+      for (const id of store.roomMembers(room)) if (!partners.has(id) && this.order.sectionOf(id)) ids.add(id);
+    }
+    return { ids };
+  }
+}
+
+/** What one viewer may see of the online list (see {@link OnlineListFanOut.visibleTo}). */
+interface Seen {
+  hidden?: ReadonlySet<string>;
+  ids?: ReadonlySet<string>;
+}
