@@ -17,6 +17,8 @@ export type { UserFilters } from './users.ts';
 export { getCurrentUser, onCurrentUserChanged, updateCurrentUser, updateCurrentUserDisplayPicture } from './current-user.ts';
 export { blockUser, getBlockedUsers, unblockUser } from './blocks.ts';
 export { enterRoom } from './rooms.ts';
+export { watchOnlineWindow } from './online-window.ts';
+export type { OnlineWindow, OnlineWindowRequest, OnlineWindowState } from './online-window.ts';
 export type { EnterRoomOptions, Room, RoomConnection, RoomMember, RoomStatus } from './rooms.ts';
 export type { PresenceSession, SessionEvent } from './session.ts';
 export type { GuestOptions } from './guest.ts';
@@ -45,6 +47,8 @@ export { CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION } from './protocol/codes.ts'
 export type { CloseCode, ErrorCode } from './protocol/codes.ts';
 export type { JsonValue } from './protocol/json.ts';
 export { LIMITS } from './protocol/limits.ts';
+export { ONLINE_LIST_LIMITS } from './protocol/online-list-limits.ts';
+export type { OnlineCounts } from './protocol/online-list-limits.ts';
 export type { ServerMessage } from './protocol/messages.ts';
 export { CALL_STATUSES, CHOSEN_STATUSES, PUBLIC_STATUSES, STATUSES, USER_KINDS } from './protocol/statuses.ts';
 export type { CallStatus, ChosenStatus, PresenceStatus, UserKind } from './protocol/statuses.ts';

@@ -56,8 +56,12 @@ export interface Kernel {
   readonly taps: Set<FrameTap>;
   /** Sends a frame now; false when there is no open connection (it is not queued). */
   send(message: ClientMessageInput): boolean;
-  /** Takes frames the core does not know (set by rooms): true for a frame it took. */
+  /** Takes frames the core does not know (set by rooms and windows, each handing on what it does not take): true for a frame it took. */
   other?: (data: unknown) => boolean;
+  /** Whether a user is retained by name. */
+  isRetained(id: string): boolean;
+  /** Whether a user is in this client's window on the online list (set by `watchOnlineWindow`). */
+  inWindow?: (id: string) => boolean;
   inspect(): KernelInspection;
 }
 

@@ -318,6 +318,10 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
       case 'ack':
         outbox.settle(message.rid);
         return;
+      case 'online-count':
+        state.setState({ onlineCounts: message.counts });
+        subscriptions.setLarge(message.large, (id) => kernel.inWindow?.(id) ?? false);
+        return;
       case 'error': {
         const error = new PresenceError(message.code, message.message, message.retryAfterMs === undefined ? {} : { retryAfterMs: message.retryAfterMs });
         // A refused room entry is the room's to tell (its status), not an error nobody handled.
@@ -372,6 +376,7 @@ export function createPresenceCore(options: PresenceClientOptions): PresenceCore
     safely,
     taps,
     send,
+    isRetained: subscriptions.isRetained,
     inspect: () => ({ ...subscriptions.inspect(), pending: outbox.pending(), link: linked?.inspect() ?? null }),
   };
   return attachKernel<PresenceCore>(

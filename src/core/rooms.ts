@@ -247,7 +247,8 @@ function startRegistry(client: PresenceCore, kernel: Kernel): Map<string, RoomCo
       notify(kernel, room);
     }
   };
-  kernel.other = take;
+  const before = kernel.other;
+  kernel.other = (data) => take(data) || (before?.(data) ?? false);
   kernel.taps.add(tap);
   kernel.changes.add(onChange);
   registries.set(kernel, rooms);

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { PresenceError } from './errors.ts';
-import type { Presence, User, UserView } from './protocol/index.ts';
+import type { OnlineCounts, Presence, User, UserView } from './protocol/index.ts';
 
 /**
  * The public connection status. Internally the connection has more states (authenticating, waiting
@@ -20,6 +20,13 @@ export interface PresenceState {
   session: SessionState;
   /** Bumped whenever the set of online users changes (not when an online user's status changes). */
   onlineVersion: number;
+  /**
+   * The online list is past the server's `announceMax`: the client holds only the online users it watches
+   * (by name, or in a window), and the counts below are the list's.
+   */
+  onlineLarge: boolean;
+  /** The online list's counts as the server last sent them (null before any). */
+  onlineCounts: OnlineCounts | null;
 }
 
 /** What the client knows about one user. Replaced (never mutated) on every change. */
@@ -59,6 +66,8 @@ export interface PresenceStore {
   /** Applies a user view received at `seq`. Returns the previous and next entry, or null when stale. */
   applyView(view: UserView, seq: number): { previous: UserEntry; next: UserEntry } | null;
   applyPresence(id: string, presence: Presence | null, seq: number): { previous: UserEntry; next: UserEntry } | null;
+  /** Forgets what the client held of a user's presence (no longer watched): not known, rather than stale. */
+  forgetPresence(id: string): void;
   /** Marks a user deleted (or not found). */
   markMissing(id: string, seq: number): { previous: UserEntry; next: UserEntry } | null;
   /** Ids of users currently online, in no particular order; a new array only when the set changed. */
@@ -93,6 +102,8 @@ export function createPresenceStore(): PresenceStore {
     currentUserId: null,
     session: 'logged-in',
     onlineVersion: 0,
+    onlineLarge: false,
+    onlineCounts: null,
   }));
   const statusChanges = createStore<number>()(() => 0);
   const users = new Map<string, StoreApi<UserEntry>>();
@@ -142,6 +153,9 @@ export function createPresenceStore(): PresenceStore {
     applyPresence(id, presence, seq) {
       if ((users.get(id)?.getState().seq ?? -1) >= seq) return null;
       return commit(id, (previous) => ({ ...previous, presence: keepIfEqual(previous.presence, presence), seq }));
+    },
+    forgetPresence(id) {
+      if (users.get(id)?.getState().presence) commit(id, (previous) => ({ ...previous, presence: undefined }));
     },
     markMissing(id, seq) {
       if ((users.get(id)?.getState().seq ?? -1) > seq) return null;

@@ -37,6 +37,14 @@ export interface Subscriptions {
   applyFull(seq: number, listed: Set<string>, scope: { users: readonly string[]; online: boolean }): void;
   /** The connection dropped: requests in flight will not be answered. */
   dropRequests(): void;
+  /**
+   * The server says whether the online list is large (see `online-count`). Becoming large, the client forgets
+   * the presence of online users nobody retains and `keep` does not hold (a window's rows), since their
+   * changes stop coming; becoming small again, it asks for the whole list.
+   */
+  setLarge(large: boolean, keep: (id: string) => boolean): void;
+  /** Whether a user is retained by name. */
+  isRetained(id: string): boolean;
 }
 
 /**
@@ -184,9 +192,11 @@ export function createSubscriptions(deps: SubscriptionDeps): Subscriptions {
       const scope = message.rid === undefined ? undefined : scopes.get(message.rid);
       if (!scope) return;
       scopes.delete(message.rid!);
-      if (message.full) applyFull(message.seq, new Set(message.users.map((view) => view.id)), scope);
+      // A large list is not listed: the answer covers the users retained by name only.
+      const large = store.state.getState().onlineLarge;
+      if (message.full) applyFull(message.seq, new Set(message.users.map((view) => view.id)), large ? { ...scope, online: false } : scope);
       for (const id of scope.users) if (userRefs.has(id)) syncedUsers.add(id);
-      if (scope.online && onlineRefs > 0) onlineSynced = true;
+      if (scope.online && onlineRefs > 0 && !large) onlineSynced = true;
     },
     refused(message) {
       const { rid } = message;
@@ -205,5 +215,22 @@ export function createSubscriptions(deps: SubscriptionDeps): Subscriptions {
     },
     applyFull,
     dropRequests: () => scopes.clear(),
+    isRetained: (id) => userRefs.has(id),
+    setLarge(large, keep) {
+      const { state } = store;
+      if (large === state.getState().onlineLarge) return;
+      state.setState({ onlineLarge: large });
+      onlineSynced = false;
+      const me = state.getState().currentUserId;
+      if (large) {
+        for (const id of store.onlineUserIds()) if (id !== me && !userRefs.has(id) && !keep(id)) store.forgetPresence(id);
+        return;
+      }
+      // A subscribe in flight is answered in full already.
+      if (onlineRefs === 0 || [...scopes.values()].some((scope) => scope.online)) return;
+      const users = [...userRefs.keys()];
+      const frame = { type: 'catch-up', rid: deps.nextRid() } as const;
+      request(frame, { users, online: true, frame });
+    },
   };
 }

@@ -32,6 +32,8 @@ interface Lane {
   users: Set<string>;
   online: boolean;
   rooms: Set<string>;
+  /** Has a window on the online list (the server keeps one per lane). */
+  window: boolean;
 }
 
 type Frame = { [key: string]: unknown; type?: unknown; rid?: unknown };
@@ -84,7 +86,7 @@ export class TabHub {
   /** A lane opens (asked again, it stays as it is). */
   open(port: LanePort): void {
     if (this.lanes.has(port.id)) return;
-    this.lanes.set(port.id, { port, waiting: false, admitted: false, users: new Set(), online: false, rooms: new Set() });
+    this.lanes.set(port.id, { port, waiting: false, admitted: false, users: new Set(), online: false, rooms: new Set(), window: false });
   }
 
   /** A lane closed (its tab's connection stopped or went away): what only it watched is let go. */
@@ -95,6 +97,7 @@ export class TabHub {
     if (!lane.admitted) return;
     this.#unwatch(lane, [...lane.users], lane.online);
     for (const room of lane.rooms) this.#send({ type: 'room-leave', rid: this.#nextRid++, room, lane: id });
+    if (lane.window) this.#send({ type: 'online-window', from: 0, count: 0, lane: id });
     for (const [rid, asked] of this.#rids) if (asked.lane === lane) this.#rids.delete(rid);
   }
 
@@ -121,21 +124,26 @@ export class TabHub {
     let status = false;
     switch (frame.type) {
       case 'subscribe':
-        for (const user of Array.isArray(frame.users) ? frame.users : []) lane.users.add(String(user));
+        for (const user of strings(frame.users)) lane.users.add(user);
         if (frame.online === true) lane.online = true;
         break;
       case 'unsubscribe':
-        return this.#unwatch(lane, Array.isArray(frame.users) ? frame.users.map(String) : [], frame.online === true);
+        return this.#unwatch(lane, strings(frame.users), frame.online === true);
       case 'set-presence':
         status = true;
         this.#showStatus(frame.patch);
+        break;
+      case 'online-window':
+        lane.window = frame.count !== 0;
+        frame.lane = id;
         break;
       case 'room-enter':
       case 'room-leave':
       case 'room-presence':
       case 'room-broadcast': {
-        const room = String(frame.room);
-        if (frame.type === 'room-enter') lane.rooms.add(room);
+        // Not a string: the server refuses it; nothing to keep here.
+        const room = typeof frame.room === 'string' ? frame.room : '';
+        if (frame.type === 'room-enter' && room) lane.rooms.add(room);
         if (frame.type === 'room-leave') lane.rooms.delete(room);
         frame.lane = id;
         // The server sends a broadcast to every socket in the room but this one: the other lanes here hear it from us.
@@ -190,6 +198,9 @@ export class TabHub {
       }
       return;
     }
+    // A lane's window rows are that lane's alone.
+    const lane = typeof frame.lane === 'string' && frame.type === 'online-rows' ? this.lanes.get(frame.lane) : undefined;
+    if (lane) return lane.admitted ? lane.port.deliver(text) : undefined;
     this.#toAll(text);
   }
 
@@ -267,4 +278,9 @@ export class TabHub {
     this.#shown = { ...shown, presence };
     this.#toAll(JSON.stringify({ type: 'self', me: this.#shown }));
   }
+}
+
+/** The strings of a frame's list (a lane's frame is not trusted: `String()` of an object can throw). */
+function strings(list: unknown): string[] {
+  return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [];
 }

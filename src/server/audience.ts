@@ -1,4 +1,5 @@
 import { NO_USERS, type Connection } from './connection.ts';
+import type { OnlineWindow } from './online-list-fan-out.ts';
 
 /**
  * Who on this node hears of whom: every connection, each user's own connections, the connections that
@@ -18,8 +19,8 @@ export class Audience {
   private readonly own = new Map<string, Set<Connection>>();
   private readonly watchers = new Map<string, Set<Connection>>();
   private readonly onlineWatchers = new Set<Connection>();
-  /** Per user, the connections whose window on the online list holds them. */
-  private readonly windowWatchers = new Map<string, Set<Connection>>();
+  /** Per user, the windows on the online list that hold them. */
+  private readonly windowWatchers = new Map<string, Set<OnlineWindow>>();
   /** Whether online-list watchers hear of every change (false while the list is large). */
   private announcing = true;
 
@@ -73,19 +74,19 @@ export class Audience {
     return this.onlineWatchers;
   }
 
-  /** The users in a connection's window on the online list (replacing those before). */
-  watchWindow(connection: Connection, userIds: readonly string[]): void {
+  /** The users in a window on the online list (replacing those it held). */
+  watchWindow(window: OnlineWindow, userIds: readonly string[]): void {
     const next = new Set(userIds);
-    for (const id of connection.window?.ids ?? []) {
+    for (const id of window.ids) {
       if (next.has(id)) continue;
       const set = this.windowWatchers.get(id);
-      set?.delete(connection);
+      set?.delete(window);
       if (set?.size === 0) this.windowWatchers.delete(id);
     }
     for (const id of next) {
       let set = this.windowWatchers.get(id);
       if (!set) this.windowWatchers.set(id, (set = new Set()));
-      set.add(connection);
+      set.add(window);
     }
   }
 
@@ -93,7 +94,6 @@ export class Audience {
   remove(connection: Connection): void {
     this.all.delete(connection);
     this.onlineWatchers.delete(connection);
-    this.watchWindow(connection, []);
     for (const id of connection.users) {
       const set = this.watchers.get(id);
       set?.delete(connection);
@@ -117,7 +117,8 @@ export class Audience {
    */
   *of(userId: string): Iterable<Connection> {
     const seen = new Set<Connection>();
-    for (const group of [this.own.get(userId), this.watchers.get(userId), this.windowWatchers.get(userId), this.announcing ? this.onlineWatchers : undefined]) {
+    const windows = [...(this.windowWatchers.get(userId) ?? [])].map((window) => window.connection);
+    for (const group of [this.own.get(userId), this.watchers.get(userId), windows, this.announcing ? this.onlineWatchers : undefined]) {
       for (const connection of group ?? []) {
         if (connection.userId === null || seen.has(connection)) continue;
         seen.add(connection);

@@ -1,4 +1,4 @@
-import { CLOSE_CODES, type ClientMessage, type ErrorCode, type RoomClientMessage } from '../core/protocol/index.ts';
+import { CLOSE_CODES, ROOM_LIMITS, type ClientMessage, type ErrorCode, type RoomClientMessage } from '../core/protocol/index.ts';
 import type { Audience } from './audience.ts';
 import type { CatchUp } from './catch-up.ts';
 import type { Connection } from './connection.ts';
@@ -121,14 +121,14 @@ export class ClientFrames {
         );
         break;
       }
-      case 'online-window':
-        this.deps.onlineList.setWindow(
-          connection,
-          userId,
-          { from: message.from, count: message.count, query: (message.query ?? '').trim().toLowerCase() },
-          message.rid,
-        );
+      case 'online-window': {
+        const request = { from: message.from, count: message.count, query: (message.query ?? '').trim().toLowerCase(), lane: message.lane ?? '' };
+        if (!this.deps.onlineList.setWindow(connection, userId, request, message.rid)) {
+          this.refuse(connection, message.rid, 'limit-exceeded', `at most ${ROOM_LIMITS.lanes} windows per connection (one per tab sharing it)`);
+          return;
+        }
         break;
+      }
       case 'room-enter':
       case 'room-leave':
       case 'room-presence':

@@ -14,8 +14,8 @@ export interface Connection {
   /** Users watched by name ({@link NO_USERS}, shared, until the first: most connections watch none). */
   users: Set<string>;
   online: boolean;
-  /** Its window on the online list (see `OnlineListFanOut`), if it asked for one. */
-  window?: OnlineWindow;
+  /** Its windows on the online list by lane ('' for its own; see `OnlineListFanOut`), made at the first. */
+  windows?: Map<string, OnlineWindow>;
   /** The counts it was last sent in an `online-count` frame, as JSON. */
   sentCounts?: string;
   alive: boolean;

@@ -2,13 +2,17 @@ import type { OnlineCounts } from '../core/protocol/index.ts';
 import type { Audience } from './audience.ts';
 import type { Connection } from './connection.ts';
 import { SECTIONS, type OnlineOrder } from './online-order.ts';
+import { ROOM_LIMITS } from '../core/protocol/index.ts';
 import type { Outbox } from './outbox.ts';
 import type { PresenceStore } from './store.ts';
 import type { Views } from './views.ts';
 import { audienceRule } from './visibility.ts';
 
-/** A connection's window on the online list, and what it was last sent. */
+/** A connection's window on the online list (one per lane: each tab sharing the socket has its own), and what it was last sent. */
 export interface OnlineWindow {
+  connection: Connection;
+  /** '' for the socket itself. */
+  lane: string;
   from: number;
   count: number;
   /** Lower case; '' for none. */
@@ -20,6 +24,9 @@ export interface OnlineWindow {
   /** Counts changed and were held back by the once-a-second limit. */
   pending: boolean;
 }
+
+/** Windows one socket may hold: one per lane (tab) sharing it, as in rooms. */
+const MAX_WINDOWS = ROOM_LIMITS.lanes;
 
 /** Timing and threshold of {@link OnlineListFanOut}. */
 export interface OnlineListOptions {
@@ -44,7 +51,7 @@ export interface OnlineListOptions {
  * ```ts
  * const online = new OnlineListFanOut(order, audience, outbox, views, store, { announceMax: 100, tickMs: 100, countIntervalMs: 1000, now: Date.now });
  * online.changed(); // after the order changed: switches mode when the size crossed the threshold
- * online.setWindow(connection, 'ada', { from: 0, count: 60, query: '' }, 3);
+ * online.setWindow(connection, 'ada', { from: 0, count: 60, query: '', lane: '' }, 3);
  * ```
  */
 export class OnlineListFanOut {
@@ -53,7 +60,7 @@ export class OnlineListFanOut {
   private pendingCounts = false;
   /** Every window must be checked at the next tick (what viewers may see changed). */
   private forceAll = false;
-  private readonly windows = new Set<Connection>();
+  private readonly windows = new Set<OnlineWindow>();
   private readonly timer: ReturnType<typeof setInterval>;
   private countsDirty = false;
   private lastCountsAt = 0;
@@ -123,28 +130,46 @@ export class OnlineListFanOut {
   }
 
   /**
-   * Sets (or, with `count` 0, ends) a connection's window, answered at once with its rows (`rid`).
-   * The users in it are watched as if by name until they leave it.
+   * Sets (or, with `count` 0, ends) the window of a connection's lane, answered at once with its rows
+   * (`rid`). The users in it are watched as if by name until they leave it. False: the connection has as
+   * many windows as lanes allow and this would be one more.
    */
-  setWindow(connection: Connection, viewerId: string, window: { from: number; count: number; query: string }, rid: number | undefined): void {
-    const previous = connection.window;
-    if (window.count === 0) {
-      this.endWindow(connection);
-      if (rid !== undefined) this.outbox.send(connection, { type: 'online-rows', rid, from: window.from, ids: [], users: [], counts: this.countsFor(viewerId) });
-      return;
+  setWindow(connection: Connection, viewerId: string, request: { from: number; count: number; query: string; lane: string }, rid: number | undefined): boolean {
+    const windows = (connection.windows ??= new Map());
+    const previous = windows.get(request.lane);
+    if (request.count === 0) {
+      if (previous) this.end(previous);
+      if (rid !== undefined) this.outbox.sendRaw(connection, this.rowsFrame(request.lane, request.from, [], [], JSON.stringify(this.countsFor(viewerId)), rid));
+      return true;
     }
-    const next: OnlineWindow = { ...window, ids: previous?.ids ?? [], counts: '', countsSentAt: 0, pending: false };
-    connection.window = next;
-    this.windows.add(connection);
-    this.sendRows(connection, viewerId, this.rowsFor(viewerId, next), this.countsFor(viewerId, next.query), rid);
+    if (!previous && windows.size >= MAX_WINDOWS) return false;
+    const window: OnlineWindow = previous ?? {
+      connection,
+      lane: request.lane,
+      from: 0,
+      count: 0,
+      query: '',
+      ids: [],
+      counts: '',
+      countsSentAt: 0,
+      pending: false,
+    };
+    Object.assign(window, { from: request.from, count: request.count, query: request.query });
+    windows.set(request.lane, window);
+    this.windows.add(window);
+    this.sendRows(window, viewerId, this.rowsFor(viewerId, window), this.countsFor(viewerId, window.query), rid);
+    return true;
   }
 
-  /** A connection gone, or its window ended. */
-  endWindow(connection: Connection): void {
-    if (!connection.window) return;
-    this.audience.watchWindow(connection, []);
-    connection.window = undefined;
-    this.windows.delete(connection);
+  /** A connection gone: its windows end. */
+  endWindows(connection: Connection): void {
+    for (const window of [...(connection.windows?.values() ?? [])]) this.end(window);
+  }
+
+  private end(window: OnlineWindow): void {
+    this.audience.watchWindow(window, []);
+    window.connection.windows?.delete(window.lane);
+    this.windows.delete(window);
   }
 
   close(): void {
@@ -162,13 +187,12 @@ export class OnlineListFanOut {
     if (countsDue) {
       this.countsDirty = false;
       this.lastCountsAt = now;
-      if (this.large) for (const connection of this.audience.onlineList()) if (!connection.window) this.countIfChanged(connection);
+      if (this.large) for (const connection of this.audience.onlineList()) if (!connection.windows?.size) this.countIfChanged(connection);
     }
     const shared = new Map<string, readonly string[]>();
     const globalCounts = JSON.stringify(this.order.counts());
-    for (const connection of this.windows) {
-      const window = connection.window!;
-      const viewerId = connection.userId!;
+    for (const window of this.windows) {
+      const viewerId = window.connection.userId!;
       const seen = this.visibleTo(viewerId);
       const plain = window.query === '' && seen.hidden === undefined && seen.ids === undefined;
       const rowsMayDiffer = force || (touched !== Infinity && (!plain || touched < window.from + window.count));
@@ -184,7 +208,7 @@ export class OnlineListFanOut {
       const counts = countsKey === null ? this.countsFor(viewerId, window.query) : this.order.counts();
       const countsText = countsKey ?? JSON.stringify(counts);
       const countsChanged = countsText !== window.counts;
-      if (idsChanged || (countsChanged && now - window.countsSentAt >= this.options.countIntervalMs)) this.sendRows(connection, viewerId, ids, counts);
+      if (idsChanged || (countsChanged && now - window.countsSentAt >= this.options.countIntervalMs)) this.sendRows(window, viewerId, ids, counts);
       // Counts held back by the once-a-second limit go at a later tick.
       else if (countsChanged) this.pendingCounts = window.pending = true;
     }
@@ -195,8 +219,7 @@ export class OnlineListFanOut {
     if (counts !== connection.sentCounts) this.sendCount(connection, counts);
   }
 
-  private sendRows(connection: Connection, viewerId: string, ids: readonly string[], counts: OnlineCounts, rid?: number): void {
-    const window = connection.window!;
+  private sendRows(window: OnlineWindow, viewerId: string, ids: readonly string[], counts: OnlineCounts, rid?: number): void {
     const before = new Set(window.ids);
     const users: string[] = [];
     for (const id of ids) {
@@ -204,14 +227,17 @@ export class OnlineListFanOut {
       if (user) users.push(this.views.viewJson(user, viewerId));
     }
     const countsText = JSON.stringify(counts);
-    // What JSON.stringify({ type: 'online-rows', rid, from, ids, users, counts }) writes, with each view serialized once (see Views.viewJson).
-    const frame = `{"type":"online-rows",${rid === undefined ? '' : `"rid":${rid},`}"from":${window.from},"ids":${JSON.stringify(ids)},"users":[${users.join(',')}],"counts":${countsText}}`;
-    this.audience.watchWindow(connection, ids);
+    this.audience.watchWindow(window, ids);
     window.ids = ids;
     window.counts = countsText;
     window.countsSentAt = this.options.now();
     window.pending = false;
-    this.outbox.sendRaw(connection, frame);
+    this.outbox.sendRaw(window.connection, this.rowsFrame(window.lane, window.from, ids, users, countsText, rid));
+  }
+
+  /** What JSON.stringify({ type: 'online-rows', rid, lane, from, ids, users, counts }) writes, with each view serialized once (see Views.viewJson). */
+  private rowsFrame(lane: string, from: number, ids: readonly string[], users: string[], counts: string, rid: number | undefined): string {
+    return `{"type":"online-rows",${rid === undefined ? '' : `"rid":${rid},`}${lane === '' ? '' : `"lane":${JSON.stringify(lane)},`}"from":${from},"ids":${JSON.stringify(ids)},"users":[${users.join(',')}],"counts":${counts}}`;
   }
 
   /** The rows of a window as `viewerId` sees the list. */

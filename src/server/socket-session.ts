@@ -216,7 +216,7 @@ export class SocketSessions {
   private forget(connection: Connection): void {
     clearTimeout(connection.authTimer);
     this.deps.outbox.drop(connection);
-    this.deps.onlineList.endWindow(connection);
+    this.deps.onlineList.endWindows(connection);
     this.deps.audience.remove(connection);
     this.deps.roomFanOut.remove(connection);
     const { userId } = connection;

@@ -43,7 +43,12 @@ describe('occupancy mode', () => {
     const { srv, ada } = await setUp({ announceMax: 5, online: 4 });
     ada.send({ type: 'subscribe', rid: 1, online: true, users: ['p10'] });
     const snapshot = await ada.next('snapshot');
-    expect(snapshot.users.filter((user) => user.presence?.online).map((user) => user.id).sort()).toEqual(['ada', 'p00', 'p01', 'p02', 'p03']);
+    expect(
+      snapshot.users
+        .filter((user) => user.presence?.online)
+        .map((user) => user.id)
+        .sort(),
+    ).toEqual(['ada', 'p00', 'p01', 'p02', 'p03']);
     srv.controls.setPresence('p00', { statusMessage: 'small list' });
     await ada.next('presence', (message) => message.userId === 'p00');
 
@@ -82,7 +87,12 @@ describe('occupancy mode', () => {
     // Already subscribed: a fresh full list comes from a catch-up without cursor.
     ada.send({ type: 'catch-up', rid: 3 });
     const full = await ada.next('snapshot', (message) => message.rid === 3);
-    expect(full.users.filter((user) => user.presence?.online).map((user) => user.id).sort()).toEqual(['ada', 'p01', 'p02', 'p03']);
+    expect(
+      full.users
+        .filter((user) => user.presence?.online)
+        .map((user) => user.id)
+        .sort(),
+    ).toEqual(['ada', 'p01', 'p02', 'p03']);
   });
 });
 

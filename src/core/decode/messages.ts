@@ -1,9 +1,13 @@
 // The server's frames, as the client reads them (protocol/messages.ts has the schemas they mirror).
 import { ERROR_CODES } from '../protocol/codes.ts';
 import type { ServerMessage } from '../protocol/messages.ts';
+import type { OnlineCounts } from '../protocol/online-list-limits.ts';
 import type { ParseResult } from '../protocol/parse.ts';
 import { bool, byType, decodeFrame, exactly, list, nullable, num, oneOf, optional, shape, str, whole, type Decoder } from './decode.ts';
 import { decodePresence, decodeUser, decodeUserView } from './model.ts';
+
+/** The counts of the online list's sections. */
+export const decodeCounts = shape<OnlineCounts>({ online: whole, away: whole, busy: whole });
 
 type Of<K extends ServerMessage['type']> = Extract<ServerMessage, { type: K }>;
 
@@ -53,6 +57,7 @@ export const decodeServerMessage: Decoder<ServerMessage> = byType<ServerMessage>
       retryAfterMs: optional(num),
     }),
     pong: shape<Of<'pong'>>({ type: exactly('pong'), t: optional(num) }),
+    'online-count': shape<Of<'online-count'>>({ type: exactly('online-count'), counts: decodeCounts, large: bool }),
   },
   'is not a frame type this client knows',
 );

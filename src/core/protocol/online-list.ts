@@ -1,33 +1,17 @@
 import * as v from 'valibot';
 import { RequestId } from './parse.ts';
+import { LaneSchema } from './rooms.ts';
+import { ONLINE_LIST_LIMITS } from './online-list-limits.ts';
 import { UserViewSchema } from './model.ts';
 
-/**
- * Limits of the online list's windows and counts, shared by both sides (free of the schema library's
- * runtime: the client reads them without it).
- *
- * @example
- * ```ts
- * client.watchOnlineWindow({ from: 0, count: Math.min(rows, ONLINE_LIST_LIMITS.windowRows) });
- * ```
- */
-export const ONLINE_LIST_LIMITS = {
-  /** Rows one window may cover. */
-  windowRows: 200,
-  /** Characters of a window's search. */
-  queryChars: 64,
-  /** The furthest a window may start. */
-  maxFrom: 1_000_000,
-} as const;
+export { ONLINE_LIST_LIMITS } from './online-list-limits.ts';
+export type { OnlineCounts } from './online-list-limits.ts';
 
 /**
  * People online, by section, as one viewer may see them: nobody hidden from the viewer by a block or by the
  * audience rule is counted, and invisible users are offline to everyone but themselves.
  */
 export const OnlineCountsSchema = v.object({ online: v.number(), away: v.number(), busy: v.number() });
-
-/** The counts of an online list's sections. @example `counts.online + counts.away + counts.busy` */
-export type OnlineCounts = v.InferOutput<typeof OnlineCountsSchema>;
 
 const Rows = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(ONLINE_LIST_LIMITS.windowRows));
 
@@ -44,6 +28,8 @@ export const OnlineListClientMessageSchemas = [
     from: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(ONLINE_LIST_LIMITS.maxFrom)),
     count: Rows,
     query: v.optional(v.pipe(v.string(), v.maxLength(ONLINE_LIST_LIMITS.queryChars))),
+    /** The tab's lane when tabs share the socket: each lane has a window of its own (see docs/protocol.md). */
+    lane: LaneSchema,
   }),
 ] as const;
 
@@ -63,10 +49,13 @@ export const OnlineListServerMessageSchemas = [
    * The rows of the connection's window: `ids` in order from `from`, `counts` the rows matching its search
    * per section (all of them without one), `users` the views of ids the connection was not sent in its window
    * before. `rid` when it answers `online-window`.
+   * Every view in `users` is as of the frame: no change before it on this socket is newer.
    */
   v.object({
     type: v.literal('online-rows'),
     rid: RequestId,
+    /** The lane whose window this is, when it asked with one. */
+    lane: v.optional(v.string()),
     from: v.number(),
     ids: v.array(v.string()),
     users: v.array(UserViewSchema),

@@ -82,18 +82,26 @@ export type RoomServerMessage = v.InferOutput<typeof RoomServerMessageSchema>;
  * Which tab sharing the socket a room frame is for (see docs/protocol.md, "One socket per browser"): each
  * lane is in the room as a connection of its own. 1-16 letters, digits, `_` or `-`.
  */
-const Lane = v.optional(v.pipe(v.string(), v.regex(/^[\w-]{1,16}$/, 'must be 1-16 letters, digits, _ or -')));
+/**
+ * A tab's lane on a shared socket (docs/protocol.md, "One socket per browser"): optional.
+ *
+ * @example
+ * ```ts
+ * v.parse(LaneSchema, 'tab-3');
+ * ```
+ */
+export const LaneSchema = v.optional(v.pipe(v.string(), v.regex(/^[\w-]{1,16}$/, 'must be 1-16 letters, digits, _ or -')));
 
 /** Room frames a client sends (validated by the server, which also checks their sizes against its limits). */
 export const RoomClientMessageSchemas = [
   /** Enter a room (again: a second enter of the same room replaces the presence). Answered by `room` or `error`. */
-  v.object({ type: v.literal('room-enter'), rid: RequestId, room: RoomIdSchema, presence: v.optional(v.nullable(RoomJson)), lane: Lane }),
+  v.object({ type: v.literal('room-enter'), rid: RequestId, room: RoomIdSchema, presence: v.optional(v.nullable(RoomJson)), lane: LaneSchema }),
   /** Leave a room; answered by `ack`. Closing the socket leaves every room. */
-  v.object({ type: v.literal('room-leave'), rid: RequestId, room: RoomIdSchema, lane: Lane }),
+  v.object({ type: v.literal('room-leave'), rid: RequestId, room: RoomIdSchema, lane: LaneSchema }),
   /** Replace this connection's room presence. Not acknowledged: it is a stream, throttled by the client. */
-  v.object({ type: v.literal('room-presence'), room: RoomIdSchema, presence: v.nullable(RoomJson), lane: Lane }),
+  v.object({ type: v.literal('room-presence'), room: RoomIdSchema, presence: v.nullable(RoomJson), lane: LaneSchema }),
   /** An event for the room's other connections (not the other lanes of this socket): not stored, not numbered. */
-  v.object({ type: v.literal('room-broadcast'), room: RoomIdSchema, event: RoomJson, lane: Lane }),
+  v.object({ type: v.literal('room-broadcast'), room: RoomIdSchema, event: RoomJson, lane: LaneSchema }),
 ] as const;
 
 /** A room frame as a client sends it. @example `{ type: 'room-enter', rid: 1, room: 'doc:42', presence: { cursor: null } }` */

@@ -1,0 +1,168 @@
+// npm run bench:audience: N clients (5,000 and 10,000), each signed in as its own user and watching the
+// online list of one node, while every user changes state once every 30 s (N / 30 changes a second).
+// Three servers in one run: a bare `ws` server broadcasting every change to everyone (the baseline, as in
+// bench:server), the presence server sending every change to every watcher ("before": announceMax out of
+// reach) and the presence server as shipped ("after": occupancy mode, each client watching a window of the
+// first 60 rows, as an OnlineList at the top of the list does). Clients subscribe from their welcome's
+// cursor, so what is measured is the steady state, not N snapshots of N people. Prints frames received a
+// second, frames per change, p50/p99 latency of a change to a watcher of that row, server CPU and RSS.
+// `--check`: exit 1 when "after" at the largest size misses p99 <= 200 ms (CI runs it).
+import { fork } from 'node:child_process';
+import { WebSocket } from 'ws';
+import { ask } from './ipc.ts';
+import { reportFigures, type BenchFigure } from './report.ts';
+
+const SIZES = (process.env.BENCH_CLIENTS ?? '5000,10000').split(',').map(Number);
+const MODES = (process.env.BENCH_MODES ?? 'bare,before,after').split(',') as Mode[];
+const WARMUP_S = 3;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WINDOW_ROWS = 60;
+const P99_GOAL_MS = 200;
+const CHECK = process.argv.includes('--check');
+
+type Mode = 'bare' | 'before' | 'after';
+interface Stats {
+  cpu: NodeJS.CpuUsage;
+  rss: number;
+  changes: number;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function run(mode: Mode, clients: number) {
+  const child = fork(new URL('./audience-child.ts', import.meta.url).pathname, [mode, String(clients)], {
+    execArgv: ['--import', 'tsx', '--max-old-space-size=8192'],
+  });
+  const ready = await new Promise<{ wsUrl: string; ids: string[]; tokens: string[] }>((resolve) => child.once('message', resolve as never));
+  let measuring = false;
+  let frames = 0;
+  let changeFrames = 0;
+  let countFrames = 0;
+  let closedEarly = 0;
+  const latencies: number[] = [];
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < clients; i += 200) {
+    await Promise.all(
+      ready.ids.slice(i, i + 200).map(async (id, k) => {
+        const ws = new WebSocket(ready.wsUrl, mode === 'bare' ? undefined : 'presence.v1');
+        sockets.push(ws);
+        const own = `"userId":"${id}"`;
+        await new Promise<void>((resolve, reject) => {
+          ws.once('error', reject);
+          ws.once('close', () => measuring && closedEarly++);
+          ws.on('message', (data) => {
+            const text = String(data);
+            if (text.startsWith('{"type":"welcome"')) {
+              const seq = Number(/"seq":(\d+)/.exec(text.slice(text.lastIndexOf('"seq":')))![1]);
+              ws.send(JSON.stringify({ type: 'subscribe', rid: 1, online: true, from: seq }));
+              if (mode === 'after') ws.send(JSON.stringify({ type: 'online-window', rid: 2, from: 0, count: WINDOW_ROWS }));
+              return;
+            }
+            if (text.startsWith(mode === 'after' ? '{"type":"online-rows","rid"' : '{"type":"snapshot"')) return resolve();
+            if (!measuring) return;
+            frames++;
+            if (text.startsWith('{"type":"presence"')) {
+              if (text.includes(own)) return;
+              changeFrames++;
+              const at = text.indexOf('"statusMessage":"t=');
+              if (at !== -1) latencies.push(Date.now() - Number(text.slice(at + 19, at + 32)));
+            } else countFrames++;
+          });
+          ws.once('open', () => (mode === 'bare' ? resolve() : ws.send(JSON.stringify({ type: 'auth', token: ready.tokens[i + k] }))));
+        });
+      }),
+    );
+  }
+  child.send({ type: 'start' });
+  await wait(WARMUP_S * 1000);
+  const before = await ask<Stats>(child, 'stats');
+  measuring = true;
+  const started = Date.now();
+  await wait(SECONDS * 1000);
+  measuring = false;
+  const after = await ask<Stats>(child, 'stats');
+  const wall = (Date.now() - started) / 1000;
+  child.send({ type: 'stop' });
+  for (const ws of sockets) ws.terminate();
+  child.kill();
+  latencies.sort((a, b) => a - b);
+  const changes = after.changes - before.changes;
+  return {
+    mode,
+    clients,
+    changesPerSecond: changes / wall,
+    framesPerSecond: frames / wall,
+    /** Change frames to watchers per change (not counting the owner's own). */
+    perChange: changeFrames / changes,
+    countFramesPerSecond: countFrames / wall,
+    /** Share of the changes' frames every other watcher should have had that arrived (before and bare). */
+    delivered: changeFrames / (changes * (clients - 1)),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuPercent: ((after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6 / wall) * 100,
+    rssMb: after.rss / 1024 / 1024,
+    closedEarly,
+  };
+}
+
+console.log(
+  `bench:audience (loopback, server in its own process; each user changes state once every 30 s; ${WARMUP_S} s warm-up, ${SECONDS} s measured; "after" clients watch rows 0-${WINDOW_ROWS - 1})\n`,
+);
+const results: Array<Awaited<ReturnType<typeof run>>> = [];
+for (const clients of SIZES) for (const mode of MODES) results.push(await run(mode, clients));
+
+const label = { bare: 'bare ws broadcast', before: 'presence-kit, every change to every watcher', after: 'presence-kit, occupancy + windows' };
+console.log(
+  '| clients | server | changes/s | frames/s received | change frames per change | count/row frames/s | delivered | p50 ms | p99 ms | server CPU % | server RSS MB | cut off |',
+);
+console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of results) {
+  console.log(
+    `| ${r.clients} | ${label[r.mode]} | ${r.changesPerSecond.toFixed(0)} | ${r.framesPerSecond.toFixed(0)} | ${r.perChange.toFixed(1)} | ${r.countFramesPerSecond.toFixed(0)} | ${r.mode === 'after' ? 'n/a' : `${(r.delivered * 100).toFixed(1)}%`} | ${r.p50} | ${r.p99} | ${r.cpuPercent.toFixed(0)} | ${r.rssMb.toFixed(0)} | ${r.closedEarly} |`,
+  );
+}
+
+const figures: BenchFigure[] = [];
+let missed = false;
+for (const clients of SIZES) {
+  const pick = (mode: Mode) => results.find((r) => r.mode === mode && r.clients === clients);
+  const [bare, before, after] = [pick('bare'), pick('before'), pick('after')];
+  if (!after) continue;
+  const baseline = before ?? bare;
+  if (baseline) {
+    figures.push({
+      figure: `audience, ${clients} clients: frames/s sent, after vs ${baseline.mode}`,
+      value: after.framesPerSecond,
+      baseline: baseline.framesPerSecond,
+      unit: 'frames/s',
+      ratio: after.framesPerSecond / baseline.framesPerSecond,
+    });
+    figures.push({
+      figure: `audience, ${clients} clients: server CPU, after vs ${baseline.mode}`,
+      value: after.cpuPercent,
+      baseline: baseline.cpuPercent,
+      unit: '%',
+    });
+  }
+  const met = after.p99 <= P99_GOAL_MS && after.closedEarly === 0;
+  if (clients === Math.max(...SIZES)) missed = !met;
+  figures.push({
+    figure: `audience, ${clients} clients: p99 of a change to a watcher of its row, after`,
+    value: after.p99,
+    ...(baseline ? { baseline: baseline.p99 } : {}),
+    unit: 'ms',
+    goal: `<= ${P99_GOAL_MS} ms`,
+    met,
+  });
+  console.log(
+    `N=${clients}: after sends ${after.framesPerSecond.toFixed(0)} frames/s (${after.perChange.toFixed(1)} per change + ${after.countFramesPerSecond.toFixed(0)} count/row frames/s)` +
+      `${before ? `, before ${before.framesPerSecond.toFixed(0)} (${(before.delivered * 100).toFixed(0)}% of what it owed)` : ''}; p99 ${after.p99} ms (goal <= ${P99_GOAL_MS}); server ${after.cpuPercent.toFixed(0)}% CPU, ${after.rssMb.toFixed(0)} MB RSS`,
+  );
+}
+reportFigures('bench:audience', figures);
+if (CHECK && missed) {
+  console.log(`over budget: p99 above ${P99_GOAL_MS} ms (or clients cut off) at ${Math.max(...SIZES)} clients`);
+  process.exit(1);
+}
+process.exit(0);
