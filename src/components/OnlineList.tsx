@@ -17,10 +17,13 @@ import {
 import { useConnectionState } from '../react/useConnectionState.ts';
 import { useOnlineUsers } from '../react/useOnlineUsers.ts';
 import { useOnlineUsersByStatus } from '../react/useOnlineUsersByStatus.ts';
+import { useOnlineCount } from '../react/useOnlineCount.ts';
+import { useOnlineWindow } from '../react/useOnlineWindow.ts';
 import { useSession } from '../react/useSession.ts';
 import { usePresenceClient } from '../react/usePresenceClient.ts';
 import { useUser } from '../react/useUser.ts';
 import { useUsers } from '../react/useUsers.ts';
+import { ONLINE_LIST_LIMITS } from '../core/protocol/online-list-limits.ts';
 import { AllRows } from './AllRows.tsx';
 import { useDeparted } from './departed.ts';
 import { useListCard } from './list-card.ts';
@@ -55,11 +58,14 @@ export interface OnlineListProps extends Omit<HTMLAttributes<HTMLDivElement>, 'c
 }
 
 type Section = 'online' | 'away' | 'busy' | 'offline';
-type ListRow = { kind: 'section'; section: Section; count: string } | { kind: 'user'; id: string; position: number };
+/** A person's row; `id` null: a row of a large list whose person the window has not brought yet. */
+type ListRow = { kind: 'section'; section: Section; count: string } | { kind: 'user'; id: string | null; position: number };
 
 // Natural order ("User 2" before "User 10"), ignoring case and accents.
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 const SKELETON_ROWS = 5;
+/** Rows asked for beyond those in the DOM, each way, in a large list: scrolling a little shows no placeholders. */
+const OVERSCAN = 40;
 const SIGN_IN_REFUSED: readonly string[] = ['unauthorized', 'token-expired', 'disabled', 'forbidden', 'revoked'];
 
 type Named = { displayName: string; username: string };
@@ -102,10 +108,20 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const offline = useUsers({ online: false, limit: 100, ...(search ? { search } : {}) }, { enabled: showOffline });
 
   const departed = useDeparted(online);
+  const count = useOnlineCount();
+  const { large } = count;
 
   // Sorted when someone comes or goes (or the search changes); a status change only regroups, in one pass.
-  const ordered = useMemo(() => byName(client.peekUser, online, search, hideCurrentUser ? me : null), [client, online, search, hideCurrentUser, me]);
+  const ordered = useMemo(
+    () => (large ? [] : byName(client.peekUser, online, search, hideCurrentUser ? me : null)),
+    [client, large, online, search, hideCurrentUser, me],
+  );
   const groups = useOnlineUsersByStatus(ordered);
+  /** Rows in the DOM (first, last) and the last one in view. */
+  const [[firstRendered, lastRendered, lastVisible], setRange] = useState([0, -1, 0]);
+  // A large list: the server sends the rows in view (and some either side), in its order, with the counts.
+  const [wanted, setWanted] = useState({ from: 0, count: OVERSCAN * 2 });
+  const rowsWindow = useOnlineWindow(large ? { ...wanted, query: search } : null);
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = offline;
 
   const { rows, userRows } = useMemo(() => {
@@ -119,15 +135,33 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
         rows.push({ kind: 'user', id, position: userRows.length });
       }
     };
-    section('online', groups.online);
-    section('away', groups.away);
-    section('busy', groups.busy);
+    if (large) {
+      // Each section's rows from the counts; the people in them from the window (the rest wait for theirs).
+      const { from, ids } = rowsWindow;
+      const counts = rowsWindow.counts ?? (search ? { online: 0, away: 0, busy: 0 } : count);
+      let index = 0;
+      for (const name of ['online', 'away', 'busy'] as const) {
+        const total = counts[name];
+        if (total === 0) continue;
+        rows.push({ kind: 'section', section: name, count: String(total) });
+        for (let i = 0; i < total; i++, index++) {
+          userRows.push(rows.length);
+          rows.push({ kind: 'user', id: ids[index - from] ?? null, position: userRows.length });
+        }
+      }
+    } else {
+      section('online', groups.online);
+      section('away', groups.away);
+      section('busy', groups.busy);
+    }
     if (showOffline) {
       // The directory's pages and whoever went offline since they were fetched, by name as the directory
       // orders; searched as the directory searches (username or display name).
       const isOnline = new Set(online);
       const listed = new Map<string, Named>(offline.users.map((user) => [user.id, user]));
-      const candidates = [...new Set([...listed.keys(), ...departed])].filter((id) => !isOnline.has(id));
+      // Someone departed counts as offline only when known to be: a large list forgets whom it stops hearing of.
+      const gone = departed.filter((id) => client.peekUser(id)?.presence?.online === false);
+      const candidates = [...new Set([...listed.keys(), ...gone])].filter((id) => !isOnline.has(id));
       section(
         'offline',
         byName((id) => listed.get(id) ?? client.peekUser(id), candidates, search, hideCurrentUser ? me : null),
@@ -135,12 +169,10 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
       );
     }
     return { rows, userRows };
-  }, [client, groups, showOffline, online, departed, offline.users, search, hideCurrentUser, me, hasNextPage]);
+  }, [client, groups, showOffline, online, departed, offline.users, search, hideCurrentUser, me, hasNextPage, large, rowsWindow, count]);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const windowHandle = useRef<RowWindowHandle>(null);
-  /** Rows in the DOM (first, last) and the last one in view. */
-  const [[firstRendered, lastRendered, lastVisible], setRange] = useState([0, -1, 0]);
   const onRange = useCallback(
     (first: number, last: number, visible: number) =>
       setRange((held) => (held[0] === first && held[1] === last && held[2] === visible ? held : [first, last, visible])),
@@ -155,6 +187,16 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const [pointerIn, setPointerIn] = useState(false);
   const [focused, setFocused] = useState(false);
   const card = useListCard(Card !== undefined && (pointerIn || focused), activeRow);
+
+  // A large list: ask for the people of the rows in the DOM, and some either side.
+  useEffect(() => {
+    if (!large) return;
+    const people = peopleBefore(userRows, lastRendered + 1);
+    const first = peopleBefore(userRows, firstRendered);
+    const from = Math.max(0, first - OVERSCAN);
+    const next = { from, count: Math.min(ONLINE_LIST_LIMITS.windowRows, people - from + OVERSCAN) };
+    setWanted((held) => (held.from === next.from && held.count === next.count ? held : next));
+  }, [large, userRows, firstRendered, lastRendered]);
 
   // Fetch the next page of the directory when the end comes into view.
   useEffect(() => {
@@ -177,7 +219,7 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
       PageUp: () => move(activePosition - page),
       Enter: () => {
         const row = rows[activeRow];
-        if (row?.kind === 'user') onSelect?.(row.id);
+        if (row?.kind === 'user' && row.id !== null) onSelect?.(row.id);
       },
     };
     if (event.key === 'Escape' && card.shown !== null) {
@@ -221,12 +263,33 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
           </div>
         );
       }
+      if (row.id === null) {
+        return (
+          // A large list's row whose person is on the way (scrolled to faster than the window followed).
+          <div
+            key={`row-${index}`}
+            id={optionId(index)}
+            role="option"
+            aria-selected={index === activeRow}
+            aria-posinset={row.position}
+            aria-setsize={userRows.length}
+            aria-busy="true"
+            aria-label="Loading"
+            className="pk-online-list-skeleton pk-online-list-row"
+            style={{ transform: `translateY(${top}px)`, height: rowHeight, position: 'absolute' }}
+          >
+            <span className="pk-skeleton pk-skeleton-avatar" />
+            <span className="pk-skeleton pk-skeleton-line" />
+          </div>
+        );
+      }
+      const userId = row.id;
       return (
         <OnlineListRow
-          key={row.id}
+          key={userId}
           id={optionId(index)}
-          userId={row.id}
-          you={row.id === me}
+          userId={userId}
+          you={userId === me}
           position={row.position}
           setSize={userRows.length}
           active={index === activeRow}
@@ -257,7 +320,7 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
         />
       ) : null}
       <p className="pk-online-list-count" aria-live="polite">
-        {online.length} online
+        {count.total} online
       </p>
       {state === 'ready' ? (
         <div
@@ -282,7 +345,7 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
           ) : (
             <AllRows {...windowProps} />
           )}
-          {Card && card.shown !== null && rows[card.shown]?.kind === 'user' ? (
+          {Card && card.shown !== null && rows[card.shown]?.kind === 'user' && (rows[card.shown] as { id: string | null }).id !== null ? (
             // Out of the listbox's tree (it holds options only); the option's aria-describedby still reads it.
             <div
               id={`${listId}-card`}
@@ -339,6 +402,18 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
     </div>
   );
 });
+
+/** How many of the people's rows (`userRows`, ascending) come before row `index`. */
+function peopleBefore(userRows: readonly number[], index: number): number {
+  let low = 0;
+  let high = userRows.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (userRows[middle]! < index) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
 
 interface RowProps {
   id: string;
