@@ -12,7 +12,7 @@ declare global {
       frames: number[];
       latencies: number[];
       start(): void;
-      scroll(on: boolean): void;
+      scroll(on: boolean | 'through'): void;
     };
   }
 }
@@ -27,7 +27,8 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) bench.longTasks.push(entry.duration);
 }).observe({ type: 'longtask', buffered: true });
 
-let scrolling = false;
+let scrolling: boolean | 'through' = false;
+let through = 0;
 let last = performance.now();
 const frame = (now: number) => {
   bench.frames.push(now - last);
@@ -36,7 +37,9 @@ const frame = (now: number) => {
     // Back and forth over the first rows: virtualization mounts and unmounts rows every frame, while
     // the rows the server updates stay in view most of the time.
     const list = document.querySelector<HTMLElement>('[role="listbox"]');
-    if (list) list.scrollTop = Math.round(300 + 300 * Math.sin(now / 250));
+    // 'through': down the whole list at 6,000 px/s (about a hundred people a second), back to the top at the end.
+    if (list && scrolling === 'through') list.scrollTop = through = through + 100 >= list.scrollHeight - list.clientHeight ? 0 : through + 100;
+    else if (list) list.scrollTop = Math.round(300 + 300 * Math.sin(now / 250));
   }
   requestAnimationFrame(frame);
 };
@@ -48,6 +51,7 @@ bench.start = () => {
 };
 bench.scroll = (on) => {
   scrolling = on;
+  through = 0;
 };
 requestAnimationFrame(frame);
 

@@ -29,6 +29,8 @@ const HELP = `presence-server: the presence-kit server (REST and WebSocket on on
                   (or PRESENCE_REDIS_URL; needs @redis/client installed)
   --lease-ms N    with --redis: a node silent this long is declared down and its users
                   go offline everywhere (default 5000; leases renew every fifth of it)
+  --announce-max N  above this many people online, online-list watchers get counts and
+                  the rows they show, not every change (default 100)
   --help`;
 
 /**
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
       audience: { type: 'string', default: 'everyone' },
       redis: { type: 'string' },
       'lease-ms': { type: 'string', default: '5000' },
+      'announce-max': { type: 'string', default: '100' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -80,6 +83,9 @@ async function main(): Promise<void> {
 
   const leaseMs = Number(values['lease-ms']);
   if (!Number.isInteger(leaseMs) || leaseMs < 200 || leaseMs > 600_000) throw new Error(`--lease-ms: expected 200-600000, got ${values['lease-ms']}`);
+  const announceMax = Number(values['announce-max']);
+  if (!Number.isInteger(announceMax) || announceMax < 1 || announceMax > 10_000_000)
+    throw new Error(`--announce-max: expected 1-10000000, got ${values['announce-max']}`);
   const guestRooms = await parseGuestRooms(values['guest-rooms']);
   const audience = values.audience;
   if (audience !== 'everyone' && audience !== 'shared-rooms') throw new Error(`--audience: expected everyone or shared-rooms, got ${audience}`);
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
     host: values.host,
     guests: values.guests,
     audience,
+    announceMax,
     guestRooms,
     guestSessionsPerMinute: guestRate,
     avatarHosts:

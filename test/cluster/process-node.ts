@@ -18,8 +18,8 @@ export interface NodeProcess {
  * await node.kill(); // SIGKILL
  * ```
  */
-export async function startNodeProcess(redisUrl: string, options: { adminKey: string; leaseMs: number; prefix?: string }): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0', '--redis', redisUrl, '--lease-ms', String(options.leaseMs)], {
+export async function startNodeProcess(redisUrl: string, options: { adminKey: string; leaseMs: number; prefix?: string; announceMax?: number }): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0', '--redis', redisUrl, '--lease-ms', String(options.leaseMs), ...(options.announceMax ? ['--announce-max', String(options.announceMax)] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PRESENCE_ADMIN_KEY: options.adminKey },
   });
