@@ -42,6 +42,11 @@ async function run(mode: Mode, clients: number) {
   let closedEarly = 0;
   const latencies: number[] = [];
   const sockets: WebSocket[] = [];
+  /** Each client's welcome cursor, and what resolves once its subscription is answered. */
+  const cursors = new Map<WebSocket, number>();
+  const answered = new Map<WebSocket, () => void>();
+  // Everyone signs in first and subscribes after: signing in while others watch would cost N² frames
+  // before the measurement starts (half an hour at 10,000 for "before").
   for (let i = 0; i < clients; i += 200) {
     await Promise.all(
       ready.ids.slice(i, i + 200).map(async (id, k) => {
@@ -50,16 +55,15 @@ async function run(mode: Mode, clients: number) {
         const own = `"userId":"${id}"`;
         await new Promise<void>((resolve, reject) => {
           ws.once('error', reject);
-          ws.once('close', () => measuring && closedEarly++);
+          ws.once('close', (code, reason) => (measuring ? closedEarly++ : reject(new Error(`client ${id} closed: ${code} ${String(reason)}`))));
           ws.on('message', (data) => {
             const text = String(data);
             if (text.startsWith('{"type":"welcome"')) {
-              const seq = Number(/"seq":(\d+)/.exec(text.slice(text.lastIndexOf('"seq":')))![1]);
-              ws.send(JSON.stringify({ type: 'subscribe', rid: 1, online: true, from: seq }));
-              if (mode === 'after') ws.send(JSON.stringify({ type: 'online-window', rid: 2, from: 0, count: WINDOW_ROWS }));
-              return;
+              cursors.set(ws, Number(/"seq":(\d+)/.exec(text.slice(text.lastIndexOf('"seq":')))![1]));
+              return resolve();
             }
-            if (text.startsWith(mode === 'after' ? '{"type":"online-rows","rid"' : '{"type":"snapshot"')) return resolve();
+            if (text.startsWith(mode === 'after' ? '{"type":"online-rows","rid"' : '{"type":"snapshot"')) return answered.get(ws)?.();
+            if (text.startsWith('{"type":"error"')) throw new Error(`client ${id}: ${text}`);
             if (!measuring) return;
             frames++;
             if (text.startsWith('{"type":"presence"')) {
@@ -73,6 +77,20 @@ async function run(mode: Mode, clients: number) {
         });
       }),
     );
+  }
+  if (mode !== 'bare') {
+    for (let i = 0; i < clients; i += 200) {
+      await Promise.all(
+        sockets.slice(i, i + 200).map(
+          (ws) =>
+            new Promise<void>((resolve) => {
+              answered.set(ws, resolve);
+              ws.send(JSON.stringify({ type: 'subscribe', rid: 1, online: true, from: cursors.get(ws) }));
+              if (mode === 'after') ws.send(JSON.stringify({ type: 'online-window', rid: 2, from: 0, count: WINDOW_ROWS }));
+            }),
+        ),
+      );
+    }
   }
   child.send({ type: 'start' });
   await wait(WARMUP_S * 1000);

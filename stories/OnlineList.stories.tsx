@@ -126,21 +126,19 @@ const LAST = [
 ];
 const STATUSES: PresenceStatus[] = ['online', 'online', 'away', 'busy', 'offline'];
 
+const tenThousand = () => [
+  ME,
+  ...Array.from({ length: 10_000 }, (_, i) =>
+    makeUserView(`user-${String(i).padStart(5, '0')}`, {
+      displayName: `${FIRST[i % FIRST.length]} ${LAST[Math.floor(i / FIRST.length) % LAST.length]} ${i}`,
+      presence: makePresence(STATUSES[i % STATUSES.length]!, { statusMessage: i % 7 === 0 ? 'Heads down' : null }),
+    }),
+  ),
+];
+
 /** 10,000 people, 8,000 of them online: virtualized, so it scrolls smoothly. */
 export const TenThousandUsers: Story = {
-  decorators: [
-    withMockPresence(() => ({
-      users: [
-        ME,
-        ...Array.from({ length: 10_000 }, (_, i) =>
-          makeUserView(`user-${String(i).padStart(5, '0')}`, {
-            displayName: `${FIRST[i % FIRST.length]} ${LAST[Math.floor(i / FIRST.length) % LAST.length]} ${i}`,
-            presence: makePresence(STATUSES[i % STATUSES.length]!, { statusMessage: i % 7 === 0 ? 'Heads down' : null }),
-          }),
-        ),
-      ],
-    })),
-  ],
+  decorators: [withMockPresence(() => ({ users: tenThousand() }))],
   play: async ({ canvasElement }) => {
     const list = await within(canvasElement).findByRole('listbox', { name: 'People' });
     await waitFor(() => expect(within(canvasElement).getByText('8001 online')).toBeTruthy(), { timeout: 10_000 });
@@ -148,6 +146,26 @@ export const TenThousandUsers: Story = {
     await expect(within(list).getAllByRole('option').length).toBeLessThan(40);
     list.scrollTop = 200_000;
     await waitFor(() => expect(within(list).getAllByRole('option')[0]?.getAttribute('id')).not.toMatch(/-option-0$/));
+  },
+};
+
+/**
+ * The same 10,000 people from a server whose list is large (past its `announceMax`, 100 here as by
+ * default): the sections' counts come from the server, and the people of the rows in view (and some either
+ * side) from a window that follows the scroll, so the client holds a few hundred people, not 8,000.
+ */
+export const TenThousandUsersLargeList: Story = {
+  decorators: [withMockPresence(() => ({ users: tenThousand(), announceMax: 100 }))],
+  play: async ({ canvasElement }) => {
+    const list = await within(canvasElement).findByRole('listbox', { name: 'People' });
+    await waitFor(() => expect(within(canvasElement).getByText('8001 online')).toBeTruthy(), { timeout: 10_000 });
+    await waitFor(() => expect(list.querySelectorAll('.pk-online-list-name').length).toBeGreaterThan(3));
+    await expect(within(list).getAllByRole('option').length).toBeLessThan(40);
+    // Far down: the window follows, and the rows there get their people.
+    list.scrollTop = 200_000;
+    await waitFor(() => expect(within(list).getAllByRole('option')[0]?.getAttribute('id')).not.toMatch(/-option-0$/));
+    await waitFor(() => expect(list.querySelectorAll('[aria-busy="true"]').length).toBe(0), { timeout: 5_000 });
+    await expect(list.querySelectorAll('.pk-online-list-name').length).toBeGreaterThan(3);
   },
 };
 

@@ -138,7 +138,8 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
     if (large) {
       // Each section's rows from the counts; the people in them from the window (the rest wait for theirs).
       const { from, ids } = rowsWindow;
-      const counts = rowsWindow.counts ?? (search ? { online: 0, away: 0, busy: 0 } : count);
+      // The list's counts without a search (kept current apart from the rows); the matches' with one.
+      const counts = search ? (rowsWindow.counts ?? { online: 0, away: 0, busy: 0 }) : count;
       let index = 0;
       for (const name of ['online', 'away', 'busy'] as const) {
         const total = counts[name];

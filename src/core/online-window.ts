@@ -125,6 +125,8 @@ function registryOf(kernel: Kernel): Registry {
       for (const view of rows.users) kernel.applyView(view);
       leave(kernel, core, rows.ids);
       update(kernel, core, { status: 'ready', from: rows.from, ids: rows.ids, counts: rows.counts, error: null });
+      // Without a search the window's counts are the list's (the server sends later ones alone, as `online-count`).
+      if (!core.request.query?.trim()) kernel.store.state.setState({ onlineCounts: rows.counts });
     }
     return true;
   };

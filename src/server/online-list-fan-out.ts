@@ -28,6 +28,17 @@ export interface OnlineWindow {
 /** Windows one socket may hold: one per lane (tab) sharing it, as in rooms. */
 const MAX_WINDOWS = ROOM_LIMITS.lanes;
 
+const joinedIds = new WeakMap<readonly string[], string>();
+/** A list of rows as one string, kept per list (windows showing the same rows share the array). */
+function joined(ids: readonly string[]): string {
+  let text = joinedIds.get(ids);
+  if (text === undefined) joinedIds.set(ids, (text = ids.join(',')));
+  return text;
+}
+
+/** Windows checked in one slice of the event loop. */
+const SWEEP_SLICE = 500;
+
 /** Timing and threshold of {@link OnlineListFanOut}. */
 export interface OnlineListOptions {
   /** Above this many people online, online-list watchers get counts instead of every change. */
@@ -56,6 +67,8 @@ export interface OnlineListOptions {
  */
 export class OnlineListFanOut {
   private large = false;
+  /** A sweep of the windows is under way (see {@link sweep}): the next tick waits for it. */
+  private sweeping = false;
   /** Counts held back for some window by the once-a-second limit. */
   private pendingCounts = false;
   /** Every window must be checked at the next tick (what viewers may see changed). */
@@ -177,6 +190,7 @@ export class OnlineListFanOut {
   }
 
   private tick(): void {
+    if (this.sweeping) return;
     const touched = this.order.takeTouched();
     const force = this.forceAll;
     this.forceAll = false;
@@ -189,26 +203,50 @@ export class OnlineListFanOut {
       this.lastCountsAt = now;
       if (this.large) for (const connection of this.audience.onlineList()) if (!connection.windows?.size) this.countIfChanged(connection);
     }
-    const shared = new Map<string, readonly string[]>();
+    this.sweeping = true;
+    void this.sweep([...this.windows], touched, force, now).finally(() => (this.sweeping = false));
+  }
+
+  /**
+   * Checks each window and sends what changed, in slices of the event loop: ten thousand windows told of
+   * the same rows must not hold up a presence change arriving meanwhile. Frames that several windows get
+   * (the same rows, the same counts) are built and encoded once.
+   */
+  private async sweep(windows: OnlineWindow[], touched: number, force: boolean, now: number): Promise<void> {
+    const rows = new Map<string, readonly string[]>();
+    const frames = new Map<string, Buffer>();
     const globalCounts = JSON.stringify(this.order.counts());
-    for (const window of this.windows) {
+    for (let index = 0; index < windows.length; index++) {
+      if (index > 0 && index % SWEEP_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      const window = windows[index]!;
+      if (!this.windows.has(window)) continue;
       const viewerId = window.connection.userId!;
       const seen = this.visibleTo(viewerId);
       const plain = window.query === '' && seen.hidden === undefined && seen.ids === undefined;
       const rowsMayDiffer = force || (touched !== Infinity && (!plain || touched < window.from + window.count));
-      const countsKey = plain ? globalCounts : null;
-      const countsMayDiffer = countsKey === null ? touched !== Infinity || force || window.pending : countsKey !== window.counts;
+      const countsMayDiffer = plain ? globalCounts !== window.counts : touched !== Infinity || force || window.pending;
       if (!rowsMayDiffer && !countsMayDiffer) continue;
       let ids = window.ids;
       if (rowsMayDiffer) {
         const key = `${window.from}:${window.count}`;
-        ids = plain ? (shared.get(key) ?? shared.set(key, this.rowsFor(viewerId, window)).get(key)!) : this.rowsFor(viewerId, window);
+        ids = plain ? (rows.get(key) ?? rows.set(key, this.rowsFor(viewerId, window)).get(key)!) : this.rowsFor(viewerId, window);
       }
-      const idsChanged = ids.length !== window.ids.length || ids.some((id, index) => window.ids[index] !== id);
-      const counts = countsKey === null ? this.countsFor(viewerId, window.query) : this.order.counts();
-      const countsText = countsKey ?? JSON.stringify(counts);
+      const idsChanged = ids.length !== window.ids.length || ids.some((id, at) => window.ids[at] !== id);
+      const counts = plain ? this.order.counts() : this.countsFor(viewerId, window.query);
+      const countsText = plain ? globalCounts : JSON.stringify(counts);
       const countsChanged = countsText !== window.counts;
-      if (idsChanged || (countsChanged && now - window.countsSentAt >= this.options.countIntervalMs)) this.sendRows(window, viewerId, ids, counts);
+      if (idsChanged) this.sendRows(window, viewerId, ids, counts, undefined, plain ? frames : undefined);
+      else if (countsChanged && now - window.countsSentAt >= this.options.countIntervalMs) {
+        if (window.query !== '') this.sendRows(window, viewerId, ids, counts);
+        else {
+          // Only the counts: the small frame, the same for every window without a search.
+          window.counts = window.connection.sentCounts = countsText;
+          window.countsSentAt = now;
+          window.pending = false;
+          const frame = `{"type":"online-count","counts":${countsText},"large":${this.large}}`;
+          this.outbox.sendShared(window.connection, frames.get(frame) ?? frames.set(frame, Buffer.from(frame)).get(frame)!);
+        }
+      }
       // Counts held back by the once-a-second limit go at a later tick.
       else if (countsChanged) this.pendingCounts = window.pending = true;
     }
@@ -219,20 +257,36 @@ export class OnlineListFanOut {
     if (counts !== connection.sentCounts) this.sendCount(connection, counts);
   }
 
-  private sendRows(window: OnlineWindow, viewerId: string, ids: readonly string[], counts: OnlineCounts, rid?: number): void {
-    const before = new Set(window.ids);
-    const users: string[] = [];
-    for (const id of ids) {
-      const user = before.has(id) ? undefined : this.store.getUser(id);
-      if (user) users.push(this.views.viewJson(user, viewerId));
-    }
+  /** `shared`: frames built this sweep, for windows whose frame depends only on their rows and whether the viewer is a guest. */
+  private sendRows(window: OnlineWindow, viewerId: string, ids: readonly string[], counts: OnlineCounts, rid?: number, shared?: Map<string, Buffer>): void {
     const countsText = JSON.stringify(counts);
+    const key = shared && `${this.store.getUser(viewerId)?.isGuest === true}|${window.lane}|${window.from}|${joined(window.ids)}|${joined(ids)}|${countsText}`;
+    let frame = key === undefined ? undefined : shared!.get(key);
+    if (!frame) {
+      const before = new Set(window.ids);
+      const users: string[] = [];
+      for (const id of ids) {
+        const user = before.has(id) ? undefined : this.store.getUser(id);
+        if (user) users.push(this.views.viewJson(user, viewerId));
+      }
+      const text = this.rowsFrame(window.lane, window.from, ids, users, countsText, rid);
+      if (key === undefined) {
+        this.place(window, ids, countsText);
+        return this.outbox.sendRaw(window.connection, text);
+      }
+      shared!.set(key, (frame = Buffer.from(text)));
+    }
+    this.place(window, ids, countsText);
+    this.outbox.sendShared(window.connection, frame);
+  }
+
+  /** What a window was sent: its rows (watched from now on) and counts. */
+  private place(window: OnlineWindow, ids: readonly string[], countsText: string): void {
     this.audience.watchWindow(window, ids);
     window.ids = ids;
     window.counts = countsText;
     window.countsSentAt = this.options.now();
     window.pending = false;
-    this.outbox.sendRaw(window.connection, this.rowsFrame(window.lane, window.from, ids, users, countsText, rid));
   }
 
   /** What JSON.stringify({ type: 'online-rows', rid, lane, from, ids, users, counts }) writes, with each view serialized once (see Views.viewJson). */

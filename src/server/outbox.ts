@@ -38,6 +38,15 @@ export class Outbox {
     this.transmit(connection, frame);
   }
 
+  /**
+   * {@link sendRaw} for a frame many connections get: encoded once (a text frame from its UTF-8 bytes), not
+   * once per send.
+   */
+  sendShared(connection: Connection, frame: Buffer): void {
+    this.batch.flush(connection);
+    this.transmit(connection, frame);
+  }
+
   /** Holds a frame to the end of this turn, replacing what was held under `key` (a watcher needs only the latest). */
   offer(connection: Connection, key: string, frame: string): void {
     this.batch.offer(connection, key, frame);
@@ -60,7 +69,7 @@ export class Outbox {
     connection.ws.once('close', () => clearTimeout(cutOff));
   }
 
-  private transmit(connection: Connection, frame: string): void {
+  private transmit(connection: Connection, frame: string | Buffer): void {
     if (connection.closing || connection.ws.readyState !== connection.ws.OPEN) return;
     if (connection.ws.bufferedAmount > this.maxBufferedBytes) {
       // The close frame queues behind what the peer is not reading, so cut the socket now: memory
@@ -69,6 +78,7 @@ export class Outbox {
       connection.ws.terminate();
       return;
     }
-    connection.ws.send(frame);
+    if (typeof frame === 'string') connection.ws.send(frame);
+    else connection.ws.send(frame, { binary: false });
   }
 }

@@ -15,6 +15,11 @@ export interface MockPresenceOptions {
   latencyMs?: number;
   /** Fail every REST request with this HTTP status, to show error states. */
   failRequestsWith?: number;
+  /**
+   * Above this many people online the fake online list is "large", as the real server's past its
+   * `announceMax`: counts and windows instead of every change (default: never).
+   */
+  announceMax?: number;
   /** More client options (the mock sets url, token, fetch and WebSocket). */
   client?: Partial<PresenceClientOptions>;
 }
@@ -74,6 +79,19 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     for (const socket of sockets) if (socket.rooms.has(roomId)) socket.deliverRaw(frame);
   }
 
+  const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+  const SECTIONS = ['online', 'away', 'busy'] as const;
+  /** Everyone online in the list's order (section, name, id), with the counts of those matching `query`. */
+  function ordered(query = '') {
+    const online = [...users.values()].map((view) => (view.id === options.me ? view : publicView(view))).filter((view) => view.presence?.online);
+    const rank = (view: UserView) => Math.max(0, SECTIONS.indexOf(view.presence!.status as never));
+    online.sort((a, b) => rank(a) - rank(b) || collator.compare(a.displayName || a.username, b.displayName || b.username) || (a.id < b.id ? -1 : 1));
+    const matching = query ? online.filter((view) => `${view.displayName}\n${view.username}`.toLowerCase().includes(query)) : online;
+    const counts = { online: 0, away: 0, busy: 0 };
+    for (const view of matching) counts[SECTIONS[rank(view)]!]++;
+    return { rows: matching, counts, large: online.length > (options.announceMax ?? Infinity) };
+  }
+
   const publicView = (view: UserView): UserView =>
     view.presence?.status === 'invisible' ? { ...view, presence: { ...view.presence, online: false, status: 'offline' } } : view;
 
@@ -81,7 +99,11 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     const view = users.get(userId);
     if (!view) return;
     seq += 1;
+    const { large } = ordered();
     for (const socket of sockets) {
+      socket.sendWindow();
+      // A large list tells only whom a socket shows (and its own user).
+      if (large && userId !== options.me && !socket.inWindow.has(userId)) continue;
       const shown = userId === options.me ? view : publicView(view);
       socket.deliver({ type: 'presence', seq, userId, presence: shown.presence, ...(shown.presence?.online ? { user: stripPresence(shown) } : {}) });
     }
@@ -99,6 +121,10 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     readyState = 0;
     /** Rooms this socket entered. */
     readonly rooms = new Set<string>();
+    /** Its window on the online list, and the ids it was last sent. */
+    window: { from: number; count: number; query: string } | null = null;
+    inWindow = new Set<string>();
+    sentRows = '';
     protocol = '';
     binaryType = 'blob';
     bufferedAmount = 0;
@@ -127,6 +153,9 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
         online?: boolean;
         patch?: Partial<Presence>;
         t?: number;
+        from?: number;
+        count?: number;
+        query?: string;
         room?: string;
         presence?: unknown;
       };
@@ -161,9 +190,16 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
             heartbeatMs: 15_000,
           });
           return;
+        case 'online-window':
+          this.window = frame.count ? { from: frame.from ?? 0, count: frame.count, query: (frame.query ?? '').trim().toLowerCase() } : null;
+          this.sentRows = '';
+          this.sendWindow(frame.rid);
+          return;
         case 'subscribe': {
           const ids = new Set(frame.users ?? []);
-          if (frame.online) for (const [id, view] of users) if (publicView(view).presence?.online) ids.add(id);
+          const list = ordered();
+          if (frame.online && list.large) this.deliver({ type: 'online-count', counts: list.counts, large: true });
+          else if (frame.online) for (const [id, view] of users) if (publicView(view).presence?.online) ids.add(id);
           const listed = [...ids].flatMap((id) => (users.has(id) ? [id === options.me ? users.get(id)! : publicView(users.get(id)!)] : []));
           this.deliver({ type: 'snapshot', ...(frame.rid === undefined ? {} : { rid: frame.rid }), seq, full: true, users: listed, removed: [] });
           return;
@@ -184,6 +220,23 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
           this.deliver(frame.t === undefined ? { type: 'pong' } : { type: 'pong', t: frame.t });
           return;
       }
+    }
+
+    /** Sends its window's rows when they changed (or, with `rid`, as the answer to asking for them). */
+    sendWindow(rid?: number): void {
+      if (!this.window) {
+        this.inWindow.clear();
+        if (rid !== undefined) this.deliver({ type: 'online-rows', rid, from: 0, ids: [], users: [], counts: ordered().counts });
+        return;
+      }
+      const { from, count, query } = this.window;
+      const list = ordered(query);
+      const rows = list.rows.slice(from, from + count);
+      const key = JSON.stringify([rows.map((view) => [view.id, view.presence?.status]), list.counts]);
+      if (rid === undefined && key === this.sentRows) return;
+      this.sentRows = key;
+      this.inWindow = new Set(rows.map((view) => view.id));
+      this.deliver({ type: 'online-rows', ...(rid === undefined ? {} : { rid }), from, ids: rows.map((view) => view.id), users: rows, counts: list.counts });
     }
 
     deliver(message: ServerMessage): void {

@@ -176,3 +176,33 @@ test('whatever a lane or the server sends, the hub never throws', () => {
     { numRuns: 2_000 },
   );
 });
+
+test('each lane has a window of its own: named in the frame, its rows to it alone, and ended when the lane goes', () => {
+  const { admitted, sent, hub } = setup();
+  const [a, b] = admitted('a', 'b') as [Lane, Lane];
+  a.send({ type: 'online-window', rid: 1, from: 0, count: 20 });
+  b.send({ type: 'online-window', rid: 1, from: 100, count: 20 });
+  expect(sent.map((frame) => [frame.lane, frame.from])).toEqual([
+    ['a', 0],
+    ['b', 100],
+  ]);
+  const rows = (lane: string, from: number) => JSON.stringify({ type: 'online-rows', lane, from, ids: [], users: [], counts: { online: 0, away: 0, busy: 0 } });
+  hub.fromUpstream(rows('b', 100));
+  hub.fromUpstream(rows('a', 0));
+  expect(a.got.filter((frame) => frame.type === 'online-rows').map((frame) => frame.from)).toEqual([0]);
+  expect(b.got.filter((frame) => frame.type === 'online-rows').map((frame) => frame.from)).toEqual([100]);
+  // Counts are the user's: every lane hears them.
+  hub.fromUpstream(JSON.stringify({ type: 'online-count', counts: { online: 1, away: 0, busy: 0 }, large: true }));
+  expect([a.got.at(-1)?.type, b.got.at(-1)?.type]).toEqual(['online-count', 'online-count']);
+  hub.closed('a');
+  expect(sent.at(-1)).toEqual({ type: 'online-window', from: 0, count: 0, lane: 'a' });
+});
+
+test('a lane’s lists of anything but strings are dropped, never stringified (an object can make String() throw)', () => {
+  const { admitted, sent } = setup();
+  const [a] = admitted('a') as [Lane];
+  expect(() => a.send({ type: 'subscribe', rid: 1, users: [{ toString: 0 }, 'grace'] })).not.toThrow();
+  expect(() => a.send({ type: 'room-enter', rid: 2, room: { toString: 0 } })).not.toThrow();
+  expect(() => a.send({ type: 'unsubscribe', users: [{ toString: 0 }, 'grace'] })).not.toThrow();
+  expect(sent.at(-1)).toEqual({ type: 'unsubscribe', users: ['grace'] });
+});
