@@ -14,6 +14,7 @@ const BENCHES: Array<{ name: string; script: string; args?: string[] }> = [
   { name: 'bench:render', script: 'bench:render' },
   { name: 'bench:browser', script: 'bench:browser' },
   { name: 'bench:server', script: 'bench:server' },
+  { name: 'bench:audience', script: 'bench:audience' },
   { name: 'bench:catchup', script: 'bench:catchup' },
   { name: 'bench:cluster', script: 'bench:cluster' },
   { name: 'bench:attacks', script: 'bench:attacks' },

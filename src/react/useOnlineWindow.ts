@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { OnlineWindow, OnlineWindowRequest, OnlineWindowState } from '../core/index.ts';
+import { watchOnlineWindow, type OnlineWindow, type OnlineWindowRequest, type OnlineWindowState } from '../core/index.ts';
 import { useLatest } from './useLatest.ts';
 import { usePresenceClient } from './usePresenceClient.ts';
 
@@ -8,7 +8,7 @@ const LOADING: OnlineWindowState = { status: 'loading', from: 0, ids: [], counts
 /**
  * Rows of the online list in its stable order (online, away, busy; each by name), with exact counts, while
  * mounted and `request` is not null: what a list of thousands renders for the rows in view (pass the
- * virtualizer's range plus some overscan). The window code loads on first use. One window per client.
+ * virtualizer's range plus some overscan). One window per client.
  *
  * @example
  * ```tsx
@@ -23,21 +23,12 @@ export function useOnlineWindow(request: OnlineWindowRequest | null): OnlineWind
   const latest = useLatest(request);
   const on = request !== null;
   useEffect(() => {
-    if (!on) return;
-    let stopped = false;
-    let stop = () => {};
-    void import('../core/online-window.ts').then(({ watchOnlineWindow }) => {
-      if (stopped || !latest.current) return;
-      const opened = (window.current = watchOnlineWindow(client, latest.current));
-      const unsubscribe = opened.subscribe(() => setState(opened.get()));
-      stop = () => {
-        unsubscribe();
-        opened.close();
-      };
-    });
+    if (!on || !latest.current) return;
+    const opened = (window.current = watchOnlineWindow(client, latest.current));
+    const unsubscribe = opened.subscribe(() => setState(opened.get()));
     return () => {
-      stopped = true;
-      stop();
+      unsubscribe();
+      opened.close();
       window.current = null;
       setState(LOADING);
     };

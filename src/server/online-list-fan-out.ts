@@ -112,8 +112,6 @@ export class OnlineListFanOut {
   /** A block, unblock or shared room changed what some viewers may see: counts and windows are checked again. */
   viewsChanged(): void {
     this.countsDirty = true;
-    this.order.version++;
-    this.order.takeTouched();
     this.forceAll = true;
   }
 

@@ -15,7 +15,13 @@ afterEach(async () => {
 });
 
 async function inProcess(redisUrl: string): Promise<PresenceServer> {
-  const server = await createPresenceServer({ redis: redisUrl, adminKey: ADMIN, announceMax: ANNOUNCE_MAX, onlineTickMs: 20, cluster: { leaseMs: LEASE_MS, renewMs: 200 } });
+  const server = await createPresenceServer({
+    redis: redisUrl,
+    adminKey: ADMIN,
+    announceMax: ANNOUNCE_MAX,
+    onlineTickMs: 20,
+    cluster: { leaseMs: LEASE_MS, renewMs: 200 },
+  });
   cleanup.push(() => server.close());
   return server;
 }
@@ -70,6 +76,8 @@ test('every node counts the same people, and a killed node’s people leave ever
   expect(afterA!.ids).toEqual(['ada', 'grace', 'linus']);
   // Once: no watcher saw the counts go below what is left.
   for (const watcher of watchers) {
-    expect(watcher.received.filter((message) => message.type === 'online-rows' && message.counts.online + message.counts.away + message.counts.busy < 3)).toEqual([]);
+    expect(
+      watcher.received.filter((message) => message.type === 'online-rows' && message.counts.online + message.counts.away + message.counts.busy < 3),
+    ).toEqual([]);
   }
 });

@@ -18,11 +18,29 @@ export interface NodeProcess {
  * await node.kill(); // SIGKILL
  * ```
  */
-export async function startNodeProcess(redisUrl: string, options: { adminKey: string; leaseMs: number; prefix?: string; announceMax?: number }): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', '0', '--redis', redisUrl, '--lease-ms', String(options.leaseMs), ...(options.announceMax ? ['--announce-max', String(options.announceMax)] : [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PRESENCE_ADMIN_KEY: options.adminKey },
-  });
+export async function startNodeProcess(
+  redisUrl: string,
+  options: { adminKey: string; leaseMs: number; prefix?: string; announceMax?: number },
+): Promise<NodeProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/server/cli.ts',
+      '--port',
+      '0',
+      '--redis',
+      redisUrl,
+      '--lease-ms',
+      String(options.leaseMs),
+      ...(options.announceMax ? ['--announce-max', String(options.announceMax)] : []),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PRESENCE_ADMIN_KEY: options.adminKey },
+    },
+  );
   const httpUrl = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const match = /REST\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(line);
