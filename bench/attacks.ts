@@ -277,7 +277,8 @@ let loudFrames = 0;
 const watchers = await openMany(watcherTokens, '127.0.0.11', (text) => {
   if (text.startsWith('{"type":"presence"') && text.includes('"userId":"loud"')) loudFrames++;
 });
-for (const ws of watchers) ws.send(JSON.stringify({ type: 'subscribe', online: true }));
+// By name too: with 400 online the list is large (past announceMax), and its watchers hear only of whom they watch.
+for (const ws of watchers) ws.send(JSON.stringify({ type: 'subscribe', online: true, users: ['loud'] }));
 await new Promise((resolve) => setTimeout(resolve, 1000));
 const loud = await openMany(
   Array.from({ length: 20 }, () => loudToken),

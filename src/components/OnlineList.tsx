@@ -47,7 +47,10 @@ export interface OnlineListProps extends Omit<HTMLAttributes<HTMLDivElement>, 'c
   rowHeight?: number;
   /** Called with a user id on click or Enter. */
   onSelect?: (userId: string) => void;
-  /** Leave the signed-in user out of the list (default false; otherwise marked "(you)"). */
+  /**
+   * Leave the signed-in user out of the list (default false; otherwise marked "(you)"). Not applied to a
+   * large list (past the server's `announceMax`), whose rows come from the server with you among them.
+   */
   hideCurrentUser?: boolean;
   /**
    * A card to show for the active person once their row stays active a moment (the pointer resting on it,

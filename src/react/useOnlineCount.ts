@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { usePresenceClient } from './usePresenceClient.ts';
 import { useStoreSelector } from './useStoreSelector.ts';
 import { useOnlineUsersByStatus } from './useOnlineUsersByStatus.ts';
@@ -32,5 +32,6 @@ export function useOnlineCount(): OnlineCount {
   const counts = useStoreSelector(client.state, (state) => state.onlineCounts);
   const held = useOnlineUsersByStatus();
   const { online, away, busy } = large && counts ? counts : { online: held.online.length, away: held.away.length, busy: held.busy.length };
-  return { online, away, busy, total: online + away + busy, large };
+  // One object while the figures stay: a list that builds its rows from it does not rebuild them per render.
+  return useMemo(() => ({ online, away, busy, total: online + away + busy, large }), [online, away, busy, large]);
 }
