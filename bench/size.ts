@@ -55,7 +55,7 @@ const INSTALLED_BUDGETS: Record<string, number> = { 'typical app import': 18_000
  * The sharing itself (tab-link.ts, tab-hub.ts) loads on demand, only where it runs: +2,820 B gzip on demand
  * in the typical app, shared with nothing in the main chunk.
  */
-const INSTALLED_REACHED: Record<string, number> = { 'typical app import': 23_545, 'provider + UserAvatar': 16_755, 'minimal core': 14_596 };
+const INSTALLED_REACHED: Record<string, number> = { 'typical app import': 23_554, 'provider + UserAvatar': 16_755, 'minimal core': 14_596 };
 /**
  * Until a budget is met, `--check` fails above what was reached, so no change widens the gap
  * unnoticed; a met budget is the gate itself. Reached on 2026-11-23 by the modular client (from 24,976 /
@@ -85,7 +85,7 @@ const INSTALLED_REACHED: Record<string, number> = { 'typical app import': 23_545
  * measured at +1,543 B initial (its chunk shares UserAvatar and the hooks with the main one).
  * Raised for large lists (issue 21): +252 B (minimal core) and +271 B (avatar) for the online list's
  * mode and counts (the `online-count` frame, forgetting whom the client stops hearing of, asking for the
- * whole list again), and +1,773 B (typical import) for the window on the list (watchOnlineWindow, 2.1 KB
+ * whole list again), and +1,782 B (typical import) for the window on the list (watchOnlineWindow, 2.1 KB
  * minified) and OnlineList's large mode. Loading the window on demand was measured: esbuild put it in the
  * chunk shared with the entry anyway (it is re-exported from the core's index), so it costs the same.
  */
