@@ -75,7 +75,8 @@ export class ClientFrames {
         if (!('retryAfterMs' in answer)) {
           audience.watch(connection, fresh);
           if (wantsOnline) audience.watchOnline(connection, true);
-          if (message.online === true && !listed) onlineList.sendCount(connection);
+          // Told the mode (and counts) first in either mode: a client back after the list shrank learns it is small again.
+          if (message.online === true) onlineList.sendCount(connection);
         }
         this.answerSnapshot(connection, message.rid, answer);
         break;

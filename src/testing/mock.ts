@@ -198,8 +198,8 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
         case 'subscribe': {
           const ids = new Set(frame.users ?? []);
           const list = ordered();
-          if (frame.online && list.large) this.deliver({ type: 'online-count', counts: list.counts, large: true });
-          else if (frame.online) for (const [id, view] of users) if (publicView(view).presence?.online) ids.add(id);
+          if (frame.online) this.deliver({ type: 'online-count', counts: list.counts, large: list.large });
+          if (frame.online && !list.large) for (const [id, view] of users) if (publicView(view).presence?.online) ids.add(id);
           const listed = [...ids].flatMap((id) => (users.has(id) ? [id === options.me ? users.get(id)! : publicView(users.get(id)!)] : []));
           this.deliver({ type: 'snapshot', ...(frame.rid === undefined ? {} : { rid: frame.rid }), seq, full: true, users: listed, removed: [] });
           return;

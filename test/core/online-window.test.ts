@@ -97,3 +97,20 @@ test('a window shows its rows and counts, follows changes inside it, and forgets
   expect(window.get()).toMatchObject({ ids: ['p00'], counts: { online: 0, away: 0, busy: 1 } });
   window.close();
 });
+
+test('a client away while the list shrank learns it is small again when it comes back', async () => {
+  const srv = (server = await startTestServer({ users: ['ada', ...people(10)], announceMax: 4, onlineTickMs: 10 }));
+  for (const person of people(6)) srv.controls.connect(person.id);
+  const ada = srv.clientFor('ada');
+  const release = ada.connect();
+  ada.retainOnlineList();
+  await waitForStore(ada.state, (state) => state.onlineLarge && state.status === 'connected', 'large');
+  release();
+  await waitForStore(ada.state, (state) => state.status === 'idle', 'disconnected');
+  for (const person of people(6).slice(2)) srv.controls.disconnect(person.id);
+  ada.connect();
+  await waitForStore(ada.state, (state) => !state.onlineLarge && state.status === 'connected', 'small again');
+  await waitForStore(ada.store.state, () => ada.onlineUserIds().length === 3, 'the whole list');
+  expect([...ada.onlineUserIds()].sort()).toEqual(['ada', 'p00', 'p01']);
+  expect(ada.state.getState().onlineCounts).toEqual({ online: 3, away: 0, busy: 0 });
+});

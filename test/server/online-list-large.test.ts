@@ -49,6 +49,9 @@ describe('occupancy mode', () => {
         .map((user) => user.id)
         .sort(),
     ).toEqual(['ada', 'p00', 'p01', 'p02', 'p03']);
+    // The mode comes first in either mode (a client back after the list shrank learns it is small).
+    expect(ada.received.findIndex((message) => message.type === 'online-count')).toBe(0);
+    expect(await ada.next('online-count')).toEqual({ type: 'online-count', counts: { online: 5, away: 0, busy: 0 }, large: false });
     srv.controls.setPresence('p00', { statusMessage: 'small list' });
     await ada.next('presence', (message) => message.userId === 'p00');
 
