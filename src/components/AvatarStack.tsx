@@ -53,22 +53,24 @@ const OnlineAvatarStack = forwardRef<HTMLDivElement, Omit<AvatarStackProps, 'use
 });
 
 /** What the stacks draw, given whose avatars: shared by {@link AvatarStack} and `RoomAvatars`. */
-export const AvatarStackView = forwardRef<HTMLDivElement, Omit<AvatarStackProps, 'userIds'> & { ids: readonly string[]; showStatus?: boolean }>(
+// `total`: how many there are in all when `ids` holds only some (a large room's): the rest count as "+N".
+export const AvatarStackView = forwardRef<HTMLDivElement, Omit<AvatarStackProps, 'userIds'> & { ids: readonly string[]; showStatus?: boolean; total?: number }>(
   function AvatarStackView(
-    { ids: given, max = 4, size = 'sm', hideCurrentUser = false, showStatus = false, locale, summary = englishSummary, className, ...rest },
+    { ids: given, total: givenTotal, max = 4, size = 'sm', hideCurrentUser = false, showStatus = false, locale, summary = englishSummary, className, ...rest },
     ref,
   ) {
     const { userId: me } = useSession();
     const ids = useMemo(() => given.filter((id) => !(hideCurrentUser && id === me)), [given, hideCurrentUser, me]);
     const shown = ids.slice(0, Math.max(0, max));
-    const more = ids.length - shown.length;
+    const total = Math.max(ids.length, (givenTotal ?? ids.length) - (hideCurrentUser && me !== null && given.includes(me) ? 1 : 0));
+    const more = total - shown.length;
     // The summary names the first people by their display names (their ids until the profiles arrive).
     const first = useUser(ids[0] ?? null).user;
     const second = useUser(ids[1] ?? null).user;
     const names = [first?.displayName ?? ids[0], second?.displayName ?? ids[1]].filter((name): name is string => name !== undefined).slice(0, NAMED);
-    const label = summary(names, ids.length - names.length, locale);
+    const label = summary(names, total - names.length, locale);
     return (
-      <div ref={ref} role="img" aria-label={label} title={label} className={cx('pk-avatar-stack', className)} data-count={ids.length} {...rest}>
+      <div ref={ref} role="img" aria-label={label} title={label} className={cx('pk-avatar-stack', className)} data-count={total} {...rest}>
         {shown.map((id, index) => (
           // With status dots, each avatar lies over the next, so its dot (at its lower right) stays visible.
           <UserAvatar

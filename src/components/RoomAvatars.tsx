@@ -1,5 +1,6 @@
 import { forwardRef, useMemo } from 'react';
 import { useOtherIds } from '../react/useOthers.ts';
+import { useRoomOccupancy } from '../react/useRoomOccupancy.ts';
 import { useSelf } from '../react/useSelf.ts';
 import { AvatarStackView, type AvatarStackProps } from './AvatarStack.tsx';
 
@@ -17,7 +18,7 @@ function englishSummary(names: string[], others: number, locale: string | undefi
 
 /**
  * "Who's here": the avatars of the room's members (you first, as others see you, unless `hideCurrentUser`), each with their
- * global status dot, and "+N" for the rest; named for assistive technology by a summary ("Ada, Grace, and
+ * global status dot, and "+N" for the rest (in a large room, the server's count less the faces shown); named for assistive technology by a summary ("Ada, Grace, and
  * 3 others here"). Inside a `RoomProvider`.
  *
  * @example
@@ -32,5 +33,7 @@ export const RoomAvatars = forwardRef<HTMLDivElement, RoomAvatarsProps>(function
   // You, as others see you: listed by the server (not while invisible, nor with `read` access).
   const me = useSelf((self) => (self && self.connections.length > 0 ? self.userId : null));
   const ids = useMemo(() => (me !== null ? [me, ...others] : others), [me, others]);
-  return <AvatarStackView ref={ref} ids={ids} showStatus={showStatus} summary={summary} {...props} />;
+  // A large room: the faces the client holds (yours, your window's), and the server's count for the rest.
+  const { large, count } = useRoomOccupancy();
+  return <AvatarStackView ref={ref} ids={ids} {...(large && count !== null ? { total: count } : {})} showStatus={showStatus} summary={summary} {...props} />;
 });

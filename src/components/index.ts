@@ -11,6 +11,8 @@ export type { UserAvatarProps } from './UserAvatar.tsx';
 export { AvatarStack } from './AvatarStack.tsx';
 export type { AvatarStackProps } from './AvatarStack.tsx';
 export { RoomAvatars } from './RoomAvatars.tsx';
+export { RoomMemberList } from './RoomMemberList.tsx';
+export type { RoomMemberListProps } from './RoomMemberList.tsx';
 export type { RoomAvatarsProps } from './RoomAvatars.tsx';
 export { TypingIndicator } from './TypingIndicator.tsx';
 export type { TypingIndicatorProps } from './TypingIndicator.tsx';

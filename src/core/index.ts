@@ -19,7 +19,7 @@ export { blockUser, getBlockedUsers, unblockUser } from './blocks.ts';
 export { enterRoom } from './rooms.ts';
 export { watchOnlineWindow } from './online-window.ts';
 export type { OnlineWindow, OnlineWindowRequest, OnlineWindowState } from './online-window.ts';
-export type { EnterRoomOptions, Room, RoomConnection, RoomMember, RoomStatus } from './rooms.ts';
+export type { EnterRoomOptions, Room, RoomConnection, RoomMember, RoomOccupancy, RoomStatus, RoomWindow, RoomWindowRequest, RoomWindowState } from './rooms.ts';
 export type { PresenceSession, SessionEvent } from './session.ts';
 export type { GuestOptions } from './guest.ts';
 export type { Unsubscribe } from './kernel.ts';

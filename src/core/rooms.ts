@@ -2,6 +2,7 @@ import { PresenceError } from './errors.ts';
 import { kernelOf, once, viewOf, type ChangeListener, type FrameTap, type Kernel, type Unsubscribe } from './kernel.ts';
 import type { PresenceCore } from './presence-core.ts';
 import { readRoomMessage } from './decode/rooms.ts';
+import { ONLINE_LIST_LIMITS } from './protocol/online-list-limits.ts';
 import { ROOM_LIMITS } from './protocol/room-limits.ts';
 import type { ServerMessage } from './protocol/messages.ts';
 import type { RoomAccess, RoomMemberWire, RoomServerMessage } from './protocol/rooms.ts';
@@ -28,6 +29,44 @@ export interface RoomMember<P = RoomPresence> {
   connections: readonly RoomConnection<P>[];
 }
 
+/**
+ * How many are in the room as you may see them (members a block hides from you and invisible members are
+ * not counted; you are, when in with `write`), and whether the room is large: past the server's
+ * `roomAnnounceMax`, where you hear only of yourself and the members in your window ({@link Room.watchMembers}).
+ * `count` is null until the room is entered.
+ */
+export interface RoomOccupancy {
+  count: number | null;
+  large: boolean;
+}
+
+/** Which rows of a room's members to watch: `count` rows from `from`, among those matching `query`. */
+export interface RoomWindowRequest {
+  from: number;
+  /** At most 200 (`ONLINE_LIST_LIMITS.windowRows`); more are clamped. */
+  count: number;
+  /** Searched on the server, in display names and usernames (any case). */
+  query?: string;
+}
+
+/** What a room window shows: member ids from `from` in the room's order (name, then id); `total` rows match in all. */
+export interface RoomWindowState {
+  status: 'loading' | 'ready';
+  from: number;
+  ids: readonly string[];
+  total: number;
+}
+
+/** A window on a room's members, made by {@link Room.watchMembers}. */
+export interface RoomWindow {
+  /** The rows as the server last sent them (a stable object between changes). */
+  get(): RoomWindowState;
+  /** Moves the window (scrolled) or changes its search: the latest request of a microtask is sent. */
+  set(request: RoomWindowRequest): void;
+  subscribe(listener: () => void): Unsubscribe;
+  close(): void;
+}
+
 /** `entering` until the server answers; `refused` (see `getError()`) or `entered`; `left` after the last `leave()`. */
 export type RoomStatus = 'entering' | 'entered' | 'refused' | 'left';
 
@@ -50,8 +89,19 @@ export interface Room<P = RoomPresence, E = RoomEvent> {
   getError(): PresenceError | null;
   /** `write`: you appear and may update and broadcast; `read`: you watch unseen. Null until entered. */
   getAccess(): RoomAccess | null;
-  /** The other users in the room: a stable array between changes, each member a stable object until it changes. */
+  /**
+   * The other users in the room: a stable array between changes, each member a stable object until it
+   * changes. In a large room (see {@link getOccupancy}), only those in your window.
+   */
   getOthers(): readonly RoomMember<P>[];
+  /** How many are here, exact in both modes, and whether the room is large (a stable object between changes). */
+  getOccupancy(): RoomOccupancy;
+  /**
+   * Watches rows of the room's members in its stable order (display name, then id), told by the server
+   * of changes to those rows only: what a list of a 10,000-person room renders. One window per room: a
+   * second takes over from the first.
+   */
+  watchMembers(request: RoomWindowRequest): RoomWindow;
   /** You, with your presence as you last set it here and your connections as the server lists them. */
   getSelf(): RoomMember<P> | null;
   /** Shallow-merges `patch` into your room presence: shown at once here, sent throttled. */
@@ -85,6 +135,20 @@ interface RoomCore {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Presence changed since the server last heard it. */
   unsent: boolean;
+  large: boolean;
+  /** The server's count while large. */
+  count: number | null;
+  occupancy: RoomOccupancy | null;
+  window: WindowCore | null;
+}
+
+interface WindowCore {
+  request: RoomWindowRequest;
+  state: RoomWindowState;
+  /** The request id of the answer awaited: rows sent for an earlier request are not this one's. */
+  rid: number | null;
+  scheduled: boolean;
+  listeners: Set<() => void>;
 }
 
 const registries = new WeakMap<Kernel, Map<string, RoomCore>>();
@@ -137,6 +201,10 @@ export function enterRoom<P = RoomPresence, E = RoomEvent>(client: PresenceCore,
       lastSent: 0,
       timer: undefined,
       unsent: false,
+      large: false,
+      count: null,
+      occupancy: null,
+      window: null,
     };
     rooms.set(roomId, room);
     sendEnter(kernel, room);
@@ -153,6 +221,37 @@ export function enterRoom<P = RoomPresence, E = RoomEvent>(client: PresenceCore,
     getOthers() {
       const mine = me();
       return (core.others ??= [...core.members.values()].filter((member) => member.userId !== mine)) as readonly RoomMember<P>[];
+    },
+    getOccupancy() {
+      const count = core.status !== 'entered' ? null : core.large ? core.count : core.members.size;
+      if (core.occupancy?.count !== count || core.occupancy.large !== core.large) core.occupancy = { count, large: core.large };
+      return core.occupancy;
+    },
+    watchMembers(request) {
+      const window: WindowCore = { request, state: { status: 'loading', from: request.from, ids: [], total: 0 }, rid: null, scheduled: false, listeners: new Set() };
+      core.window = window;
+      scheduleWindow(kernel, core, window);
+      return {
+        get: () => window.state,
+        set(next) {
+          const { from, count, query = '' } = window.request;
+          if (next.from === from && next.count === count && (next.query ?? '') === query) return;
+          window.request = next;
+          scheduleWindow(kernel, core, window);
+        },
+        subscribe(listener) {
+          window.listeners.add(listener);
+          return () => void window.listeners.delete(listener);
+        },
+        close() {
+          if (core.window !== window) return;
+          core.window = null;
+          if (core.status === 'entered' && kernel.store.state.getState().status === 'connected') {
+            kernel.send({ type: 'room-window', room: roomId, from: 0, count: 0 });
+          }
+          if (core.large) keepOnly(kernel, core, []);
+        },
+      };
     },
     getSelf() {
       const mine = me();
@@ -294,19 +393,53 @@ function apply(client: PresenceCore, kernel: Kernel, room: RoomCore, message: Ro
         upsert(client, kernel, room, wire);
       }
       for (const id of [...room.members.keys()]) if (!listed.has(id)) remove(room, id);
+      room.large = message.large === true;
+      room.count = message.count ?? null;
       room.others = null;
       room.selfMember = null;
       notify(kernel, room);
       if (room.unsent) schedulePresence(kernel, room);
+      // A window asked for before (or on an earlier connection) is asked for again.
+      if (room.window) scheduleWindow(kernel, room, room.window);
       return;
     }
-    case 'room-update':
+    case 'room-update': {
       for (const wire of message.members) upsert(client, kernel, room, wire);
       for (const id of message.left) remove(room, id);
+      // The whole room (it is small again): anyone not listed is not here.
+      if (message.full) {
+        const listed = new Set(message.members.map((member) => member.userId));
+        for (const id of [...room.members.keys()]) if (!listed.has(id)) remove(room, id);
+      }
       room.others = null;
       room.selfMember = null;
       notify(kernel, room);
       return;
+    }
+    case 'room-count':
+      room.count = message.count;
+      // Large now: members outside the window will not be told of any more, so they are not kept.
+      if (message.large && !room.large) keepOnly(kernel, room, room.window?.state.ids ?? []);
+      room.large = message.large;
+      notify(kernel, room);
+      return;
+    case 'room-rows': {
+      const window = room.window;
+      // Rows for an earlier request, sent before the server had the latest: the answer to it follows.
+      if (!window || (window.rid !== null && message.rid !== window.rid)) return;
+      window.rid = null;
+      for (const wire of message.members) upsert(client, kernel, room, wire);
+      if (room.large) {
+        room.count = message.count;
+        keepOnly(kernel, room, message.ids);
+      }
+      room.others = null;
+      room.selfMember = null;
+      window.state = { status: 'ready', from: message.from, ids: message.ids, total: message.total };
+      for (const listener of window.listeners) kernel.safely(listener);
+      notify(kernel, room);
+      return;
+    }
     case 'room-event':
       for (const listener of room.eventListeners) kernel.safely(() => listener(message.event, room.members.get(message.userId) ?? null, message.userId));
       return;
@@ -319,6 +452,34 @@ function upsert(client: PresenceCore, kernel: Kernel, room: RoomCore, wire: Room
   if (existing && sameWire(existing, wire)) return;
   if (!room.retained.has(wire.userId)) room.retained.set(wire.userId, client.retainUser(wire.userId));
   room.members.set(wire.userId, { ...wire, user: viewOf(kernel.store.peek(wire.userId)) as AppUserView | null } as RoomMember);
+}
+
+/** In a large room, only you and the members in your window are kept (the server tells of no one else). */
+function keepOnly(kernel: Kernel, room: RoomCore, ids: readonly string[]): void {
+  const keep = new Set(ids);
+  const me = kernel.store.state.getState().currentUserId;
+  for (const id of [...room.members.keys()]) if (!keep.has(id) && id !== me) remove(room, id);
+  room.others = null;
+}
+
+function scheduleWindow(kernel: Kernel, room: RoomCore, window: WindowCore): void {
+  if (window.scheduled) return;
+  window.scheduled = true;
+  queueMicrotask(() => {
+    window.scheduled = false;
+    // Not entered yet: the answer to the enter asks for it.
+    if (room.window !== window || room.status !== 'entered' || kernel.store.state.getState().status !== 'connected') return;
+    const { from, count, query } = window.request;
+    window.rid = nextRid++;
+    kernel.send({
+      type: 'room-window',
+      rid: window.rid,
+      room: room.id,
+      from: Math.max(0, Math.min(ONLINE_LIST_LIMITS.maxFrom, Math.floor(from))),
+      count: Math.max(0, Math.min(ONLINE_LIST_LIMITS.windowRows, Math.floor(count))),
+      ...(query?.trim() ? { query: query.trim().slice(0, ONLINE_LIST_LIMITS.queryChars) } : {}),
+    });
+  });
 }
 
 function remove(room: RoomCore, userId: string): void {

@@ -140,7 +140,8 @@ export class TabHub {
       case 'room-enter':
       case 'room-leave':
       case 'room-presence':
-      case 'room-broadcast': {
+      case 'room-broadcast':
+      case 'room-window': {
         // Not a string: the server refuses it; nothing to keep here.
         const room = typeof frame.room === 'string' ? frame.room : '';
         if (frame.type === 'room-enter' && room) lane.rooms.add(room);
@@ -199,7 +200,7 @@ export class TabHub {
       return;
     }
     // A lane's window rows are that lane's alone.
-    const lane = typeof frame.lane === 'string' && frame.type === 'online-rows' ? this.lanes.get(frame.lane) : undefined;
+    const lane = typeof frame.lane === 'string' && (frame.type === 'online-rows' || frame.type === 'room-rows') ? this.lanes.get(frame.lane) : undefined;
     if (lane) return lane.admitted ? lane.port.deliver(text) : undefined;
     this.#toAll(text);
   }

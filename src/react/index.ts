@@ -33,6 +33,8 @@ export type { RoomProviderProps } from './RoomProvider.tsx';
 export { useOther, useOtherIds, useOthers } from './useOthers.ts';
 export { useMyPresence, useUpdateMyPresence } from './useMyPresence.ts';
 export { useSelf } from './useSelf.ts';
+export { useRoomOccupancy } from './useRoomOccupancy.ts';
+export { useRoomWindow } from './useRoomWindow.ts';
 export { useTyping } from './useTyping.ts';
 export type { UseTypingResult } from './useTyping.ts';
 export { useBroadcastEvent, useRoomEvent } from './useRoomEvents.ts';

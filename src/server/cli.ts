@@ -31,6 +31,7 @@ const HELP = `presence-server: the presence-kit server (REST and WebSocket on on
                   go offline everywhere (default 5000; leases renew every fifth of it)
   --announce-max N  above this many people online, online-list watchers get counts and
                   the rows they show, not every change (default 100)
+  --room-announce-max N  the same for each room's members (default 100)
   --help`;
 
 /**
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
       redis: { type: 'string' },
       'lease-ms': { type: 'string', default: '5000' },
       'announce-max': { type: 'string', default: '100' },
+      'room-announce-max': { type: 'string', default: '100' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,6 +88,9 @@ async function main(): Promise<void> {
   const announceMax = Number(values['announce-max']);
   if (!Number.isInteger(announceMax) || announceMax < 1 || announceMax > 10_000_000)
     throw new Error(`--announce-max: expected 1-10000000, got ${values['announce-max']}`);
+  const roomAnnounceMax = Number(values['room-announce-max']);
+  if (!Number.isInteger(roomAnnounceMax) || roomAnnounceMax < 1 || roomAnnounceMax > 10_000_000)
+    throw new Error(`--room-announce-max: expected 1-10000000, got ${values['room-announce-max']}`);
   const guestRooms = await parseGuestRooms(values['guest-rooms']);
   const audience = values.audience;
   if (audience !== 'everyone' && audience !== 'shared-rooms') throw new Error(`--audience: expected everyone or shared-rooms, got ${audience}`);
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
     guests: values.guests,
     audience,
     announceMax,
+    roomAnnounceMax,
     guestRooms,
     guestSessionsPerMinute: guestRate,
     avatarHosts:

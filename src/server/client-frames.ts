@@ -133,7 +133,8 @@ export class ClientFrames {
       case 'room-enter':
       case 'room-leave':
       case 'room-presence':
-      case 'room-broadcast': {
+      case 'room-broadcast':
+      case 'room-window': {
         const refused = connection.refusedInARow;
         this.deps.rooms.handle(connection, userId, message);
         // Only a frame that was not refused ends a run of refusals.

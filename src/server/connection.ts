@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import type { RoomAccess } from '../core/protocol/index.ts';
 import type { HubLimits } from './hub-options.ts';
 import type { OnlineWindow } from './online-list-fan-out.ts';
+import type { RoomWindow } from './room-fan-out.ts';
 import { TokenBucket } from './rate-limit.ts';
 
 /** One socket as the hub knows it: who it is once authenticated, what it watches, its budgets. */
@@ -28,6 +29,10 @@ export interface Connection {
   rooms?: Map<string, RoomAccess>;
   /** Per room, who is in it through this socket: '' for the socket itself, else each tab (lane) sharing it. */
   lanes?: Map<string, Set<string>>;
+  /** Its windows on rooms' members by `room\nlane` (see `RoomFanOut`), made at the first. */
+  roomWindows?: Map<string, RoomWindow>;
+  /** Per large room, the count it was last sent. */
+  roomCounts?: Map<string, number>;
   /** Room presence updates and broadcasts, made at the first. */
   roomUpdates?: TokenBucket;
   roomBroadcasts?: TokenBucket;

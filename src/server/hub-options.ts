@@ -100,4 +100,10 @@ export interface HubOptions {
   announceMax?: number;
   /** Windows on the online list whose rows changed are re-sent at most this often (default 100 ms). */
   onlineTickMs?: number;
+  /**
+   * Above this many members a room is large: its watchers get its count (at most once a second), their own
+   * member's changes and those of the members in their windows, not every change (default 100). A number
+   * for every room, or a function of the room's id (docs/protocol.md, "Large audiences").
+   */
+  roomAnnounceMax?: number | ((room: string) => number);
 }

@@ -89,7 +89,7 @@ export class PresenceHub {
       (userId) => this.state.existing(userId)?.chosen === 'invisible',
       this.outbox,
       () => this.nodeName,
-      options.roomTickMs ?? 50,
+      { tickMs: options.roomTickMs ?? 50, announceMax: options.roomAnnounceMax ?? 100, countIntervalMs: 1000, now: options.now },
     );
     this.state = new SharedState({
       store: options.store,

@@ -6,8 +6,17 @@ export const SECTIONS = ['online', 'away', 'busy'] as const;
 /** One section of the online list. @example `'away'` */
 export type Section = (typeof SECTIONS)[number];
 
-// Natural order ("User 2" before "User 10"), ignoring case and accents: as the client's list sorts.
-const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+/**
+ * Natural order ("User 2" before "User 10"), ignoring case and accents: as the client's list sorts. Rooms
+ * order their members by it too.
+ *
+ * @example
+ * ```ts
+ * names.sort(NAME_COLLATOR.compare);
+ * ```
+ */
+export const NAME_COLLATOR = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+const collator = NAME_COLLATOR;
 
 interface Place {
   section: Section;

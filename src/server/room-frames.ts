@@ -66,6 +66,13 @@ export class RoomFrames {
         this.deps.presenceLog.append({ type: 'room-broadcast', ...this.origin(connection, userId, message.lane), room: message.room, event: message.event });
         return;
       }
+      case 'room-window': {
+        const request = { from: message.from, count: message.count, query: (message.query ?? '').trim().toLowerCase(), lane: message.lane ?? '' };
+        if (!this.deps.fanOut.setWindow(connection, userId, message.room, request, message.rid)) {
+          this.deps.refuse(connection, message.rid, 'forbidden', 'not in that room: enter it first');
+        }
+        return;
+      }
     }
   }
 
@@ -91,7 +98,7 @@ export class RoomFrames {
       const lanes = (connection.lanes ??= new Map());
       lanes.set(room, (lanes.get(room) ?? new Set()).add(lane));
       const self = fanOut.keyOf(connection) + (lane && `#${lane}`);
-      const frame: RoomServerMessage = { type: 'room', rid, room, access, self, members: fanOut.members(room, userId) };
+      const frame: RoomServerMessage = { type: 'room', rid, room, access, self, ...fanOut.entered(room, userId) };
       outbox.sendRaw(connection, JSON.stringify(frame));
     };
     if (access === 'read') return answer();
@@ -104,6 +111,7 @@ export class RoomFrames {
     const access = connection.rooms?.get(room);
     const inRoom = connection.lanes?.get(room);
     const was = inRoom?.delete(lane) === true;
+    this.deps.fanOut.endWindow(connection, room, lane);
     // The socket hears of the room while any of its lanes is in it.
     if (!inRoom || inRoom.size === 0) {
       connection.lanes?.delete(room);

@@ -109,6 +109,13 @@ export interface PresenceServerOptions {
   /** Windows on the online list whose rows changed are re-sent at most this often (default 100 ms). */
   onlineTickMs?: number;
   /**
+   * Above this many members a room is "large": its watchers get its exact count (at most once a second),
+   * their own member's changes and those of the members in their window (`room-window`: the rows they
+   * show), not every change (default 100; back under nine tenths of it, every change again). A number for
+   * every room, or a function of the room's id, e.g. `(room) => (room.startsWith('town-hall:') ? 50 : 200)`.
+   */
+  roomAnnounceMax?: number | ((room: string) => number);
+  /**
    * Whose global presence a user sees: `'everyone'` (the default; blocks aside) or `'shared-rooms'`: only
    * users sharing at least one persistent room membership with them (`PUT /api/v1/rooms/{id}/members/{userId}`),
    * on every path (live events, snapshots, deltas, REST). See docs/rooms.md.
@@ -277,6 +284,7 @@ export async function createPresenceServer(options: PresenceServerOptions = {}):
     ...(options.roomTickMs === undefined ? {} : { roomTickMs: options.roomTickMs }),
     ...(options.announceMax === undefined ? {} : { announceMax: options.announceMax }),
     ...(options.onlineTickMs === undefined ? {} : { onlineTickMs: options.onlineTickMs }),
+    ...(options.roomAnnounceMax === undefined ? {} : { roomAnnounceMax: options.roomAnnounceMax }),
     ...(redisLog ? { presenceLog: redisLog, sharedLog: true } : {}),
   });
   // A node serves only once it holds everything the others know.

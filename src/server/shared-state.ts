@@ -247,6 +247,8 @@ export class SharedState {
     }
     if (record) delete record.frozenProfile;
     this.placeInOrder(user.id);
+    // Rooms order their members by name too.
+    if (previous && (previous.displayName !== user.displayName || previous.username !== user.username)) this.options.rooms.touchUser(user.id);
     this.options.fanOut.user(user, this.options.changes.record(user.id));
   }
 

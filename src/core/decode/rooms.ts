@@ -3,7 +3,7 @@
 import type { ParseResult } from '../protocol/parse.ts';
 import { ROOM_LIMITS } from '../protocol/room-limits.ts';
 import type { RoomMemberWire, RoomServerMessage } from '../protocol/rooms.ts';
-import { byType, decodeFrame, exactly, json, list, nullable, oneOf, optional, shape, str, whole, type Decoder } from './decode.ts';
+import { bool, byType, decodeFrame, exactly, json, list, nullable, oneOf, optional, shape, str, whole, type Decoder } from './decode.ts';
 
 type Of<K extends RoomServerMessage['type']> = Extract<RoomServerMessage, { type: K }>;
 
@@ -32,8 +32,28 @@ export const decodeRoomMessage: Decoder<RoomServerMessage> = byType<RoomServerMe
       access: oneOf(['read', 'write']),
       self: str,
       members: list(decodeMember),
+      large: optional(bool),
+      count: optional(whole),
     }),
-    'room-update': shape<Of<'room-update'>>({ type: exactly('room-update'), room: str, members: list(decodeMember), left: list(str) }),
+    'room-update': shape<Of<'room-update'>>({
+      type: exactly('room-update'),
+      room: str,
+      members: list(decodeMember),
+      left: list(str),
+      full: optional(exactly(true)),
+    }),
+    'room-count': shape<Of<'room-count'>>({ type: exactly('room-count'), room: str, count: whole, large: bool }),
+    'room-rows': shape<Of<'room-rows'>>({
+      type: exactly('room-rows'),
+      rid: optional(whole),
+      room: str,
+      lane: optional(str),
+      from: whole,
+      ids: list(str),
+      members: list(decodeMember),
+      total: whole,
+      count: whole,
+    }),
     'room-event': shape<Of<'room-event'>>({ type: exactly('room-event'), room: str, userId: str, event: roomJson }),
   },
   'is not a room frame type',

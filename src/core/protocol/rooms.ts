@@ -3,6 +3,7 @@ import { jsonSchema } from './fields.ts';
 import type { JsonValue } from './json.ts';
 import { LIMITS } from './limits.ts';
 import { ROOM_LIMITS } from './room-limits.ts';
+import { ONLINE_LIST_LIMITS } from './online-list-limits.ts';
 
 export { ROOM_LIMITS } from './room-limits.ts';
 import { RequestId } from './parse.ts';
@@ -65,12 +66,47 @@ export const RoomServerMessageSchema = v.variant('type', [
     access: v.picklist(['read', 'write']),
     self: v.string(),
     members: v.array(RoomMemberSchema),
+    /**
+     * Present when the room is large (past the server's `roomAnnounceMax`): `members` lists only you, and
+     * `count` is how many members you may see. Ask for rows with `room-window`.
+     */
+    large: v.optional(v.boolean()),
+    count: v.optional(v.number()),
   }),
   /**
    * What changed in a room within one server tick: each member who entered or changed, whole, and the
-   * ids of those who left (after the leave grace).
+   * ids of those who left (after the leave grace). `full`: `members` is everyone in the room (the room is
+   * small again): anyone not listed is not there.
    */
-  v.object({ type: v.literal('room-update'), room: v.string(), members: v.array(RoomMemberSchema), left: v.array(v.string()) }),
+  v.object({
+    type: v.literal('room-update'),
+    room: v.string(),
+    members: v.array(RoomMemberSchema),
+    left: v.array(v.string()),
+    full: v.optional(v.literal(true)),
+  }),
+  /**
+   * A room's occupancy as the viewer may see it: on entering a large room, when a room turns large or small
+   * (`large`), and while large at most once a second as it changes. A large room's watchers hear only of
+   * themselves and the members in their window.
+   */
+  v.object({ type: v.literal('room-count'), room: v.string(), count: v.number(), large: v.boolean() }),
+  /**
+   * The rows of a `room-window`: `ids` from `from` in the room's order (display name, then id) among those
+   * matching its search, `total` how many match, `members` those new to the window or changed, and
+   * `count` the room's occupancy. Sent again within a tick when the rows or their members change.
+   */
+  v.object({
+    type: v.literal('room-rows'),
+    rid: RequestId,
+    room: v.string(),
+    lane: v.optional(v.string()),
+    from: v.number(),
+    ids: v.array(v.string()),
+    members: v.array(RoomMemberSchema),
+    total: v.number(),
+    count: v.number(),
+  }),
   /** Another connection's `room-broadcast`: not stored, not numbered, not caught up. */
   v.object({ type: v.literal('room-event'), room: v.string(), userId: v.string(), event: RoomJson }),
 ]);
@@ -102,6 +138,20 @@ export const RoomClientMessageSchemas = [
   v.object({ type: v.literal('room-presence'), room: RoomIdSchema, presence: v.nullable(RoomJson), lane: LaneSchema }),
   /** An event for the room's other connections (not the other lanes of this socket): not stored, not numbered. */
   v.object({ type: v.literal('room-broadcast'), room: RoomIdSchema, event: RoomJson, lane: LaneSchema }),
+  /**
+   * Watch rows `from` to `from + count` of a room you are in (or watch), in its stable order (display name,
+   * then id), among members matching `query`. Replaces this lane's window on the room; `count: 0` ends it.
+   * Answered by `room-rows`, sent again whenever those rows or their members change.
+   */
+  v.object({
+    type: v.literal('room-window'),
+    rid: RequestId,
+    room: RoomIdSchema,
+    from: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(ONLINE_LIST_LIMITS.maxFrom)),
+    count: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(ONLINE_LIST_LIMITS.windowRows)),
+    query: v.optional(v.pipe(v.string(), v.maxLength(ONLINE_LIST_LIMITS.queryChars))),
+    lane: LaneSchema,
+  }),
 ] as const;
 
 /** A room frame as a client sends it. @example `{ type: 'room-enter', rid: 1, room: 'doc:42', presence: { cursor: null } }` */
