@@ -119,10 +119,12 @@ function registryOf(kernel: Kernel): Registry {
     if (!parsed.ok) kernel.report(new PresenceError('bad-message', `invalid online-rows frame from the server: ${parsed.reason}`));
     else if (core) {
       const rows = parsed.value;
+      // Its views are as of the frame whatever request it answers: the server will not send them again
+      // while they stay in the window.
+      for (const view of rows.users) kernel.applyView(view);
       // Rows for an earlier request, sent before the server had our latest: the answer to it follows.
       if (core.rid !== null && rows.rid !== core.rid) return true;
       core.rid = null;
-      for (const view of rows.users) kernel.applyView(view);
       leave(kernel, core, rows.ids);
       update(kernel, core, { status: 'ready', from: rows.from, ids: rows.ids, counts: rows.counts, error: null });
       // Without a search the window's counts are the list's (the server sends later ones alone, as `online-count`).

@@ -228,7 +228,13 @@ export function enterRoom<P = RoomPresence, E = RoomEvent>(client: PresenceCore,
       return core.occupancy;
     },
     watchMembers(request) {
-      const window: WindowCore = { request, state: { status: 'loading', from: request.from, ids: [], total: 0 }, rid: null, scheduled: false, listeners: new Set() };
+      const window: WindowCore = {
+        request,
+        state: { status: 'loading', from: request.from, ids: [], total: 0 },
+        rid: null,
+        scheduled: false,
+        listeners: new Set(),
+      };
       core.window = window;
       scheduleWindow(kernel, core, window);
       return {
@@ -425,10 +431,15 @@ function apply(client: PresenceCore, kernel: Kernel, room: RoomCore, message: Ro
       return;
     case 'room-rows': {
       const window = room.window;
-      // Rows for an earlier request, sent before the server had the latest: the answer to it follows.
-      if (!window || (window.rid !== null && message.rid !== window.rid)) return;
-      window.rid = null;
+      // Its members are as of the frame whatever request it answers: the server will not send them again
+      // while they stay in the window.
       for (const wire of message.members) upsert(client, kernel, room, wire);
+      // Rows for an earlier request, sent before the server had the latest: the answer to it follows.
+      if (!window || (window.rid !== null && message.rid !== window.rid)) {
+        room.others = null;
+        return notify(kernel, room);
+      }
+      window.rid = null;
       if (room.large) {
         room.count = message.count;
         keepOnly(kernel, room, message.ids);

@@ -95,7 +95,16 @@ export class RoomFanOut {
       for (const userId of this.rooms.occupants(room).keys()) order.place(userId, this.shows(userId));
       order.takeTouched();
       const large = order.size > this.announceMax(room);
-      watched = { watchers: new Set(), announced: new Set(large ? [] : order.ids), order, large, windows: new Set(), countDirty: false, countSentAt: 0, force: false };
+      watched = {
+        watchers: new Set(),
+        announced: new Set(large ? [] : order.ids),
+        order,
+        large,
+        windows: new Set(),
+        countDirty: false,
+        countSentAt: 0,
+        force: false,
+      };
       this.watched.set(room, watched);
     }
     watched.watchers.add(connection);
@@ -194,7 +203,13 @@ export class RoomFanOut {
    * Sets (or, with `count` 0, ends) a lane's window on a room it is in, answered at once with its rows.
    * False: the lane is not in the room.
    */
-  setWindow(connection: Connection, viewerId: string, room: string, request: { from: number; count: number; query: string; lane: string }, rid: number | undefined): boolean {
+  setWindow(
+    connection: Connection,
+    viewerId: string,
+    room: string,
+    request: { from: number; count: number; query: string; lane: string },
+    rid: number | undefined,
+  ): boolean {
     const watched = this.watched.get(room);
     if (!watched || !connection.lanes?.get(room)?.has(request.lane)) return false;
     const key = `${room}\n${request.lane}`;
@@ -209,7 +224,19 @@ export class RoomFanOut {
       watched.windows.add(window);
     }
     const { ids, total } = this.rowsFor(watched, viewerId, window);
-    this.outbox.sendRaw(connection, this.rowsFrame(watched, viewerId, window, ids, total, ids.filter((id) => !window.held.has(id)), new Map(), rid));
+    this.outbox.sendRaw(
+      connection,
+      this.rowsFrame(
+        watched,
+        viewerId,
+        window,
+        ids,
+        total,
+        ids.filter((id) => !window.held.has(id)),
+        new Map(),
+        rid,
+      ),
+    );
     return true;
   }
 
@@ -416,13 +443,10 @@ export class RoomFanOut {
       }
     }
     if (next === Infinity || this.countTimer !== undefined) return;
-    this.countTimer = setTimeout(
-      () => {
-        this.countTimer = undefined;
-        this.sendCounts();
-      },
-      next - now,
-    );
+    this.countTimer = setTimeout(() => {
+      this.countTimer = undefined;
+      this.sendCounts();
+    }, next - now);
     this.countTimer.unref?.();
   }
 
