@@ -20,6 +20,8 @@ export interface MockPresenceOptions {
    * `announceMax`: counts and windows instead of every change (default: never).
    */
   announceMax?: number;
+  /** Above this many members a fake room is "large", as the real server's past its `roomAnnounceMax` (default: never). */
+  roomAnnounceMax?: number;
   /** More client options (the mock sets url, token, fetch and WebSocket). */
   client?: Partial<PresenceClientOptions>;
 }
@@ -72,11 +74,38 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     connections: [{ id: `mock/${userId}`, presence: entry.presence, enteredAt: entry.enteredAt }],
   });
 
-  /** Tells every socket in the room what changed about `userId`. */
+  const largeRooms = new Set<string>();
+  const isLarge = (roomId: string) => (rooms.get(roomId)?.size ?? 0) > (options.roomAnnounceMax ?? Infinity);
+  /** A room's members in its order (name, then id), those matching `query`. */
+  function roomOrder(roomId: string, query = ''): string[] {
+    const name = (id: string) => users.get(id)?.displayName || users.get(id)?.username || id;
+    const ids = [...(rooms.get(roomId)?.keys() ?? [])].filter((id) => !query || `${name(id)}\n${users.get(id)?.username ?? ''}`.toLowerCase().includes(query));
+    return ids.sort((a, b) => collator.compare(name(a), name(b)) || (a < b ? -1 : 1));
+  }
+
+  /** Tells every socket in the room what changed about `userId`: in a large room, only its window and itself. */
   function roomChanged(roomId: string, userId: string): void {
-    const entry = rooms.get(roomId)?.get(userId);
-    const frame = JSON.stringify({ type: 'room-update', room: roomId, members: entry ? [memberWire(userId, entry)] : [], left: entry ? [] : [userId] });
-    for (const socket of sockets) if (socket.rooms.has(roomId)) socket.deliverRaw(frame);
+    const members = rooms.get(roomId);
+    const entry = members?.get(userId);
+    const large = isLarge(roomId);
+    const switched = large !== largeRooms.has(roomId);
+    if (large) largeRooms.add(roomId);
+    else largeRooms.delete(roomId);
+    const count = JSON.stringify({ type: 'room-count', room: roomId, count: members?.size ?? 0, large });
+    const frame = switched && !large
+      ? JSON.stringify({ type: 'room-update', room: roomId, members: [...(members ?? [])].map(([id, e]) => memberWire(id, e)), left: [], full: true })
+      : JSON.stringify({ type: 'room-update', room: roomId, members: entry ? [memberWire(userId, entry)] : [], left: entry ? [] : [userId] });
+    for (const socket of sockets) {
+      if (!socket.rooms.has(roomId)) continue;
+      if (large) {
+        socket.deliverRaw(count);
+        socket.sendRoomWindow(roomId);
+        if (userId === options.me) socket.deliverRaw(frame);
+      } else {
+        socket.deliverRaw(frame);
+        if (switched) socket.deliverRaw(count);
+      }
+    }
   }
 
   const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
@@ -124,6 +153,8 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     /** Its window on the online list, and the ids it was last sent. */
     window: { from: number; count: number; query: string } | null = null;
     inWindow = new Set<string>();
+    /** Per room, the window it asked for. */
+    roomWindows = new Map<string, { from: number; count: number; query: string }>();
     sentRows = '';
     protocol = '';
     binaryType = 'blob';
@@ -168,14 +199,32 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
           members.set(options.me, { presence: frame.presence ?? {}, enteredAt: members.get(options.me)?.enteredAt ?? new Date().toISOString() });
           if (frame.type === 'room-enter') {
             this.rooms.add(roomId);
-            const listed = [...members].map(([id, entry]) => memberWire(id, entry));
-            this.deliverRaw(JSON.stringify({ type: 'room', rid: frame.rid, room: roomId, access: 'write', self: `mock/${options.me}`, members: listed }));
+            const large = isLarge(roomId);
+            if (large) largeRooms.add(roomId);
+            const listed = [...members].filter(([id]) => !large || id === options.me).map(([id, entry]) => memberWire(id, entry));
+            this.deliverRaw(
+              JSON.stringify({
+                type: 'room',
+                rid: frame.rid,
+                room: roomId,
+                access: 'write',
+                self: `mock/${options.me}`,
+                members: listed,
+                ...(large ? { large: true, count: members.size } : {}),
+              }),
+            );
           } else roomChanged(roomId, options.me);
           return;
         }
         case 'room-leave':
           this.rooms.delete(frame.room!);
+          this.roomWindows.delete(frame.room!);
           rooms.get(frame.room!)?.delete(options.me);
+          return;
+        case 'room-window':
+          if (frame.count) this.roomWindows.set(frame.room!, { from: frame.from ?? 0, count: frame.count, query: (frame.query ?? '').trim().toLowerCase() });
+          else this.roomWindows.delete(frame.room!);
+          this.sendRoomWindow(frame.room!, frame.rid);
           return;
         case 'room-broadcast':
           return;
@@ -237,6 +286,28 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
       this.sentRows = key;
       this.inWindow = new Set(rows.map((view) => view.id));
       this.deliver({ type: 'online-rows', ...(rid === undefined ? {} : { rid }), from, ids: rows.map((view) => view.id), users: rows, counts: list.counts });
+    }
+
+    /** Sends its window on a room (every row's member whole: the mock keeps no record of what it sent). */
+    sendRoomWindow(roomId: string, rid?: number): void {
+      const window = this.roomWindows.get(roomId);
+      if (!window && rid === undefined) return;
+      const { from = 0, count = 0, query = '' } = window ?? {};
+      const all = roomOrder(roomId, query);
+      const ids = all.slice(from, from + count);
+      const members = rooms.get(roomId)!;
+      this.deliverRaw(
+        JSON.stringify({
+          type: 'room-rows',
+          ...(rid === undefined ? {} : { rid }),
+          room: roomId,
+          from,
+          ids,
+          members: ids.map((id) => memberWire(id, members.get(id)!)),
+          total: all.length,
+          count: members.size,
+        }),
+      );
     }
 
     deliver(message: ServerMessage): void {
