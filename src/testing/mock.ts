@@ -92,9 +92,10 @@ export function createMockPresence(options: MockPresenceOptions): { client: Pres
     if (large) largeRooms.add(roomId);
     else largeRooms.delete(roomId);
     const count = JSON.stringify({ type: 'room-count', room: roomId, count: members?.size ?? 0, large });
-    const frame = switched && !large
-      ? JSON.stringify({ type: 'room-update', room: roomId, members: [...(members ?? [])].map(([id, e]) => memberWire(id, e)), left: [], full: true })
-      : JSON.stringify({ type: 'room-update', room: roomId, members: entry ? [memberWire(userId, entry)] : [], left: entry ? [] : [userId] });
+    const frame =
+      switched && !large
+        ? JSON.stringify({ type: 'room-update', room: roomId, members: [...(members ?? [])].map(([id, e]) => memberWire(id, e)), left: [], full: true })
+        : JSON.stringify({ type: 'room-update', room: roomId, members: entry ? [memberWire(userId, entry)] : [], left: entry ? [] : [userId] });
     for (const socket of sockets) {
       if (!socket.rooms.has(roomId)) continue;
       if (large) {
