@@ -386,24 +386,30 @@ export class RoomFanOut {
     const toldSelf = new Set<Connection>();
     const frames = new Map<string, Buffer>();
     const wires = new Map<string, string>();
+    // Plain windows over the same rows share one array of them (and so its joined key and its set).
+    const rows = new Map<string, readonly string[]>();
     for (const window of watched.windows) {
       const viewerId = window.connection.userId!;
       const hidden = this.store.blockPartners(viewerId);
       const plain = window.query === '' && hidden.size === 0;
       const rowsMayDiffer = force || !plain || touched < window.from + window.count;
-      const ids = rowsMayDiffer ? this.rowsFor(watched, viewerId, window).ids : window.ids;
+      let ids = window.ids;
       const changed: string[] = [];
-      for (const id of ids) if (!window.held.has(id) || users.has(id)) changed.push(id);
-      const self = watched.large && users.has(viewerId) && !toldSelf.has(window.connection) && !ids.includes(viewerId);
+      if (rowsMayDiffer) {
+        const key = `${window.from}:${window.count}`;
+        ids = plain ? (rows.get(key) ?? rows.set(key, this.rowsFor(watched, viewerId, window).ids).get(key)!) : this.rowsFor(watched, viewerId, window).ids;
+        for (const id of ids) if (!window.held.has(id) || users.has(id)) changed.push(id);
+      } else for (const id of users) if (window.held.has(id)) changed.push(id);
+      const self = watched.large && users.has(viewerId) && watched.order.has(viewerId) && !toldSelf.has(window.connection) && !heldOf(ids).has(viewerId);
       if (self) changed.push(viewerId);
       if (changed.length === 0 && sameIds(ids, window.ids)) continue;
-      if (watched.large && (self || ids.includes(viewerId))) toldSelf.add(window.connection);
+      if (watched.large && (self || heldOf(ids).has(viewerId))) toldSelf.add(window.connection);
       const total = plain ? watched.order.size : this.rowsFor(watched, viewerId, { from: 0, count: 0, query: window.query }).total;
       if (!plain || self) {
         this.outbox.sendRaw(window.connection, this.rowsFrame(watched, viewerId, window, ids, total, changed, wires));
         continue;
       }
-      const key = `${window.lane}|${window.from}|${window.ids.join(',')}|${ids.join(',')}`;
+      const key = `${window.lane}|${window.from}|${joined(window.ids)}|${joined(ids)}`;
       let frame = frames.get(key);
       if (!frame) frames.set(key, (frame = Buffer.from(this.rowsFrame(watched, viewerId, window, ids, total, changed, wires))));
       else this.place(window, ids);
@@ -411,15 +417,14 @@ export class RoomFanOut {
     }
     if (!watched.large) return;
     // Watchers whose own member changed, and who had no window frame to hear it in.
-    for (const userId of users) {
-      for (const connection of watched.watchers) {
-        if (connection.userId !== userId || toldSelf.has(connection)) continue;
-        const occupant = watched.order.has(userId) ? this.rooms.occupant(room, userId) : undefined;
-        const message: RoomServerMessage = occupant
-          ? { type: 'room-update', room, members: [this.rooms.wire(userId, occupant)], left: [] }
-          : { type: 'room-update', room, members: [], left: [userId] };
-        this.outbox.sendRaw(connection, JSON.stringify(message));
-      }
+    for (const connection of watched.watchers) {
+      const userId = connection.userId!;
+      if (!users.has(userId) || toldSelf.has(connection)) continue;
+      const occupant = watched.order.has(userId) ? this.rooms.occupant(room, userId) : undefined;
+      const message: RoomServerMessage = occupant
+        ? { type: 'room-update', room, members: [this.rooms.wire(userId, occupant)], left: [] }
+        : { type: 'room-update', room, members: [], left: [userId] };
+      this.outbox.sendRaw(connection, JSON.stringify(message));
     }
   }
 
@@ -500,8 +505,24 @@ export class RoomFanOut {
 
   private place(window: RoomWindow, ids: readonly string[]): void {
     window.ids = ids;
-    window.held = new Set(ids);
+    window.held = heldOf(ids);
   }
+}
+
+const sets = new WeakMap<readonly string[], ReadonlySet<string>>();
+/** The rows as a set, kept per array (windows over the same rows share it). */
+function heldOf(ids: readonly string[]): ReadonlySet<string> {
+  let set = sets.get(ids);
+  if (!set) sets.set(ids, (set = new Set(ids)));
+  return set;
+}
+
+const texts = new WeakMap<readonly string[], string>();
+/** The rows as one string, kept per array. */
+function joined(ids: readonly string[]): string {
+  let text = texts.get(ids);
+  if (text === undefined) texts.set(ids, (text = ids.join(',')));
+  return text;
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
