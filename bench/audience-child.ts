@@ -1,12 +1,13 @@
 // The server side of `npm run bench:audience`, in its own process: the presence server with every change
 // to every online-list watcher ("before": announceMax out of reach), with occupancy mode and windows
-// ("after": the defaults), or a bare `ws` server broadcasting every change to everyone ("bare"). Its N users
+// ("after": the defaults), or a bare `ws` server broadcasting every change to everyone ("bare"); the same
+// two for one room everyone is in ("room-before": roomAnnounceMax out of reach; "room-after"). Its N users
 // each change state once every 30 s (online and away in turn, with a timestamped status message), driven
 // here so the client process only reads.
 import { WebSocketServer } from 'ws';
 import { createPresenceServer } from '../src/server/index.ts';
 
-const mode = process.argv[2] as 'before' | 'after' | 'bare';
+const mode = process.argv[2] as 'before' | 'after' | 'bare' | 'room-before' | 'room-after';
 const users = Number(process.argv[3]);
 const PERIOD_MS = 30_000;
 const TICK_MS = 50;
@@ -55,12 +56,14 @@ if (mode === 'bare') {
     host: '127.0.0.1',
     maxConnectionsPerIp: 100_000,
     ...(mode === 'before' ? { announceMax: Number.MAX_SAFE_INTEGER } : {}),
+    ...(mode === 'room-before' ? { roomAnnounceMax: Number.MAX_SAFE_INTEGER } : {}),
     limits: { handshakesPerSecond: 100_000, framesPerSecond: 1_000, snapshotUsersPerSecondTotal: 1e9 },
   });
   wsUrl = server.wsUrl;
   ids.forEach((id, i) => server.controls.createUser({ id, username: id, displayName: `Person ${i}` }));
   tokens = ids.map((id) => server.mintTokens(id).accessToken);
-  change = (id, away, t) => server.controls.setPresence(id, { status: away ? 'away' : 'online', statusMessage: `t=${t}` });
+  // In a room the clients change their own room presence (the benchmark's process sends it).
+  change = mode.startsWith('room') ? () => {} : (id, away, t) => server.controls.setPresence(id, { status: away ? 'away' : 'online', statusMessage: `t=${t}` });
 }
 
 // Who changes next, in an order unrelated to the list's (by name): a shuffle with a fixed seed.

@@ -6,7 +6,9 @@
 // first 60 rows, as an OnlineList at the top of the list does). Clients subscribe from their welcome's
 // cursor, so what is measured is the steady state, not N snapshots of N people. Prints frames received a
 // second, frames per change, p50/p99 latency of a change to a watcher of that row, server CPU and RSS.
-// `--check`: exit 1 when "after" at the largest size misses p99 <= 200 ms (CI runs it).
+// BENCH_MODES=room-before,room-after measures one room all N are in, each member changing its room presence
+// once every 30 s ("after": each watching a window of its first 60 members, as a RoomMemberList at the top).
+// `--check`: exit 1 when "after" at the largest size misses p99 <= 200 ms.
 import { fork } from 'node:child_process';
 import { WebSocket } from 'ws';
 import { ask } from './ipc.ts';
@@ -20,7 +22,8 @@ const WINDOW_ROWS = 60;
 const P99_GOAL_MS = 200;
 const CHECK = process.argv.includes('--check');
 
-type Mode = 'bare' | 'before' | 'after';
+type Mode = 'bare' | 'before' | 'after' | 'room-before' | 'room-after';
+const ROOM = 'hall:bench';
 interface Stats {
   cpu: NodeJS.CpuUsage;
   rss: number;
@@ -62,11 +65,24 @@ async function run(mode: Mode, clients: number) {
               cursors.set(ws, Number(/"seq":(\d+)/.exec(text.slice(text.lastIndexOf('"seq":')))![1]));
               return resolve();
             }
-            if (text.startsWith(mode === 'after' ? '{"type":"online-rows","rid"' : '{"type":"snapshot"')) return answered.get(ws)?.();
+            const answer = { after: '{"type":"online-rows","rid"', 'room-after': '{"type":"room-rows","rid"', 'room-before': '{"type":"room","rid"' }[
+              mode as string
+            ];
+            if (text.startsWith(answer ?? '{"type":"snapshot"')) return answered.get(ws)?.();
             if (text.startsWith('{"type":"error"')) throw new Error(`client ${id}: ${text}`);
             if (!measuring) return;
             frames++;
-            if (text.startsWith('{"type":"presence"')) {
+            if (text.startsWith('{"type":"room-update"') || text.startsWith('{"type":"room-rows"')) {
+              // Each other member's change in it, stamped by its sender.
+              // Read by pattern, as the other modes are: parsing ten thousand sockets' frames would be the
+              // benchmark's own bottleneck, not the server's.
+              const now = Date.now();
+              for (const [, userId, t] of text.matchAll(/"userId":"([^"]+)","presence":\{"t":(\d+)\}/g)) {
+                if (userId === id) continue;
+                changeFrames++;
+                latencies.push(now - Number(t));
+              }
+            } else if (text.startsWith('{"type":"presence"')) {
               if (text.includes(own)) return;
               changeFrames++;
               const at = text.indexOf('"statusMessage":"t=');
@@ -78,6 +94,7 @@ async function run(mode: Mode, clients: number) {
       }),
     );
   }
+  const inRoom = mode.startsWith('room');
   if (mode !== 'bare') {
     for (let i = 0; i < clients; i += 200) {
       await Promise.all(
@@ -85,22 +102,46 @@ async function run(mode: Mode, clients: number) {
           (ws) =>
             new Promise<void>((resolve) => {
               answered.set(ws, resolve);
-              ws.send(JSON.stringify({ type: 'subscribe', rid: 1, online: true, from: cursors.get(ws) }));
+              if (inRoom) ws.send(JSON.stringify({ type: 'room-enter', rid: 1, room: ROOM, presence: null }));
+              else ws.send(JSON.stringify({ type: 'subscribe', rid: 1, online: true, from: cursors.get(ws) }));
               if (mode === 'after') ws.send(JSON.stringify({ type: 'online-window', rid: 2, from: 0, count: WINDOW_ROWS }));
+              if (mode === 'room-after') ws.send(JSON.stringify({ type: 'room-window', rid: 2, room: ROOM, from: 0, count: WINDOW_ROWS }));
             }),
         ),
       );
     }
   }
   child.send({ type: 'start' });
+  // In a room, each client changes its own room presence once every 30 s, spread evenly, stamped.
+  let roomChanges = 0;
+  const started = Date.now();
+  // Who changes next, in an order unrelated to the room's (by name): a shuffle with a fixed seed, as the server's process does.
+  const order = sockets.map((_, i) => i);
+  let seed = 42;
+  for (let i = order.length - 1; i > 0; i--) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    const j = seed % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const driver = inRoom
+    ? setInterval(() => {
+        const due = Math.floor(((Date.now() - started) / 30_000) * clients);
+        for (; roomChanges < due; roomChanges++) {
+          sockets[order[roomChanges % clients]!]!.send(JSON.stringify({ type: 'room-presence', room: ROOM, presence: { t: Date.now() } }));
+        }
+      }, 50)
+    : undefined;
   await wait(WARMUP_S * 1000);
   const before = await ask<Stats>(child, 'stats');
+  const changedBefore = roomChanges;
   measuring = true;
-  const started = Date.now();
+  const measured = Date.now();
   await wait(SECONDS * 1000);
   measuring = false;
   const after = await ask<Stats>(child, 'stats');
-  const wall = (Date.now() - started) / 1000;
+  const wall = (Date.now() - measured) / 1000;
+  clearInterval(driver);
+  if (inRoom) [before.changes, after.changes] = [changedBefore, roomChanges];
   child.send({ type: 'stop' });
   for (const ws of sockets) ws.terminate();
   child.kill();
@@ -130,14 +171,20 @@ console.log(
 const results: Array<Awaited<ReturnType<typeof run>>> = [];
 for (const clients of SIZES) for (const mode of MODES) results.push(await run(mode, clients));
 
-const label = { bare: 'bare ws broadcast', before: 'presence-kit, every change to every watcher', after: 'presence-kit, occupancy + windows' };
+const label = {
+  bare: 'bare ws broadcast',
+  before: 'presence-kit, every change to every watcher',
+  after: 'presence-kit, occupancy + windows',
+  'room-before': 'one room, every change to every member',
+  'room-after': 'one room, occupancy + windows',
+};
 console.log(
   '| clients | server | changes/s | frames/s received | change frames per change | count/row frames/s | delivered | p50 ms | p99 ms | server CPU % | server RSS MB | cut off |',
 );
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
   console.log(
-    `| ${r.clients} | ${label[r.mode]} | ${r.changesPerSecond.toFixed(0)} | ${r.framesPerSecond.toFixed(0)} | ${r.perChange.toFixed(1)} | ${r.countFramesPerSecond.toFixed(0)} | ${r.mode === 'after' ? 'n/a' : `${(r.delivered * 100).toFixed(1)}%`} | ${r.p50} | ${r.p99} | ${r.cpuPercent.toFixed(0)} | ${r.rssMb.toFixed(0)} | ${r.closedEarly} |`,
+    `| ${r.clients} | ${label[r.mode]} | ${r.changesPerSecond.toFixed(0)} | ${r.framesPerSecond.toFixed(0)} | ${r.perChange.toFixed(1)} | ${r.countFramesPerSecond.toFixed(0)} | ${r.mode.endsWith('after') ? 'n/a' : `${(r.delivered * 100).toFixed(1)}%`} | ${r.p50} | ${r.p99} | ${r.cpuPercent.toFixed(0)} | ${r.rssMb.toFixed(0)} | ${r.closedEarly} |`,
   );
 }
 
@@ -176,6 +223,25 @@ for (const clients of SIZES) {
   console.log(
     `N=${clients}: after sends ${after.framesPerSecond.toFixed(0)} frames/s (${after.perChange.toFixed(1)} per change + ${after.countFramesPerSecond.toFixed(0)} count/row frames/s)` +
       `${before ? `, before ${before.framesPerSecond.toFixed(0)} (${(before.delivered * 100).toFixed(0)}% of what it owed)` : ''}; p99 ${after.p99} ms (goal <= ${P99_GOAL_MS}); server ${after.cpuPercent.toFixed(0)}% CPU, ${after.rssMb.toFixed(0)} MB RSS`,
+  );
+}
+// One room of N: the same comparison, members changing their room presence.
+for (const clients of SIZES) {
+  const roomBefore = results.find((r) => r.mode === 'room-before' && r.clients === clients);
+  const roomAfter = results.find((r) => r.mode === 'room-after' && r.clients === clients);
+  if (!roomAfter) continue;
+  figures.push({
+    figure: `audience, one room of ${clients}: frames/s sent, occupancy + windows${roomBefore ? ' vs every change to every member' : ''}`,
+    value: roomAfter.framesPerSecond,
+    ...(roomBefore ? { baseline: roomBefore.framesPerSecond, ratio: roomAfter.framesPerSecond / roomBefore.framesPerSecond } : {}),
+    unit: 'frames/s',
+  });
+  figures.push({ figure: `audience, one room of ${clients}: p99 of a change to a watcher of its row`, value: roomAfter.p99, unit: 'ms' });
+  console.log(
+    `one room of ${clients}: occupancy + windows sends ${roomAfter.framesPerSecond.toFixed(0)} frames/s, p99 ${roomAfter.p99} ms, ${roomAfter.cpuPercent.toFixed(0)}% CPU` +
+      (roomBefore
+        ? `; every change to every member ${roomBefore.framesPerSecond.toFixed(0)} frames/s (${(roomBefore.delivered * 100).toFixed(0)}% of what it owed), p99 ${roomBefore.p99} ms, ${roomBefore.cpuPercent.toFixed(0)}% CPU`
+        : ''),
   );
 }
 reportFigures('bench:audience', figures);
