@@ -11,7 +11,15 @@ export const avatar = (name: string) => new URL(`avatars/${name}.svg`, window.lo
 export const photo = () => new URL('avatars/ladybird.jpg', window.location.href).href;
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
-const minutesAhead = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+/**
+ * Later today: an expiry past midnight is shown with its day ("until Sun 00:05"), which changed the cards'
+ * screenshots in the last hour of every day. Kept before midnight (only its last second is left out).
+ */
+const minutesAhead = (minutes: number) => {
+  const endOfDay = new Date();
+  endOfDay.setHours(23, 59, 59, 999);
+  return new Date(Math.min(Date.now() + minutes * 60_000, endOfDay.getTime())).toISOString();
+};
 
 /** A deterministic cast: fixed names, statuses and messages, times relative to page load. */
 export function people(): UserView[] {

@@ -28,6 +28,7 @@ import { AllRows } from './AllRows.tsx';
 import { useDeparted } from './departed.ts';
 import { useListCard } from './list-card.ts';
 import { LastSeen } from './LastSeen.tsx';
+import { useActiveDescendant } from './active-descendant.ts';
 import { cx, displayStatus, STATUS_LABELS } from './labels.ts';
 import { rowTops, VIRTUALIZE_ABOVE, type RowWindowHandle, type RowWindowProps } from './row-window.ts';
 import { UserAvatar } from './UserAvatar.tsx';
@@ -243,6 +244,8 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
   const refused = failure !== null && SIGN_IN_REFUSED.includes(failure.code);
   const state = failure && rows.length === 0 ? 'error' : loading ? 'loading' : rows.length === 0 ? 'empty' : 'ready';
   const optionId = (index: number) => `${listId}-option-${index}`;
+  // Only an option that is in the DOM can be the active descendant: virtualized ones come and go.
+  useActiveDescendant(scrollRef, state === 'ready' && activeRow >= firstRendered && activeRow <= lastRendered ? optionId(activeRow) : undefined);
   // Headings are shorter than people: a full row's height left a gap under the count above them.
   const heightOf = useCallback((index: number) => (rows[index]?.kind === 'section' ? Math.round(rowHeight * 0.6) : rowHeight), [rows, rowHeight]);
   const windowProps: RowWindowProps = {
@@ -334,8 +337,6 @@ export const OnlineList = forwardRef<HTMLDivElement, OnlineListProps>(function O
           role="listbox"
           aria-label={label}
           tabIndex={0}
-          // Only an option that is in the DOM can be the active descendant; virtualized ones come and go.
-          aria-activedescendant={activeRow >= firstRendered && activeRow <= lastRendered ? optionId(activeRow) : undefined}
           onKeyDown={onKeyDown}
           onPointerEnter={() => setPointerIn(true)}
           onPointerLeave={() => setPointerIn(false)}

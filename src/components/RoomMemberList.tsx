@@ -23,6 +23,7 @@ import { useSelf } from '../react/useSelf.ts';
 import { useSession } from '../react/useSession.ts';
 import { useUser } from '../react/useUser.ts';
 import { AllRows } from './AllRows.tsx';
+import { useActiveDescendant } from './active-descendant.ts';
 import { cx, displayStatus, STATUS_LABELS } from './labels.ts';
 import { VIRTUALIZE_ABOVE, type RowWindowHandle, type RowWindowProps } from './row-window.ts';
 import { UserAvatar } from './UserAvatar.tsx';
@@ -136,6 +137,8 @@ export const RoomMemberList = forwardRef<HTMLDivElement, RoomMemberListProps>(fu
 
   const state = count === null || (large && rowsWindow.status === 'loading') ? 'loading' : rows.length === 0 ? 'empty' : 'ready';
   const optionId = (index: number) => `${listId}-option-${index}`;
+  // Only an option that is in the DOM can be the active descendant: virtualized ones come and go.
+  useActiveDescendant(scrollRef, state === 'ready' && activeRow >= firstRendered && activeRow <= lastRendered ? optionId(activeRow) : undefined);
   const heightOf = useCallback(() => rowHeight, [rowHeight]);
   const windowProps: RowWindowProps = {
     count: rows.length,
@@ -189,16 +192,7 @@ export const RoomMemberList = forwardRef<HTMLDivElement, RoomMemberListProps>(fu
         {count === null ? '…' : `${count} here`}
       </p>
       {state === 'ready' ? (
-        <div
-          ref={scrollRef}
-          id={listId}
-          className="pk-online-list-scroll"
-          role="listbox"
-          aria-label={label}
-          tabIndex={0}
-          aria-activedescendant={activeRow >= firstRendered && activeRow <= lastRendered ? optionId(activeRow) : undefined}
-          onKeyDown={onKeyDown}
-        >
+        <div ref={scrollRef} id={listId} className="pk-online-list-scroll" role="listbox" aria-label={label} tabIndex={0} onKeyDown={onKeyDown}>
           {rows.length > VIRTUALIZE_ABOVE ? (
             <Suspense fallback={<AllRows {...windowProps} limit={20} />}>
               <VirtualRows {...windowProps} />

@@ -255,7 +255,10 @@ export function enterRoom<P = RoomPresence, E = RoomEvent>(client: PresenceCore,
           if (core.status === 'entered' && kernel.store.state.getState().status === 'connected') {
             kernel.send({ type: 'room-window', room: roomId, from: 0, count: 0 });
           }
-          if (core.large) keepOnly(kernel, core, []);
+          if (core.large) {
+            keepOnly(kernel, core, []);
+            notify(kernel, core);
+          }
         },
       };
     },

@@ -118,12 +118,22 @@ test('entering a room that is already large holds only yourself until a window a
   await until(room, () => window.get().status === 'ready', 'the rows');
   expect(window.get()).toMatchObject({ ids: ['p04'], total: 1 });
   expect(others(room)).toEqual(['p04']);
+  // Closing the window lets its members go at once, and says so.
+  let told = 0;
+  const stop = room.subscribe(() => told++);
+  window.close();
+  expect(others(room)).toEqual([]);
+  expect(told).toBe(1);
+  stop();
+  const again = room.watchMembers({ from: 0, count: 10, query: 'PERSON 4' });
+  await until(room, () => again.get().status === 'ready', 'the rows again');
+  expect(others(room)).toEqual(['p04']);
   // A blocked member is not counted for the blocker, and leaves the rows.
   srv.controls.block('ada', 'p04');
-  await until(room, () => window.get().total === 0, 'the rows without p04');
+  await until(room, () => again.get().total === 0, 'the rows without p04');
   expect(others(room)).toEqual([]);
-  window.set({ from: 0, count: 10 });
-  await until(room, () => window.get().total === 6, 'every row');
+  again.set({ from: 0, count: 10 });
+  await until(room, () => again.get().total === 6, 'every row');
   expect(room.getOccupancy().count).toBe(6);
   room.leave();
 });
